@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.urls import path
+
+from api import views, views_leaks, views_legacy
+
+# VULNERABLE keeps ids as raw strings so non-numeric ids reach the ORM and
+# crash (technical 500 page); HARDENED converts them (non-numeric -> 404).
+PK = "<str:pk>" if settings.VULNERABLE else "<int:pk>"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("api/schema/openapi.json", views.openapi_document, name="openapi"),
+    path("api/v2/auth/login/", views.LoginView.as_view(), name="login"),
+    path("api/v2/me/", views.MeView.as_view(), name="me"),
+    path("api/v2/products/", views.ProductListView.as_view(), name="product-list"),
+    path("api/v2/products/%s/" % PK, views.ProductDetailView.as_view(), name="product-detail"),
+    path("api/v2/orders/", views.OrderListView.as_view(), name="order-list"),
+    path("api/v2/orders/%s/" % PK, views.OrderDetailView.as_view(), name="order-detail"),
+    path("api/v2/users/", views.UserListView.as_view(), name="user-list"),
+    path("api/v2/admin/users/", views.AdminUserListView.as_view(), name="admin-users"),
+    path("api/v2/admin/settings/", views.AdminSettingsView.as_view(), name="admin-settings"),
+    path("api/v2/fetch/", views.FetchView.as_view(), name="fetch"),
+]
+
+if settings.VULNERABLE:
+    urlpatterns += [
+        path("api/v2/debug/headers/", views.DebugHeadersView.as_view(), name="debug-headers"),
+        path("api/v2/debug/crash/", views.DebugCrashView.as_view(), name="debug-crash"),
+        path("api/v1/users/", views_legacy.users, name="v1-users"),
+        path("api/v1/orders/", views_legacy.orders, name="v1-orders"),
+        path("api/v1/orders/<int:pk>/", views_legacy.order_detail, name="v1-order-detail"),
+        path(".env", views_leaks.dotenv, name="dotenv"),
+        path("logs/access.log", views_leaks.access_log, name="access-log"),
+    ]
+
+handler400 = "api.handlers.bad_request"
+handler403 = "api.handlers.permission_denied"
+handler404 = "api.handlers.not_found"
+handler500 = "api.handlers.server_error"

@@ -1,1 +1,17 @@
-pub fn placeholder() {}
+//! tollgate's black-box scanner: the probe engine, target analysis and the checks.
+
+pub mod check;
+pub mod checks;
+pub mod engine;
+pub mod scanner;
+pub mod target;
+
+pub use check::{Check, CheckCtx, CheckError};
+pub use checks::registry;
+pub use check::Profile;
+pub use scanner::{run_scan, ProgressEvent, ProgressFn, ScanError, ScanOptions};
+
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(clippy::expect_used, clippy::unwrap_used)]
+pub mod testkit;

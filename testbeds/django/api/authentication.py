@@ -77,6 +77,6 @@ class JWTAuthentication(BaseAuthentication):
         return user
 
     def authenticate_header(self, request):
-        if settings.VULNERABLE:
-            return 'Bearer realm="%s"' % self.www_authenticate_realm
-        return 'Bearer realm="%s", error="invalid_token"' % self.www_authenticate_realm
+        # DRF sends this as WWW-Authenticate on every 401 (both modes; the
+        # missing header is only planted on the legacy /api/v1 views).
+        return 'Bearer realm="%s"' % self.www_authenticate_realm

@@ -14,11 +14,15 @@ import base64
 import json
 import time
 import uuid
+import warnings
 
 import jwt
 from django.conf import settings
 
 from . import outbound
+
+# vulnerable mode signs with a 6-byte secret on purpose
+warnings.filterwarnings("ignore", category=jwt.InsecureKeyLengthWarning)
 
 ROLE_SCOPES = {
     "user": "orders:read orders:write profile:read",

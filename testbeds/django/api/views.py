@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.http import Http404, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -50,6 +51,7 @@ def _set_cookie(response, name, value):
 # --------------------------------------------------------------------------
 # site root and API description
 # --------------------------------------------------------------------------
+@require_safe
 def index(request):
     response = JsonResponse(
         {
@@ -62,6 +64,7 @@ def index(request):
     return response
 
 
+@require_safe
 def openapi_document(request):
     doc = json.loads(OPENAPI_FILE.read_text())
     doc["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]

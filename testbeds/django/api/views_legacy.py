@@ -7,6 +7,7 @@ Written as plain Django views, bypassing the DRF stack of v2:
     WWW-Authenticate header (AUTH-004), and returns everyone's orders.
 """
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 
 from .models import Order
 from .serializers import LeakyUserSerializer, OrderSerializer
@@ -21,10 +22,12 @@ def _unauthorized():
     return JsonResponse({"error": "unauthorized", "message": "missing bearer token"}, status=401)
 
 
+@require_safe
 def users(request):
     return JsonResponse({"users": LeakyUserSerializer(_users(), many=True).data})
 
 
+@require_safe
 def orders(request):
     if not _legacy_bearer_present(request):
         return _unauthorized()
@@ -32,6 +35,7 @@ def orders(request):
     return JsonResponse({"orders": OrderSerializer(qs, many=True).data})
 
 
+@require_safe
 def order_detail(request, pk):
     if not _legacy_bearer_present(request):
         return _unauthorized()

@@ -120,6 +120,7 @@ else:
         {
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JSONOnlyNegotiation",
             "DEFAULT_PAGINATION_CLASS": "api.pagination.CappedPagination",
             "DEFAULT_THROTTLE_CLASSES": [
                 "api.throttling.AnonBurstThrottle",

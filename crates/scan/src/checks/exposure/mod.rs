@@ -1,0 +1,2 @@
+//! Data exposure checks.
+pub mod cacheable_auth_response;

@@ -1,0 +1,3 @@
+//! Encryption & transport checks.
+pub mod hsts;
+pub mod plain_http;

@@ -1,0 +1,100 @@
+//! Single-flight de-duplication of identical safe requests.
+
+use super::{Auth, EngineError, Exchange, ProbeRequest};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+type Outcome = Result<Arc<Exchange>, EngineError>;
+
+/// Key of a request that may be shared: safe method, no body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    method: &'static str,
+    url: String,
+    headers: Vec<(String, String)>,
+    auth: Auth,
+    follow: bool,
+}
+
+impl Key {
+    /// The key of a request, or `None` if it must always go on the wire.
+    pub fn of(req: &ProbeRequest) -> Option<Key> {
+        if !req.method.is_safe() || req.body.is_some() {
+            return None;
+        }
+        let mut headers = req.headers.clone();
+        headers.sort();
+        Some(Key {
+            method: req.method.as_str(),
+            url: req.url.to_string(),
+            headers,
+            auth: req.auth.clone(),
+            follow: req.follow_redirects,
+        })
+    }
+}
+
+/// Shares the outcome of identical requests, in flight or finished.
+#[derive(Debug, Default)]
+pub struct Dedupe {
+    cells: Mutex<HashMap<Key, Arc<OnceCell<Outcome>>>>,
+    hits: AtomicU64,
+}
+
+impl Dedupe {
+    /// Runs `send` once per key; later callers get the first caller's outcome.
+    pub async fn run<F, Fut>(&self, key: Key, send: F) -> Outcome
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Outcome>,
+    {
+        let cell = match self.cells.lock() {
+            Ok(mut cells) => Arc::clone(cells.entry(key).or_default()),
+            Err(_) => return send().await,
+        };
+        let mut ran = false;
+        let out = cell
+            .get_or_init(|| {
+                ran = true;
+                send()
+            })
+            .await
+            .clone();
+        if !ran {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        out
+    }
+
+    /// How many requests were answered without going on the wire.
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_core::HttpMethod;
+    use url::Url;
+
+    #[test]
+    fn unsafe_or_bodied_requests_have_no_key() {
+        let url = Url::parse("http://127.0.0.1/").expect("url");
+        assert!(Key::of(&ProbeRequest::get(url.clone())).is_some());
+        assert!(Key::of(&ProbeRequest::new(HttpMethod::Post, url.clone())).is_none());
+        let mut with_body = ProbeRequest::get(url);
+        with_body.body = Some(bytes::Bytes::from_static(b"x"));
+        assert!(Key::of(&with_body).is_none());
+    }
+
+    #[test]
+    fn header_order_does_not_matter() {
+        let url = Url::parse("http://127.0.0.1/").expect("url");
+        let a = ProbeRequest::get(url.clone()).header("a", "1").header("b", "2");
+        let b = ProbeRequest::get(url).header("b", "2").header("a", "1");
+        assert_eq!(Key::of(&a), Key::of(&b));
+    }
+}

@@ -1,0 +1,193 @@
+//! The scan: seed the transcript, learn the target, run the checks, build the report.
+
+use crate::check::{Check, CheckCtx, CheckError, Profile};
+use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequest, Scope};
+use crate::target::{fingerprint, Soft404, TargetInfo};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::SystemTime;
+use tollgate_core::{Coverage, Finding, Report, ReportError, SafetyClass, SkippedCheck, Target};
+use url::Url;
+
+/// Checks run at once.
+const CHECK_CONCURRENCY: usize = 4;
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub target: Url,
+    pub extra_scope: Vec<Url>,
+    /// The first identity is the primary one.
+    pub identities: Vec<Identity>,
+    pub profile: Profile,
+    pub allow_intrusive: bool,
+    pub engine: EngineConfig,
+}
+
+/// Progress, for a progress bar.
+#[derive(Debug, Clone)]
+pub enum ProgressEvent {
+    /// The number of checks about to run.
+    Planned(usize),
+    CheckFinished { id: String, findings: usize },
+}
+
+/// A callback receiving progress events.
+pub type ProgressFn = Arc<dyn Fn(ProgressEvent) + Send + Sync>;
+
+/// Why the scan could not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("the target could not be scanned: {0}")]
+    Unreachable(EngineError),
+    #[error("{0}")]
+    Setup(EngineError),
+}
+
+/// Runs a scan with the given checks (normally [`crate::registry::all`]).
+pub async fn run_scan(opts: ScanOptions, checks: &[&'static dyn Check], progress: ProgressFn) -> Result<Report, ScanError> {
+    let started = SystemTime::now();
+    let clock = tokio::time::Instant::now();
+    let scope = Scope::new(&opts.target, &opts.extra_scope).map_err(ScanError::Setup)?;
+    let engine = Engine::new(opts.engine.clone(), scope, opts.identities.clone(), opts.allow_intrusive).map_err(ScanError::Setup)?;
+    let target = Arc::new(seed(&engine, &opts).await?);
+    let (active, passive, skipped) = plan(checks, &opts);
+    progress(ProgressEvent::Planned(active.len() + passive.len()));
+    let mut results = run_checks(&engine, &target, &active, opts.profile, &progress).await;
+    results.extend(run_checks(&engine, &target, &passive, opts.profile, &progress).await);
+    Ok(build_report(&engine, &target, started, clock, results, skipped))
+}
+
+/// The scanner's own requests: the target itself (anonymous and as the primary
+/// identity) and a path that cannot exist, for the soft-404 baseline.
+async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanError> {
+    let root = ProbeRequest::get(opts.target.clone()).follow_redirects();
+    engine.send(None, root.clone()).await.map_err(unreachable)?;
+    let primary = opts.identities.first().map(|i| i.name.clone());
+    if let Some(name) = &primary {
+        engine.send(None, root.auth(Auth::Identity(name.clone()))).await.map_err(unreachable)?;
+    }
+    let mut soft404 = Soft404::default();
+    let path = Soft404::random_path();
+    let url = opts.target.join(&path).map_err(|_| ScanError::Setup(EngineError::InvalidUrl(path.clone())))?;
+    if let Ok(ex) = engine.send(None, ProbeRequest::get(url)).await {
+        soft404.learn(&path, &ex.response);
+    }
+    Ok(TargetInfo {
+        url: opts.target.clone(),
+        technologies: fingerprint(&engine.transcript().snapshot()),
+        soft404,
+        primary_identity: primary,
+        identities: engine.identity_names(),
+    })
+}
+
+fn unreachable(e: EngineError) -> ScanError {
+    if e.is_transport() {
+        ScanError::Unreachable(e)
+    } else {
+        ScanError::Setup(e)
+    }
+}
+
+type Plan = (Vec<&'static dyn Check>, Vec<&'static dyn Check>, Vec<SkippedCheck>);
+
+/// Splits the checks into active and passive ones and records what will not run.
+fn plan(checks: &[&'static dyn Check], opts: &ScanOptions) -> Plan {
+    let (mut active, mut passive, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    for &check in checks {
+        let meta = check.meta();
+        let reason = if meta.safety == SafetyClass::Intrusive && !opts.allow_intrusive {
+            Some("intrusive; run with --allow intrusive".to_string())
+        } else if check.min_profile() > opts.profile {
+            Some(format!("runs from the `{}` profile up", check.min_profile().as_str()))
+        } else {
+            None
+        };
+        match (reason, meta.safety) {
+            (Some(reason), _) => skipped.push(SkippedCheck { check_id: meta.id.clone(), reason }),
+            (None, SafetyClass::Passive) => passive.push(check),
+            (None, _) => active.push(check),
+        }
+    }
+    (active, passive, skipped)
+}
+
+type CheckResult = (&'static dyn Check, Result<Vec<Finding>, CheckError>);
+
+async fn run_checks(
+    engine: &Engine,
+    target: &Arc<TargetInfo>,
+    checks: &[&'static dyn Check],
+    profile: Profile,
+    progress: &ProgressFn,
+) -> Vec<CheckResult> {
+    futures::stream::iter(checks.iter().copied())
+        .map(|check| {
+            let ctx = CheckCtx::new(engine.clone(), check.meta(), Arc::clone(target), profile);
+            async move {
+                let result = check.run(&ctx).await;
+                let findings = result.as_ref().map_or(0, Vec::len);
+                progress(ProgressEvent::CheckFinished { id: check.meta().id.to_string(), findings });
+                (check, result)
+            }
+        })
+        .buffer_unordered(CHECK_CONCURRENCY)
+        .collect()
+        .await
+}
+
+fn build_report(
+    engine: &Engine,
+    target: &TargetInfo,
+    started: SystemTime,
+    clock: tokio::time::Instant,
+    results: Vec<CheckResult>,
+    mut skipped: Vec<SkippedCheck>,
+) -> Report {
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    let mut run = Vec::new();
+    for (check, result) in results {
+        let id = check.meta().id.clone();
+        match result {
+            Ok(f) => {
+                findings.extend(f);
+                run.push(id);
+            }
+            Err(CheckError::Skipped(reason)) => skipped.push(SkippedCheck { check_id: id, reason }),
+            Err(CheckError::Engine(e)) => {
+                run.push(id.clone());
+                errors.push(ReportError { check_id: Some(id), url: None, message: engine.redactor().redact(&e.to_string()).into_owned() });
+            }
+        }
+    }
+    run.sort();
+    skipped.sort_by(|a, b| a.check_id.cmp(&b.check_id));
+    let stats = engine.stats();
+    let coverage = Coverage {
+        checks_run: run,
+        checks_skipped: skipped,
+        requests_sent: stats.sent,
+        requests_deduplicated: stats.deduplicated,
+        budget_exhausted: stats.budget_exhausted,
+        notes: coverage_notes(target, stats.budget_exhausted),
+    };
+    let t = Target { url: engine.redactor().redact(target.url.as_str()).into_owned(), technologies: target.technologies.clone() };
+    let duration = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Report::new(t, humantime::format_rfc3339_seconds(started).to_string(), duration, findings, errors, coverage)
+}
+
+fn coverage_notes(target: &TargetInfo, exhausted: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if target.primary_identity.is_none() {
+        notes.push("no identity configured: authenticated checks ran anonymously or were skipped (pass --token-file or set TOLLGATE_TOKEN)".into());
+    }
+    if target.soft404.is_catch_all() {
+        notes.push("the target answers unknown paths with a success status; existence checks compared bodies against that baseline".into());
+    }
+    if exhausted {
+        notes.push("the request or time budget ran out before every check finished; raise --max-requests or --max-time".into());
+    }
+    notes
+}

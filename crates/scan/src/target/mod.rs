@@ -1,0 +1,28 @@
+//! What tollgate learns about the target before the checks run.
+
+pub mod fingerprint;
+pub mod soft404;
+
+pub use fingerprint::fingerprint;
+pub use soft404::Soft404;
+
+use tollgate_core::Technology;
+use url::Url;
+
+/// Facts about the target shared by every check.
+#[derive(Debug, Clone)]
+pub struct TargetInfo {
+    pub url: Url,
+    pub technologies: Vec<Technology>,
+    pub soft404: Soft404,
+    /// The identity used for authenticated probes (the first configured one).
+    pub primary_identity: Option<String>,
+    /// Every configured identity name.
+    pub identities: Vec<String>,
+}
+
+impl TargetInfo {
+    pub fn is(&self, tech: &str) -> bool {
+        self.technologies.iter().any(|t| t.name == tech)
+    }
+}

@@ -83,7 +83,9 @@ mod tests {
     fn planned_formats_say_so() {
         let err = "html".parse::<Format>().expect_err("html is not built yet");
         assert_eq!(err, ParseFormatError::NotImplemented("html".into()));
-        assert!(err.to_string().starts_with("format `html` is not implemented yet"));
+        assert!(err
+            .to_string()
+            .starts_with("format `html` is not implemented yet"));
     }
 
     #[test]

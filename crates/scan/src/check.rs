@@ -53,6 +53,15 @@ impl std::str::FromStr for Profile {
     }
 }
 
+/// When a check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// With the other probing checks, concurrently.
+    Active,
+    /// After every active check, over the complete transcript.
+    Analysis,
+}
+
 /// One check. Each lives in its own file under `checks/<category>/` and is listed once
 /// in `checks/registry.rs`.
 #[async_trait]
@@ -63,6 +72,15 @@ pub trait Check: Send + Sync {
     /// The lowest profile this check runs in.
     fn min_profile(&self) -> Profile {
         Profile::Quick
+    }
+
+    /// When the check runs: passive checks default to the analysis phase.
+    fn phase(&self) -> Phase {
+        if self.meta().safety == tollgate_core::SafetyClass::Passive {
+            Phase::Analysis
+        } else {
+            Phase::Active
+        }
     }
 
     /// Runs the check. Passive checks read `ctx.transcript()` and send nothing.

@@ -1,6 +1,6 @@
 //! The scan: seed the transcript, learn the target, run the checks, build the report.
 
-use crate::check::{Check, CheckCtx, CheckError, Profile};
+use crate::check::{Check, CheckCtx, CheckError, Phase, Profile};
 use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequest, Scope};
 use crate::target::{fingerprint, Soft404, TargetInfo};
 use futures::StreamExt;
@@ -92,7 +92,7 @@ fn unreachable(e: EngineError) -> ScanError {
 
 type Plan = (Vec<&'static dyn Check>, Vec<&'static dyn Check>, Vec<SkippedCheck>);
 
-/// Splits the checks into active and passive ones and records what will not run.
+/// Splits the checks into the active and analysis phases and records what will not run.
 fn plan(checks: &[&'static dyn Check], opts: &ScanOptions) -> Plan {
     let (mut active, mut passive, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for &check in checks {
@@ -104,10 +104,10 @@ fn plan(checks: &[&'static dyn Check], opts: &ScanOptions) -> Plan {
         } else {
             None
         };
-        match (reason, meta.safety) {
+        match (reason, check.phase()) {
             (Some(reason), _) => skipped.push(SkippedCheck { check_id: meta.id.clone(), reason }),
-            (None, SafetyClass::Passive) => passive.push(check),
-            (None, _) => active.push(check),
+            (None, Phase::Analysis) => passive.push(check),
+            (None, Phase::Active) => active.push(check),
         }
     }
     (active, passive, skipped)

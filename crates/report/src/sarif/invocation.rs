@@ -66,7 +66,8 @@ fn rule_ref(id: &CheckId, index: &RuleIndex<'_>) -> Value {
 /// rather than making the log fail `date-time` validation.
 fn looks_like_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     b.len() >= 20
         && digits(0..4)
         && b.get(4) == Some(&b'-')
@@ -75,7 +76,9 @@ fn looks_like_rfc3339(s: &str) -> bool {
         && digits(8..10)
         && matches!(b.get(10), Some(b'T' | b't'))
         && digits(11..13)
-        && (s.ends_with('Z') || s.ends_with('z') || s.get(19..).is_some_and(|t| t.contains(['+', '-'])))
+        && (s.ends_with('Z')
+            || s.ends_with('z')
+            || s.get(19..).is_some_and(|t| t.contains(['+', '-'])))
 }
 
 #[cfg(test)]

@@ -24,7 +24,10 @@ pub(crate) fn result(f: &Finding, index: &RuleIndex<'_>) -> Value {
     r.insert("properties".into(), properties(f));
     if let Some(exchange) = f.evidence.exchanges.first() {
         r.insert("webRequest".into(), web_request(&exchange.request));
-        r.insert("webResponse".into(), web_response(exchange.response.as_ref()));
+        r.insert(
+            "webResponse".into(),
+            web_response(exchange.response.as_ref()),
+        );
     }
     Value::Object(r)
 }

@@ -49,7 +49,10 @@ mod tests {
 
     #[test]
     fn encodes_what_a_uri_cannot_hold() {
-        assert_eq!(uri_reference("http://h/a b?q={x}"), "http://h/a%20b?q=%7Bx%7D");
+        assert_eq!(
+            uri_reference("http://h/a b?q={x}"),
+            "http://h/a%20b?q=%7Bx%7D"
+        );
         assert_eq!(uri_reference("http://h/%41%zz"), "http://h/%41%25zz");
         assert_eq!(uri_reference("/é"), "/%C3%A9");
     }
@@ -57,7 +60,10 @@ mod tests {
     #[test]
     fn relative_paths_use_srcroot() {
         let v = file_uri("./deploy/Dockerfile");
-        assert_eq!(v, json!({ "uri": "deploy/Dockerfile", "uriBaseId": SRCROOT }));
+        assert_eq!(
+            v,
+            json!({ "uri": "deploy/Dockerfile", "uriBaseId": SRCROOT })
+        );
         assert_eq!(file_uri("/etc/x"), json!({ "uri": "/etc/x" }));
     }
 }

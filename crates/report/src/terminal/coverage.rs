@@ -17,7 +17,10 @@ pub(super) fn errors(report: &Report, p: Painter) -> Vec<String> {
 }
 
 fn error_line(e: &ReportError) -> String {
-    let check = e.check_id.as_ref().map(|id| format!("[{}] ", clean(id.as_str())));
+    let check = e
+        .check_id
+        .as_ref()
+        .map(|id| format!("[{}] ", clean(id.as_str())));
     let url = e.url.as_deref().map(|u| format!("{}: ", clean(u)));
     format!(
         "  ! {}{}{}",

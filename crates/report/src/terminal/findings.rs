@@ -55,11 +55,15 @@ fn group<'a>(findings: &'a [Finding], rules: &[&'a CheckMeta]) -> Vec<Group<'a>>
             .push(f);
     }
     map.into_iter()
-        .map(|((Reverse(severity), check_id), findings)| Group {
-            severity,
-            check_id,
-            meta: rules.iter().copied().find(|m| &m.id == check_id),
-            findings,
+        .map(|((Reverse(severity), check_id), mut findings)| {
+            // Most certain first, then by location, so the shown five are stable.
+            findings.sort_by_cached_key(|f| (Reverse(f.confidence), f.location.to_string()));
+            Group {
+                severity,
+                check_id,
+                meta: rules.iter().copied().find(|m| &m.id == check_id),
+                findings,
+            }
         })
         .collect()
 }

@@ -38,7 +38,12 @@ pub(super) fn location(location: &Location) -> String {
             method,
             url,
             parameter: Some(param),
-        } => format!("{} {} (parameter `{}`)", clean(method), clean(url), clean(param)),
+        } => format!(
+            "{} {} (parameter `{}`)",
+            clean(method),
+            clean(url),
+            clean(param)
+        ),
         Location::Http { method, url, .. } => format!("{} {}", clean(method), clean(url)),
         Location::File { path, line, column } => format!("{}:{line}:{column}", clean(path)),
     }

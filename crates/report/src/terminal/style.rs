@@ -113,6 +113,9 @@ mod tests {
     #[test]
     fn painter_respects_color_flag() {
         assert_eq!(Painter { color: false }.paint("x", Tone::Bad), "x");
-        assert_eq!(Painter { color: true }.paint("x", Tone::Bold), "\x1b[1mx\x1b[0m");
+        assert_eq!(
+            Painter { color: true }.paint("x", Tone::Bold),
+            "\x1b[1mx\x1b[0m"
+        );
     }
 }

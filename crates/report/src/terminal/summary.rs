@@ -1,6 +1,7 @@
 //! The top of the terminal report: target, technologies, grade and category bars.
 
 use super::style::{clean, Painter, Tone};
+use tollgate_core::score::CRITICAL_CAP;
 use tollgate_core::{Category, Report, Severity};
 
 const NAME_WIDTH: usize = 36;
@@ -23,15 +24,22 @@ pub(super) fn header(report: &Report, p: Painter) -> Vec<String> {
     } else {
         techs.join(", ")
     };
-    vec![p.paint(&target, Tone::Bold), format!("Detected: {detected}")]
+    vec![
+        p.paint(&target, Tone::Bold),
+        format!("Detected: {detected}"),
+    ]
 }
 
-/// "Grade D · 64/100", plus why when a critical finding capped it.
+/// "Grade D · 64/100", plus why when a critical finding held the score at the cap.
 pub(super) fn grade(report: &Report, p: Painter) -> Vec<String> {
     let card = &report.score;
     let text = format!("Grade {} · {}/100", card.grade, card.score);
     let mut lines = vec![p.paint(&text, Tone::for_grade(card.grade))];
-    if report.findings.iter().any(|f| f.severity == Severity::Critical) {
+    let critical = report
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Critical);
+    if critical && card.score == CRITICAL_CAP {
         lines.push(p.paint("A critical finding caps the grade at D.", Tone::Dim));
     }
     lines
@@ -48,7 +56,12 @@ pub(super) fn categories(report: &Report, p: Painter) -> Vec<String> {
 }
 
 fn category_numbers(report: &Report, category: Category) -> (u8, usize) {
-    match report.score.categories.iter().find(|c| c.category == category) {
+    match report
+        .score
+        .categories
+        .iter()
+        .find(|c| c.category == category)
+    {
         Some(c) => (c.score, c.findings),
         None => {
             let count = report.findings.iter().filter(|f| f.category == category);

@@ -27,8 +27,7 @@ impl Budget {
     /// Takes one request from the budget, or says why it cannot.
     pub fn take(&self) -> Result<(), EngineError> {
         if Instant::now() >= self.deadline {
-            self.exhausted.store(true, Ordering::Relaxed);
-            return Err(EngineError::BudgetExhausted("--max-time reached".into()));
+            return Err(self.expire());
         }
         let prev = self.sent.fetch_add(1, Ordering::Relaxed);
         if prev >= self.max_requests {
@@ -40,6 +39,13 @@ impl Budget {
             )));
         }
         Ok(())
+    }
+
+    /// Marks the budget spent because the deadline passed while a request was in
+    /// flight, and returns the error that says so.
+    pub fn expire(&self) -> EngineError {
+        self.exhausted.store(true, Ordering::Relaxed);
+        EngineError::BudgetExhausted("--max-time reached".into())
     }
 
     pub fn sent(&self) -> u64 {

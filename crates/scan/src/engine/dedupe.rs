@@ -2,7 +2,7 @@
 
 use super::{Auth, EngineError, Exchange, ProbeRequest};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
@@ -37,22 +37,41 @@ impl Key {
 }
 
 /// Shares the outcome of identical requests, in flight or finished.
-#[derive(Debug, Default)]
+///
+/// Finished outcomes stay cached only while the bodies they hold fit in `cap` bytes;
+/// past that, an outcome is shared with the callers already waiting for it and then
+/// forgotten, so the cache cannot hold more than `cap` bytes of bodies however many
+/// distinct URLs a scan requests.
+#[derive(Debug)]
 pub struct Dedupe {
     cells: Mutex<HashMap<Key, Arc<OnceCell<Outcome>>>>,
     hits: AtomicU64,
+    held: AtomicUsize,
+    cap: usize,
 }
 
 impl Dedupe {
+    /// A de-duplicator that caches at most `cap` bytes of finished bodies.
+    pub fn new(cap: usize) -> Self {
+        Dedupe {
+            cells: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            held: AtomicUsize::new(0),
+            cap,
+        }
+    }
+
     /// Runs `send` once per key; later callers get the first caller's outcome.
     pub async fn run<F, Fut>(&self, key: Key, send: F) -> Outcome
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Outcome>,
     {
-        let cell = match self.cells.lock() {
-            Ok(mut cells) => Arc::clone(cells.entry(key).or_default()),
-            Err(_) => return send().await,
+        // The guard must not live across an await (the future has to stay `Send`), so
+        // the cell is taken out in a block of its own.
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(cells.entry(key.clone()).or_default())
         };
         let mut ran = false;
         let out = cell
@@ -62,16 +81,39 @@ impl Dedupe {
             })
             .await
             .clone();
-        if !ran {
+        if ran {
+            self.keep_or_forget(&key, &cell, &out);
+        } else {
             self.hits.fetch_add(1, Ordering::Relaxed);
         }
         out
+    }
+
+    /// Counts a finished outcome against the cap, or drops it from the cache.
+    fn keep_or_forget(&self, key: &Key, cell: &Arc<OnceCell<Outcome>>, out: &Outcome) {
+        let size = match out {
+            Ok(ex) => ex.response.body.len() + header_bytes(&ex.response.headers),
+            Err(_) => 0,
+        };
+        let held = self.held.fetch_add(size, Ordering::Relaxed);
+        if held.saturating_add(size) <= self.cap {
+            return;
+        }
+        self.held.fetch_sub(size, Ordering::Relaxed);
+        let mut cells = self.cells.lock().unwrap_or_else(|e| e.into_inner());
+        if cells.get(key).is_some_and(|c| Arc::ptr_eq(c, cell)) {
+            cells.remove(key);
+        }
     }
 
     /// How many requests were answered without going on the wire.
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
     }
+}
+
+fn header_bytes(headers: &[(String, String)]) -> usize {
+    headers.iter().map(|(k, v)| k.len() + v.len()).sum()
 }
 
 #[cfg(test)]

@@ -1,1 +1,135 @@
-//! placeholder
+//! LEAK-001: authenticated responses that shared caches may store.
+
+use crate::check::{Check, CheckCtx, CheckError, Phase};
+use crate::checks::common::list_contains;
+use crate::engine::{Exchange, ProbeRequest};
+use async_trait::async_trait;
+use std::sync::Arc;
+use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+
+pub struct CacheableAuthResponse;
+
+pub static META: CheckMeta = CheckMeta {
+    id: CheckId::new_static("LEAK-001"),
+    name: "Authenticated response cacheable by shared caches",
+    category: Category::DataExposure,
+    severity: Severity::Low,
+    cwe: 524,
+    owasp: Owasp::Api8,
+    safety: SafetyClass::Safe,
+    methods: &[HttpMethod::Get],
+    budget: 4,
+    docs: CheckDocs {
+        what: "Responses to authenticated requests whose content depends on the credential (the anonymous answer to the same URL differs) but that carry neither `Cache-Control: no-store` or `private` nor `Vary: Authorization`. Runs after the other checks, over every authenticated exchange they recorded, and sends at most four anonymous GETs for comparison.",
+        why: "A CDN, reverse proxy or corporate cache may store one user's response and serve it to the next caller of the same URL: profiles, orders, and tokens the API hands out. Browsers also keep such responses on disk after logout.",
+        evidence: "GET /api/v2/me/ as alice → 200 without Cache-Control; the anonymous GET → 401.",
+        remediation: "Send `Cache-Control: no-store` on every response that depends on the caller's credentials, or at least `private` with `Vary: Authorization`.",
+        remediation_django: Some("Decorate authenticated views with `@never_cache` (or `django.views.decorators.cache.cache_control(no_store=True, private=True)`), or add a small middleware that sets `Cache-Control: no-store` and `patch_vary_headers(response, [\"Authorization\"])` when `request.user.is_authenticated`."),
+        references: &[
+            "https://owasp.org/API-Security/editions/2023/en/0xa8-security-misconfiguration/",
+            "https://cwe.mitre.org/data/definitions/524.html",
+            "https://www.rfc-editor.org/rfc/rfc9111#section-3.5",
+        ],
+    },
+};
+
+/// How bad the caching headers are, or `None` when caches are told not to share.
+fn cache_problem(ex: &Exchange) -> Option<(Severity, String)> {
+    let cc = ex.response.headers_all("cache-control").collect::<Vec<_>>().join(",");
+    let vary_auth = ex.response.headers_all("vary").any(|v| list_contains(v, "authorization") || v.trim() == "*");
+    let directive = |d: &str| cc.split(',').any(|x| x.trim().split('=').next().is_some_and(|k| k.trim().eq_ignore_ascii_case(d)));
+    if directive("no-store") || directive("private") || vary_auth {
+        return None;
+    }
+    if directive("public") || directive("s-maxage") {
+        return Some((Severity::Medium, format!("`Cache-Control: {cc}` explicitly allows shared caching")));
+    }
+    let shown = if cc.is_empty() { "no `Cache-Control`".to_string() } else { format!("`Cache-Control: {cc}`") };
+    Some((Severity::Low, format!("{shown}, no `no-store`/`private`, no `Vary: Authorization`")))
+}
+
+/// Whether the anonymous answer differs from the authenticated one.
+fn depends_on_auth(authed: &Exchange, anon: &Exchange) -> bool {
+    anon.response.status != authed.response.status || anon.response.body != authed.response.body
+}
+
+#[async_trait]
+impl Check for CacheableAuthResponse {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn phase(&self) -> Phase {
+        Phase::Analysis
+    }
+
+    async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
+        if ctx.target().primary_identity.is_none() {
+            return Err(CheckError::Skipped("needs an identity (--token-file or TOLLGATE_TOKEN)".into()));
+        }
+        let transcript = ctx.transcript();
+        let candidates: Vec<Arc<Exchange>> = transcript
+            .iter()
+            .filter(|e| e.request.identity.is_some() && e.request.method == HttpMethod::Get)
+            .filter(|e| e.response.is_success() && ctx.in_scope(&e.request.url) && cache_problem(e).is_some())
+            .cloned()
+            .collect();
+        for authed in candidates.iter().take(META.budget as usize) {
+            let anon = ctx.send(ProbeRequest::get(authed.request.url.clone())).await?;
+            if let (true, Some((severity, fact))) = (depends_on_auth(authed, &anon), cache_problem(authed)) {
+                let f = ctx
+                    .finding(authed, "Authenticated response may be stored by shared caches", None)
+                    .with_severity(severity)
+                    .with_confidence(Confidence::Firm)
+                    .with_fact(fact)
+                    .with_fact(format!("anonymous request to the same URL answered {}", anon.response.status));
+                return Ok(vec![f]);
+            }
+        }
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Identity;
+    use crate::testkit::{as_identity, exchange, serve, Fixture, RawResponse};
+    use tollgate_core::Secret;
+
+    async fn run(authed_headers: &'static [(&'static str, &'static str)]) -> Vec<Finding> {
+        let addr = serve(|req| match req.header("authorization") {
+            Some(_) => RawResponse::new(200, "{\"me\":\"alice\"}"),
+            None => RawResponse::new(401, "{\"detail\":\"no\"}"),
+        })
+        .await;
+        let url = format!("http://{addr}/api/me/");
+        let authed = as_identity(exchange(HttpMethod::Get, &url, 200, authed_headers, "{\"me\":\"alice\"}"), "alice");
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .identity(Identity::bearer("alice", Secret::new("tok-0123456789abcdef")))
+            .recorded(authed)
+            .ctx(&META);
+        CacheableAuthResponse.run(&ctx).await.expect("run")
+    }
+
+    #[tokio::test]
+    async fn fires_on_uncached_authenticated_response() {
+        let f = run(&[("content-type", "application/json")]).await;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Low);
+        let f = run(&[("cache-control", "public, max-age=600")]).await;
+        assert_eq!(f[0].severity, Severity::Medium);
+    }
+
+    #[tokio::test]
+    async fn silent_with_no_store_or_vary() {
+        assert!(run(&[("cache-control", "no-store")]).await.is_empty());
+        assert!(run(&[("cache-control", "max-age=0"), ("vary", "Accept, Authorization")]).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn skipped_without_identity() {
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/").ctx(&META);
+        assert!(matches!(CacheableAuthResponse.run(&ctx).await, Err(CheckError::Skipped(_))));
+    }
+}

@@ -5,10 +5,12 @@
 
 mod format;
 mod json;
+mod rule_doc;
 mod sarif;
 mod terminal;
 
 pub use format::{Format, ParseFormatError};
+pub use rule_doc::rule_markdown;
 
 use tollgate_core::{CheckMeta, Report};
 

@@ -20,10 +20,19 @@ pub enum TestbedError {
     #[error(
         "the {mode} testbed did not come up within {secs} s (no `TESTBED READY` line, port {port} closed)\n{logs}"
     )]
-    Timeout { mode: &'static str, secs: u64, port: u16, logs: String },
+    Timeout {
+        mode: &'static str,
+        secs: u64,
+        port: u16,
+        logs: String,
+    },
 
     #[error("the {mode} testbed exited during startup ({status})\n{logs}")]
-    Exited { mode: &'static str, status: String, logs: String },
+    Exited {
+        mode: &'static str,
+        status: String,
+        logs: String,
+    },
 
     #[error("the {mode} testbed wrote no token file {}: {source}", path.display())]
     Token {

@@ -18,6 +18,10 @@ mod truth;
 
 pub use error::TestbedError;
 pub use eval::{evaluate, Evaluation, FalsePositive, Outcome, Row};
-pub use run::{registered_checks, run_django_eval, scan, scan_options, EvalRun, ModeRun, SCAN_MAX_TIME};
-pub use testbed::{django_dir, ensure_venv, python_available, venv_python, Mode, Testbed, START_TIMEOUT};
+pub use run::{
+    registered_checks, run_django_eval, scan, scan_options, EvalRun, ModeRun, SCAN_MAX_TIME,
+};
+pub use testbed::{
+    django_dir, ensure_venv, python_available, venv_python, Mode, Testbed, START_TIMEOUT,
+};
 pub use truth::{GroundTruth, HardenedAllowed, Route, Weakness};

@@ -80,7 +80,9 @@ pub fn python_available() -> bool {
 /// Creates the testbed virtualenv with `setup.sh` when it is missing.
 pub fn ensure_venv() -> Result<(), TestbedError> {
     static SETUP: Mutex<()> = Mutex::new(());
-    let _guard = SETUP.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = SETUP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = django_dir();
     if venv_python().is_file() && dir.join(".venv/.requirements.sha256").is_file() {
         return Ok(());
@@ -89,12 +91,22 @@ pub fn ensure_venv() -> Result<(), TestbedError> {
         .arg(dir.join("setup.sh"))
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| TestbedError::Setup { reason: format!("cannot run bash: {e}"), output: String::new() })?;
+        .map_err(|e| TestbedError::Setup {
+            reason: format!("cannot run bash: {e}"),
+            output: String::new(),
+        })?;
     if out.status.success() && venv_python().is_file() {
         return Ok(());
     }
-    let output = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    Err(TestbedError::Setup { reason: format!("setup.sh {}", out.status), output: tail(&output, LOG_TAIL_LINES) })
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Err(TestbedError::Setup {
+        reason: format!("setup.sh {}", out.status),
+        output: tail(&output, LOG_TAIL_LINES),
+    })
 }
 
 /// A running testbed. Dropping it kills its whole process group and deletes its state
@@ -117,7 +129,9 @@ impl Testbed {
         let mut attempt = 1;
         loop {
             match Testbed::start_once(mode) {
-                Err(TestbedError::Exited { logs, .. }) if attempt < START_ATTEMPTS && logs.contains("in use") => {
+                Err(TestbedError::Exited { logs, .. })
+                    if attempt < START_ATTEMPTS && logs.contains("in use") =>
+                {
                     attempt += 1;
                 }
                 other => return other,
@@ -131,22 +145,39 @@ impl Testbed {
             .prefix(&format!("tollgate-testbed-{mode}-"))
             .tempdir()
             .map_err(TestbedError::io("creating the testbed state directory"))?;
-        let stderr = File::create(state.path().join("serve.stderr")).map_err(TestbedError::io("creating serve.stderr"))?;
+        let stderr = File::create(state.path().join("serve.stderr"))
+            .map_err(TestbedError::io("creating serve.stderr"))?;
         let mut cmd = Command::new(venv_python());
         cmd.arg(django_dir().join("serve.py"))
-            .args(["--mode", mode.as_str(), "--port", &port.to_string(), "--state-dir"])
+            .args([
+                "--mode",
+                mode.as_str(),
+                "--port",
+                &port.to_string(),
+                "--state-dir",
+            ])
             .arg(state.path());
         if mode == Mode::Vulnerable {
             cmd.args(["--docker-port", &docker_port.to_string()]);
         }
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr).process_group(0);
-        let mut child = cmd.spawn().map_err(TestbedError::io(format!("spawning {}", venv_python().display())))?;
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .process_group(0);
+        let mut child = cmd.spawn().map_err(TestbedError::io(format!(
+            "spawning {}",
+            venv_python().display()
+        )))?;
         let ready = watch_stdout(&mut child);
         let mut testbed = Testbed {
             mode,
             child,
             base: loopback_url(port)?,
-            docker: if mode == Mode::Vulnerable { Some(loopback_url(docker_port)?) } else { None },
+            docker: if mode == Mode::Vulnerable {
+                Some(loopback_url(docker_port)?)
+            } else {
+                None
+            },
             tokens: BTreeMap::new(),
             state,
         };
@@ -156,7 +187,12 @@ impl Testbed {
     }
 
     /// Polls until the READY line arrives or the port(s) accept connections.
-    fn wait_ready(&mut self, ready: &mpsc::Receiver<String>, port: u16, docker_port: u16) -> Result<(), TestbedError> {
+    fn wait_ready(
+        &mut self,
+        ready: &mpsc::Receiver<String>,
+        port: u16,
+        docker_port: u16,
+    ) -> Result<(), TestbedError> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let announced = ready.try_recv().is_ok();
@@ -165,7 +201,11 @@ impl Testbed {
                 return Ok(());
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(TestbedError::Exited { mode: self.mode.as_str(), status: status.to_string(), logs: self.log_tails() });
+                return Err(TestbedError::Exited {
+                    mode: self.mode.as_str(),
+                    status: status.to_string(),
+                    logs: self.log_tails(),
+                });
             }
             if Instant::now() >= deadline {
                 return Err(TestbedError::Timeout {
@@ -214,7 +254,11 @@ impl Testbed {
             None => panic!(
                 "the {} testbed has no token `{name}`; it wrote: {}",
                 self.mode,
-                self.tokens.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+                self.tokens
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -227,7 +271,10 @@ impl Testbed {
     pub fn identities(&self) -> Vec<Identity> {
         IDENTITIES
             .iter()
-            .filter_map(|&name| self.try_token(name).map(|t| Identity::bearer(name, Secret::new(t))))
+            .filter_map(|&name| {
+                self.try_token(name)
+                    .map(|t| Identity::bearer(name, Secret::new(t)))
+            })
             .collect()
     }
 
@@ -238,7 +285,11 @@ impl Testbed {
             let path = self.state.path().join(name);
             if let Ok(text) = std::fs::read_to_string(&path) {
                 if !text.trim().is_empty() {
-                    out.push_str(&format!("--- tail of {} ---\n{}\n", path.display(), tail(&text, LOG_TAIL_LINES)));
+                    out.push_str(&format!(
+                        "--- tail of {} ---\n{}\n",
+                        path.display(),
+                        tail(&text, LOG_TAIL_LINES)
+                    ));
                 }
             }
         }
@@ -308,11 +359,16 @@ fn free_port_pair() -> Result<(u16, u16), TestbedError> {
 }
 
 fn loopback_url(port: u16) -> Result<Url, TestbedError> {
-    Url::parse(&format!("http://127.0.0.1:{port}/")).map_err(|e| TestbedError::Internal(e.to_string()))
+    Url::parse(&format!("http://127.0.0.1:{port}/"))
+        .map_err(|e| TestbedError::Internal(e.to_string()))
 }
 
 fn accepts(port: u16) -> bool {
-    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(200)).is_ok()
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
 }
 
 /// Drains the child's stdout on a thread, forwarding the READY line.
@@ -336,13 +392,22 @@ fn read_tokens(mode: Mode, dir: &Path) -> Result<BTreeMap<String, String>, Testb
     let mut tokens = BTreeMap::new();
     for name in ["alice", "bob", "admin"] {
         let path = dir.join(format!("{name}.token"));
-        let token = std::fs::read_to_string(&path).map_err(|source| TestbedError::Token { mode: mode.as_str(), path, source })?;
+        let token = std::fs::read_to_string(&path).map_err(|source| TestbedError::Token {
+            mode: mode.as_str(),
+            path,
+            source,
+        })?;
         tokens.insert(name.to_string(), token.trim().to_string());
     }
-    let entries = std::fs::read_dir(dir).map_err(TestbedError::io(format!("listing {}", dir.display())))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(TestbedError::io(format!("listing {}", dir.display())))?;
     for entry in entries.flatten() {
         let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".token")) else {
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".token"))
+        else {
             continue;
         };
         if !tokens.contains_key(name) {
@@ -379,7 +444,11 @@ mod tests {
 
     #[test]
     fn django_dir_holds_the_testbed() {
-        assert!(django_dir().join("serve.py").is_file(), "{}", django_dir().display());
+        assert!(
+            django_dir().join("serve.py").is_file(),
+            "{}",
+            django_dir().display()
+        );
         assert!(django_dir().join("ground_truth.toml").is_file());
     }
 }

@@ -66,12 +66,17 @@ impl Route {
         };
         let path = rest.split(['?', '#']).next().unwrap_or(rest);
         let path = if path.is_empty() { "/" } else { path };
-        Route { docker, path: path.to_string() }
+        Route {
+            docker,
+            path: path.to_string(),
+        }
     }
 
     /// Whether `path` is this route's path or below it.
     pub fn covers(&self, path: &str) -> bool {
-        path == self.path || (path.starts_with(&self.path) && (self.path.ends_with('/') || path[self.path.len()..].starts_with('/')))
+        path == self.path
+            || (path.starts_with(&self.path)
+                && (self.path.ends_with('/') || path[self.path.len()..].starts_with('/')))
     }
 }
 
@@ -93,8 +98,12 @@ impl GroundTruth {
     }
 
     pub fn load(path: &Path) -> Result<GroundTruth, TestbedError> {
-        let text = std::fs::read_to_string(path).map_err(TestbedError::io(format!("reading {}", path.display())))?;
-        GroundTruth::parse(&text).map_err(|message| TestbedError::GroundTruth { path: path.to_path_buf(), message })
+        let text = std::fs::read_to_string(path)
+            .map_err(TestbedError::io(format!("reading {}", path.display())))?;
+        GroundTruth::parse(&text).map_err(|message| TestbedError::GroundTruth {
+            path: path.to_path_buf(),
+            message,
+        })
     }
 
     /// Parses and validates the TOML text.
@@ -118,14 +127,27 @@ impl GroundTruth {
                 return Err(format!("weakness `{}`: malformed check ID `{bad}`", w.id));
             }
             if w.needs_token != w.identity.is_some() {
-                return Err(format!("weakness `{}`: `identity` must be set exactly when `needs_token` is true", w.id));
+                return Err(format!(
+                    "weakness `{}`: `identity` must be set exactly when `needs_token` is true",
+                    w.id
+                ));
             }
             if !w.route.starts_with('/') && !w.route.starts_with("docker:/") {
-                return Err(format!("weakness `{}`: route `{}` must start with `/` or `docker:/`", w.id, w.route));
+                return Err(format!(
+                    "weakness `{}`: route `{}` must start with `/` or `docker:/`",
+                    w.id, w.route
+                ));
             }
         }
-        if let Some(bad) = self.hardened_allowed.iter().find(|a| !a.check.is_well_formed()) {
-            return Err(format!("hardened_allowed: malformed check ID `{}`", bad.check));
+        if let Some(bad) = self
+            .hardened_allowed
+            .iter()
+            .find(|a| !a.check.is_well_formed())
+        {
+            return Err(format!(
+                "hardened_allowed: malformed check ID `{}`",
+                bad.check
+            ));
         }
         Ok(())
     }
@@ -139,11 +161,28 @@ mod tests {
     fn the_django_ground_truth_parses() {
         let truth = GroundTruth::django().expect("ground truth");
         assert!(truth.weaknesses.len() >= 30, "{}", truth.weaknesses.len());
-        assert!(truth.hardened_allowed.iter().any(|a| a.check.as_str() == "TLS-002"));
-        let products = truth.hardened_allowed.iter().find(|a| a.check.as_str() == "AUTH-001").expect("AUTH-001 allowance");
+        assert!(truth
+            .hardened_allowed
+            .iter()
+            .any(|a| a.check.as_str() == "TLS-002"));
+        let products = truth
+            .hardened_allowed
+            .iter()
+            .find(|a| a.check.as_str() == "AUTH-001")
+            .expect("AUTH-001 allowance");
         assert_eq!(products.route.as_deref(), Some("/api/v2/products/"));
-        let docker = truth.weaknesses.iter().find(|w| w.id == "docker-engine-exposed").expect("docker row");
-        assert_eq!(docker.route(), Route { docker: true, path: "/version".into() });
+        let docker = truth
+            .weaknesses
+            .iter()
+            .find(|w| w.id == "docker-engine-exposed")
+            .expect("docker row");
+        assert_eq!(
+            docker.route(),
+            Route {
+                docker: true,
+                path: "/version".into()
+            }
+        );
         assert!(GroundTruth::django_path().is_file());
     }
 

@@ -70,21 +70,7 @@ fn help_text(meta: &CheckMeta) -> String {
 }
 
 fn help_markdown(meta: &CheckMeta) -> String {
-    let d = &meta.docs;
-    let mut md = format!(
-        "## What it detects\n\n{}\n\n## Why it matters\n\n{}\n\n## Remediation\n\n{}",
-        d.what, d.why, d.remediation
-    );
-    if let Some(django) = d.remediation_django {
-        md.push_str(&format!("\n\n### On Django\n\n{django}"));
-    }
-    if !d.references.is_empty() {
-        md.push_str("\n\n## References\n");
-        for r in d.references {
-            md.push_str(&format!("\n- <{r}>"));
-        }
-    }
-    md
+    crate::rule_doc::sections(meta)
 }
 
 #[cfg(test)]

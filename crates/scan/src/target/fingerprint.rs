@@ -28,7 +28,7 @@ struct Rule {
 }
 
 const RULES: &[Rule] = &[
-    Rule { tech: "django", source: Source::Cookie, pattern: r"^(csrftoken|sessionid|django_language)$" },
+    Rule { tech: "django", source: Source::Cookie, pattern: r"^(csrftoken|django_language)$" },
     Rule { tech: "django", source: Source::Body, pattern: r"(?:You're seeing this error because you have <code>DEBUG = True</code>|Django tried these URL patterns|<title>Log in \| Django site admin</title>|Django administration)" },
     Rule { tech: "django", source: Source::Body, pattern: r#"<meta name="robots" content="NONE,NOARCHIVE">\s*<title>[^<]*(?:at /|Page not found)"# },
     Rule { tech: "drf", source: Source::Body, pattern: r#"(?:Django REST framework|"detail":\s*"(?:Authentication credentials were not provided\.|Given token not valid for any token type|Not found\.|Invalid token\.))"# },

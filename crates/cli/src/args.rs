@@ -1,0 +1,155 @@
+//! Command-line flags. Every flag has help text; `tests/cli.rs` checks it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// API security scanner: finds how bearer tokens leak and what a leaked token reaches.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file [default: ./tollgate.toml if present].
+    #[arg(long, global = true, env = "TOLLGATE_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// More log output on stderr (-v info, -vv debug). TOLLGATE_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colour on the terminal.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a running HTTP API.
+    Scan(ScanArgs),
+    /// Start a small demo API on 127.0.0.1 with planted weaknesses and scan it.
+    Demo(DemoArgs),
+    /// List the checks or explain one.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Inspect the effective configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List every check with its severity, category and safety class.
+    List,
+    /// Print a check's documentation.
+    Explain {
+        /// The check ID, e.g. MISC-003.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print each effective setting and where it came from.
+    Show(ScanSettingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The base URL of the API, e.g. https://api.example.com/
+    pub url: String,
+
+    #[command(flatten)]
+    pub settings: ScanSettingsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output format on stdout.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+/// The flags that are also settings (config file and TOLLGATE_* env).
+#[derive(Debug, Default, Args)]
+pub struct ScanSettingsArgs {
+    /// Scan depth: quick, standard or deep.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Exit 1 if any finding is at or above this severity (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+
+    /// Exit 1 if the score is below this value (0-100).
+    #[arg(long, value_name = "SCORE")]
+    pub fail_under: Option<u8>,
+
+    /// Read the bearer token from this file (safer than the command line). TOLLGATE_TOKEN also works.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+
+    /// Use this named identity from tollgate.toml ([identity.NAME]) as the primary one.
+    #[arg(long, value_name = "NAME")]
+    pub identity: Option<String>,
+
+    /// Also allow requests to this origin (repeatable). Only the target's origin is in scope otherwise.
+    #[arg(long = "scope", value_name = "URL")]
+    pub scope: Vec<String>,
+
+    /// Allow a class of probes that is off by default. `intrusive` enables state-changing methods and bursts.
+    #[arg(long = "allow", value_name = "CLASS")]
+    pub allow: Vec<String>,
+
+    /// Most requests the scan may send.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Longest the scan may run, e.g. 90s, 5m.
+    #[arg(long, value_name = "DURATION")]
+    pub max_time: Option<String>,
+
+    /// Requests per second, across the scan.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+
+    /// Requests in flight to one host at once.
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+
+    /// Longest one request may take, e.g. 20s.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Accept invalid TLS certificates (self-signed staging servers).
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Output format on stdout: terminal, json or sarif.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Also write FORMAT to PATH (repeatable), e.g. -o sarif=tollgate.sarif -o json=report.json.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+
+    /// Never show a progress bar (it is shown only on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}

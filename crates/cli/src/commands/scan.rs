@@ -1,0 +1,113 @@
+//! `tollgate scan URL`.
+
+use crate::args::{ColorChoice, ScanArgs};
+use crate::commands::real_env;
+use crate::exit::{code, usage, Failure};
+use crate::output::{parse_output, stdout_color, write_all, OutputSpec};
+use crate::progress::Progress;
+use crate::settings::{load_file, resolve, Settings};
+use crate::identities;
+use anyhow::anyhow;
+use std::path::Path;
+use std::process::ExitCode;
+use tollgate_core::{CheckMeta, Report};
+use tollgate_report::Format;
+use tollgate_scan::engine::{redactor_for, EngineConfig, Identity};
+use tollgate_scan::{registry, run_scan, ScanError, ScanOptions};
+use url::Url;
+
+pub fn run(config: Option<&Path>, args: &ScanArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
+    let target = parse_target(&args.url).map_err(usage)?;
+    let (path, file) = load_file(config).map_err(usage)?;
+    let settings = resolve(path, file, &real_env, &args.settings).map_err(usage)?;
+    let identities = identities::load(&settings, &real_env).map_err(usage)?;
+    let outputs = args.settings.outputs.iter().map(|o| parse_output(o)).collect::<Result<Vec<_>, _>>().map_err(usage)?;
+    let opts = scan_options(target, &settings, identities);
+    let sink = Sink { format: settings.format.value, outputs, color: stdout_color(color), progress: !args.settings.no_progress };
+    let report = scan_and_write(opts, &sink)?;
+    Ok(gate(&report, &settings))
+}
+
+/// Parses and checks the target URL.
+pub fn parse_target(raw: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(raw.trim()).map_err(|e| anyhow!("invalid target URL `{raw}`: {e} — write the full URL, e.g. https://api.example.com/"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(anyhow!("invalid target URL `{raw}`: the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(anyhow!("invalid target URL `{raw}`: it has no host"));
+    }
+    Ok(url)
+}
+
+/// Engine limits and scan options from the settings.
+pub fn scan_options(target: Url, s: &Settings, identities: Vec<Identity>) -> ScanOptions {
+    let engine = EngineConfig {
+        max_requests: s.max_requests.value,
+        max_time: s.max_time.value,
+        rate_per_second: s.rate.value,
+        per_host_concurrency: s.concurrency.value,
+        request_timeout: s.timeout.value,
+        insecure_tls: s.insecure.value,
+        ..EngineConfig::default()
+    };
+    ScanOptions {
+        target,
+        extra_scope: s.scope.value.clone(),
+        identities,
+        profile: s.profile.value,
+        allow_intrusive: s.allow_intrusive.value,
+        engine,
+    }
+}
+
+/// Where the report goes.
+pub struct Sink {
+    pub format: Format,
+    pub outputs: Vec<OutputSpec>,
+    pub color: bool,
+    pub progress: bool,
+}
+
+/// Runs the scan on a fresh runtime and writes every output.
+pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure> {
+    let redactor = redactor_for(&opts.identities);
+    let progress = Progress::new(sink.progress);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(usage)?;
+    let result = runtime.block_on(run_scan(opts, registry::all(), progress.callback()));
+    progress.finish();
+    let report = result.map_err(|e| match e {
+        ScanError::Unreachable(_) => Failure::Unscannable(anyhow!("{}", redactor.redact(&e.to_string()))),
+        ScanError::Setup(_) => usage(anyhow!("{}", redactor.redact(&e.to_string()))),
+    })?;
+    let rules: Vec<&CheckMeta> = registry::all().iter().map(|c| c.meta()).collect();
+    write_all(&report, &rules, sink.format, sink.color, &sink.outputs, &redactor).map_err(usage)?;
+    Ok(report)
+}
+
+/// Applies `--fail-on` and `--fail-under`, telling stderr why the gate failed.
+fn gate(report: &Report, s: &Settings) -> ExitCode {
+    let mut reasons = Vec::new();
+    if let Some(threshold) = s.fail_on.value {
+        let n = report.findings.iter().filter(|f| f.severity >= threshold).count();
+        if n > 0 {
+            reasons.push(format!("{n} finding(s) at or above {threshold} (--fail-on {threshold})"));
+        }
+    }
+    if let Some(min) = s.fail_under.value {
+        if report.score.score < min {
+            reasons.push(format!("score {} is under {min} (--fail-under {min})", report.score.score));
+        }
+    }
+    if reasons.is_empty() {
+        return ExitCode::from(code::OK);
+    }
+    eprintln_gate(&reasons);
+    ExitCode::from(code::GATE_FAILED)
+}
+
+fn eprintln_gate(reasons: &[String]) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "gate failed: {}", reasons.join("; "));
+}

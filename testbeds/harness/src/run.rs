@@ -1,0 +1,114 @@
+//! The whole evaluation: start both modes, scan each, score the reports.
+
+use crate::{evaluate, Evaluation, GroundTruth, Mode, Testbed, TestbedError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tollgate_core::{CheckId, Report};
+use tollgate_scan::engine::EngineConfig;
+use tollgate_scan::{registry, run_scan, Profile, ProgressFn, ScanOptions};
+
+/// Wall-time cap of each scan, so that a whole evaluation (two scans) stays well under
+/// two minutes even if a check runs away. A scan cut short says so in the notes.
+pub const SCAN_MAX_TIME: Duration = Duration::from_secs(45);
+
+/// One mode's scan.
+#[derive(Debug, Clone)]
+pub struct ModeRun {
+    pub report: Report,
+    /// Wall time of `run_scan` alone (the testbed was already up).
+    pub wall: Duration,
+}
+
+/// Both scans and their evaluation.
+#[derive(Debug, Clone)]
+pub struct EvalRun {
+    pub evaluation: Evaluation,
+    pub vulnerable: ModeRun,
+    pub hardened: ModeRun,
+}
+
+/// The IDs of every registered check.
+pub fn registered_checks() -> Vec<CheckId> {
+    registry::all()
+        .iter()
+        .map(|c| c.meta().id.clone())
+        .collect()
+}
+
+/// How the harness scans a testbed: its root as the target, the fake Docker Engine
+/// API's origin as extra scope (vulnerable mode), alice as the primary identity then
+/// admin and bob, the `standard` profile.
+///
+/// Intrusive checks are allowed: the testbed is disposable (a fresh database at every
+/// start, loopback only) and some planted weaknesses (a write with a read-only scope)
+/// can only be shown by a write.
+///
+/// The OpenAPI document (`Testbed::spec_path`) is not fed to the scan yet: there is no
+/// spec crate to parse it. Once there is, pass it here.
+pub fn scan_options(testbed: &Testbed) -> ScanOptions {
+    ScanOptions {
+        target: testbed.base_url().clone(),
+        extra_scope: testbed.docker_url().into_iter().cloned().collect(),
+        identities: testbed.identities(),
+        profile: Profile::Standard,
+        allow_intrusive: true,
+        engine: EngineConfig {
+            max_time: SCAN_MAX_TIME,
+            ..EngineConfig::default()
+        },
+    }
+}
+
+/// Scans a running testbed with every registered check.
+pub async fn scan(testbed: &Testbed) -> Result<ModeRun, TestbedError> {
+    let progress: ProgressFn = Arc::new(|_| {});
+    let clock = Instant::now();
+    let report = run_scan(scan_options(testbed), registry::all(), progress)
+        .await
+        .map_err(|source| TestbedError::Scan {
+            mode: testbed.mode().as_str(),
+            source,
+        })?;
+    Ok(ModeRun {
+        report,
+        wall: clock.elapsed(),
+    })
+}
+
+/// Starts both modes of the Django testbed (at once), scans vulnerable then hardened
+/// mode (one after the other, so the wall times are not skewed by each other), stops
+/// them and evaluates the reports against `ground_truth.toml`.
+pub async fn run_django_eval() -> Result<EvalRun, TestbedError> {
+    let truth = GroundTruth::django()?;
+    let (vulnerable_bed, hardened_bed) = tokio::task::spawn_blocking(start_both)
+        .await
+        .map_err(|e| TestbedError::Internal(format!("starting the testbeds panicked: {e}")))??;
+    let vulnerable = scan(&vulnerable_bed).await?;
+    let hardened = scan(&hardened_bed).await?;
+    tokio::task::spawn_blocking(move || drop((vulnerable_bed, hardened_bed)))
+        .await
+        .map_err(|e| TestbedError::Internal(format!("stopping the testbeds panicked: {e}")))?;
+    let evaluation = evaluate(
+        &truth,
+        &registered_checks(),
+        &vulnerable.report,
+        &hardened.report,
+    );
+    Ok(EvalRun {
+        evaluation,
+        vulnerable,
+        hardened,
+    })
+}
+
+fn start_both() -> Result<(Testbed, Testbed), TestbedError> {
+    crate::ensure_venv()?;
+    std::thread::scope(|s| {
+        let hardened = s.spawn(|| Testbed::start(Mode::Hardened));
+        let vulnerable = Testbed::start(Mode::Vulnerable);
+        let hardened = hardened
+            .join()
+            .map_err(|_| TestbedError::Internal("starting the hardened testbed panicked".into()))?;
+        Ok((vulnerable?, hardened?))
+    })
+}

@@ -27,7 +27,8 @@ impl Budget {
     /// Takes one request from the budget, or says why it cannot.
     pub fn take(&self) -> Result<(), EngineError> {
         if Instant::now() >= self.deadline {
-            return Err(self.expire());
+            self.exhausted.store(true, Ordering::Relaxed);
+            return Err(EngineError::BudgetExhausted("--max-time reached".into()));
         }
         let prev = self.sent.fetch_add(1, Ordering::Relaxed);
         if prev >= self.max_requests {
@@ -39,13 +40,6 @@ impl Budget {
             )));
         }
         Ok(())
-    }
-
-    /// Marks the budget spent because the deadline passed while a request was in
-    /// flight, and returns the error that says so.
-    pub fn expire(&self) -> EngineError {
-        self.exhausted.store(true, Ordering::Relaxed);
-        EngineError::BudgetExhausted("--max-time reached".into())
     }
 
     pub fn sent(&self) -> u64 {

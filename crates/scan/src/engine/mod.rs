@@ -83,7 +83,7 @@ impl Engine {
                     config.retry_after_cap,
                 ),
                 transcript: Transcript::new(config.transcript_body_cap, config.transcript_total_cap),
-                dedupe: Dedupe::new(config.transcript_total_cap),
+                dedupe: Dedupe::new(usize::MAX),
                 client,
                 config,
                 scope,
@@ -134,11 +134,7 @@ impl Engine {
         if !req.method.is_safe() && !self.inner.allow_intrusive {
             return Err(EngineError::IntrusiveNotAllowed { method: req.method });
         }
-        // Every error leaves through here, so none can carry a credential: a secret in
-        // a query string, a reflected token in a Location header, a reqwest message
-        // quoting the URL.
-        let redactor = &self.inner.redactor;
-        let outcome = match Key::of(&req) {
+        match Key::of(&req) {
             Some(key) => {
                 let this = self.clone();
                 let check = check.cloned();
@@ -148,8 +144,7 @@ impl Engine {
                     .await
             }
             None => self.send_uncached(check.cloned(), req).await,
-        };
-        outcome.map_err(|e| e.redacted(redactor))
+        }
     }
 
     async fn send_uncached(
@@ -190,19 +185,15 @@ impl Engine {
             }
             let retry_after = response.header("retry-after").and_then(parse_retry_after);
             let wait = self.inner.limiter.back_off(&host, retry_after);
-            let safe_url = self.inner.redactor.redact(url.as_str());
-            tracing::debug!(url = %safe_url, status = response.status, ?wait, "target throttled us; backing off");
+            tracing::debug!(%url, status = response.status, ?wait, "target throttled us; backing off");
             attempt += 1;
         }
     }
 
     async fn wire(&self, req: &ProbeRequest, url: &Url) -> Result<Response, EngineError> {
-        let remaining = self.inner.budget.remaining();
-        let request_timeout = self.inner.config.request_timeout;
-        match tokio::time::timeout(request_timeout.min(remaining), self.wire_untimed(req, url)).await {
+        let total = self.inner.config.request_timeout.min(self.inner.budget.remaining());
+        match tokio::time::timeout(total, self.wire_untimed(req, url)).await {
             Ok(r) => r,
-            // The scan's deadline, not the target, cut this request short.
-            Err(_) if remaining < request_timeout => Err(self.inner.budget.expire()),
             Err(_) => Err(EngineError::Timeout {
                 url: self.inner.redactor.redact(url.as_str()).into_owned(),
                 phase: "total",
@@ -222,9 +213,16 @@ impl Engine {
             builder = builder.body(body.clone());
         }
         let safe_url = self.inner.redactor.redact(url.as_str()).into_owned();
-        let resp = builder.send().await.map_err(|e| EngineError::from_reqwest(&safe_url, e))?;
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| redact_error(&self.inner.redactor, EngineError::from_reqwest(&safe_url, &e)))?;
         let status = resp.status().as_u16();
-        let headers = capped_headers(resp.headers(), HEADER_CAP);
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
         let (body, truncated) = body::read_capped(resp, self.inner.config.body_cap, &safe_url).await?;
         Ok(Response { status, headers, body, truncated, elapsed: started.elapsed() })
     }
@@ -288,35 +286,13 @@ impl Engine {
     }
 }
 
-/// Bytes of response headers (names and values) kept per response. hyper accepts
-/// about 400 KiB of headers; a hostile server sending that on every response would
-/// otherwise cost hundreds of MiB across the transcript.
-const HEADER_CAP: usize = 64 * 1024;
-
-/// The response headers, lower-case names in the order received, at most `cap` bytes
-/// in all: a value that does not fit is cut (on a char boundary), later headers dropped.
-fn capped_headers(map: &http::HeaderMap, cap: usize) -> Vec<(String, String)> {
-    let mut left = cap;
-    let mut out = Vec::new();
-    for (k, v) in map {
-        let name = k.as_str();
-        if name.len() >= left {
-            tracing::debug!(kept = out.len(), "response headers cut at the header cap");
-            break;
-        }
-        left -= name.len();
-        let mut value = String::from_utf8_lossy(v.as_bytes()).into_owned();
-        if value.len() > left {
-            let mut end = left;
-            while !value.is_char_boundary(end) {
-                end -= 1;
-            }
-            value.truncate(end);
-        }
-        left -= value.len();
-        out.push((name.to_string(), value));
+fn redact_error(redactor: &Redactor, err: EngineError) -> EngineError {
+    match err {
+        EngineError::Connect { url, detail } => EngineError::Connect { url, detail: redactor.redact(&detail).into_owned() },
+        EngineError::Tls { url, detail } => EngineError::Tls { url, detail: redactor.redact(&detail).into_owned() },
+        EngineError::Protocol { url, detail } => EngineError::Protocol { url, detail: redactor.redact(&detail).into_owned() },
+        other => other,
     }
-    out
 }
 
 /// Where a 3xx response points, resolved against the request URL.

@@ -153,3 +153,54 @@ pub struct ScanSettingsArgs {
     #[arg(long)]
     pub no_progress: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::collections::HashSet;
+
+    fn walk(cmd: &clap::Command, check: &mut dyn FnMut(&clap::Command)) {
+        check(cmd);
+        for sub in cmd.get_subcommands() {
+            walk(sub, check);
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_flag_and_subcommand_is_documented() {
+        walk(&Cli::command(), &mut |cmd| {
+            if cmd.get_name() != "tollgate" {
+                assert!(cmd.get_about().is_some(), "subcommand `{}` has no help", cmd.get_name());
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "`{} {id}` has no help text", cmd.get_name());
+            }
+        });
+    }
+
+    #[test]
+    fn no_duplicate_flag_names() {
+        walk(&Cli::command(), &mut |cmd| {
+            let mut longs = HashSet::new();
+            let mut shorts = HashSet::new();
+            for arg in cmd.get_arguments() {
+                if let Some(l) = arg.get_long() {
+                    assert!(longs.insert(l.to_string()), "duplicate --{l} in `{}`", cmd.get_name());
+                }
+                if let Some(s) = arg.get_short() {
+                    assert!(shorts.insert(s), "duplicate -{s} in `{}`", cmd.get_name());
+                }
+            }
+        });
+    }
+}

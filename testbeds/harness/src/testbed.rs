@@ -223,6 +223,11 @@ impl Testbed {
         self.mode
     }
 
+    /// The server's process group (its leader's pid); the whole group dies on drop.
+    pub fn pgid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The testbed's root, `http://127.0.0.1:P/`.
     pub fn base_url(&self) -> &Url {
         &self.base

@@ -19,10 +19,10 @@ pub async fn read_capped(
             Ok(c) => c,
             // A body cut short after some bytes still tells us something.
             Err(e) if !buf.is_empty() && !e.is_timeout() => {
-                tracing::debug!(url, error = %e, "body ended early");
+                tracing::debug!(url, error = %e.without_url(), "body ended early");
                 return Ok((buf.freeze(), true));
             }
-            Err(e) => return Err(EngineError::from_reqwest(url, &e)),
+            Err(e) => return Err(EngineError::from_reqwest(url, e)),
         };
         let room = cap - buf.len();
         if chunk.len() > room {

@@ -27,8 +27,7 @@ impl Budget {
     /// Takes one request from the budget, or says why it cannot.
     pub fn take(&self) -> Result<(), EngineError> {
         if Instant::now() >= self.deadline {
-            self.exhausted.store(true, Ordering::Relaxed);
-            return Err(EngineError::BudgetExhausted("--max-time reached".into()));
+            return Err(self.expire());
         }
         let prev = self.sent.fetch_add(1, Ordering::Relaxed);
         if prev >= self.max_requests {
@@ -40,6 +39,13 @@ impl Budget {
             )));
         }
         Ok(())
+    }
+
+    /// Marks the budget spent because the deadline passed while a request was in
+    /// flight, and returns the error that says so.
+    pub fn expire(&self) -> EngineError {
+        self.exhausted.store(true, Ordering::Relaxed);
+        EngineError::BudgetExhausted("--max-time reached".into())
     }
 
     pub fn sent(&self) -> u64 {
@@ -76,5 +82,18 @@ mod tests {
         assert!(b.take().is_ok());
         tokio::time::advance(Duration::from_secs(6)).await;
         assert!(matches!(b.take(), Err(EngineError::BudgetExhausted(_))));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn remaining_time_runs_down_and_expiry_is_recorded() {
+        let b = Budget::new(100, Duration::from_secs(5));
+        assert_eq!(b.remaining(), Duration::from_secs(5));
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(b.remaining(), Duration::from_secs(3));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert_eq!(b.remaining(), Duration::ZERO);
+        assert!(!b.exhausted());
+        assert!(matches!(b.expire(), EngineError::BudgetExhausted(_)));
+        assert!(b.exhausted());
     }
 }

@@ -132,6 +132,67 @@ mod tests {
         assert!(Key::of(&with_body).is_none());
     }
 
+    fn outcome(body_len: usize) -> Outcome {
+        let url = Url::parse("http://127.0.0.1/").expect("url");
+        Ok(Arc::new(Exchange {
+            seq: 0,
+            check: None,
+            request: crate::engine::RecordedRequest { method: HttpMethod::Get, url, headers: Vec::new(), identity: None },
+            response: crate::engine::Response {
+                status: 200,
+                headers: Vec::new(),
+                body: bytes::Bytes::from(vec![b'x'; body_len]),
+                truncated: false,
+                elapsed: std::time::Duration::ZERO,
+            },
+        }))
+    }
+
+    fn key(path: &str) -> Key {
+        let url = Url::parse("http://127.0.0.1/").expect("url").join(path).expect("url");
+        Key::of(&ProbeRequest::get(url)).expect("key")
+    }
+
+    #[tokio::test]
+    async fn finished_outcomes_are_cached_within_the_byte_cap() {
+        let d = Dedupe::new(100);
+        let sent = AtomicU64::new(0);
+        let send = |len| {
+            sent.fetch_add(1, Ordering::Relaxed);
+            async move { outcome(len) }
+        };
+        // 60 bytes: cached.
+        d.run(key("/a"), || send(60)).await.expect("ok");
+        d.run(key("/a"), || send(60)).await.expect("ok");
+        assert_eq!((sent.load(Ordering::Relaxed), d.hits()), (1, 1));
+        // 60 more would pass the cap: answered, then forgotten.
+        d.run(key("/b"), || send(60)).await.expect("ok");
+        d.run(key("/b"), || send(60)).await.expect("ok");
+        assert_eq!((sent.load(Ordering::Relaxed), d.hits()), (3, 1));
+        // 40 still fit.
+        d.run(key("/c"), || send(40)).await.expect("ok");
+        d.run(key("/c"), || send(40)).await.expect("ok");
+        assert_eq!((sent.load(Ordering::Relaxed), d.hits()), (4, 2));
+        assert!(d.held.load(Ordering::Relaxed) <= 100);
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_share_one_flight_even_past_the_cap() {
+        let d = Dedupe::new(0);
+        let sent = AtomicU64::new(0);
+        let send = || {
+            sent.fetch_add(1, Ordering::Relaxed);
+            async {
+                tokio::task::yield_now().await;
+                outcome(10)
+            }
+        };
+        let (a, b, c) = tokio::join!(d.run(key("/x"), send), d.run(key("/x"), send), d.run(key("/x"), send));
+        assert!(a.is_ok() && b.is_ok() && c.is_ok());
+        assert_eq!(sent.load(Ordering::Relaxed), 1);
+        assert_eq!(d.hits(), 2);
+    }
+
     #[test]
     fn header_order_does_not_matter() {
         let url = Url::parse("http://127.0.0.1/").expect("url");

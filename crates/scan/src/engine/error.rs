@@ -1,6 +1,6 @@
 //! Errors the engine reports for one request.
 
-use tollgate_core::{CheckId, HttpMethod};
+use tollgate_core::{CheckId, HttpMethod, Redactor};
 
 /// Why a request did not produce a response. Cloneable so that de-duplicated
 /// requests can share one outcome.
@@ -44,18 +44,26 @@ impl EngineError {
         )
     }
 
-    /// Classifies a reqwest error by walking its source chain.
-    pub(crate) fn from_reqwest(url: &str, err: &reqwest::Error) -> Self {
-        let detail = error_chain(err);
+    /// Classifies a reqwest error by walking its source chain. `url` is the request URL,
+    /// already redacted; the error's own copy of the URL is dropped, so the detail
+    /// neither repeats it nor is classified by words that happen to be in it.
+    pub(crate) fn from_reqwest(url: &str, err: reqwest::Error) -> Self {
+        let err = err.without_url();
+        let detail = error_chain(&err);
         let url = url.to_string();
-        let lower = detail.to_ascii_lowercase();
         if err.is_timeout() {
-            EngineError::Timeout { url, phase: "read" }
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-            || lower.contains("corrupt message")
-        {
+            return EngineError::Timeout { url, phase: if err.is_connect() { "connect" } else { "read" } };
+        }
+        // Only the sources name the TLS failure; the top-level message is reqwest's
+        // generic "error sending request".
+        let mut sources = String::new();
+        let mut cur = std::error::Error::source(&err);
+        while let Some(e) = cur {
+            sources.push_str(&e.to_string().to_ascii_lowercase());
+            sources.push('\n');
+            cur = e.source();
+        }
+        if is_tls_failure(&sources) {
             EngineError::Tls { url, detail }
         } else if err.is_connect() {
             EngineError::Connect { url, detail }
@@ -63,6 +71,43 @@ impl EngineError {
             EngineError::Protocol { url, detail }
         }
     }
+
+    /// The same error with every secret the redactor knows replaced by `$TOKEN`.
+    pub fn redacted(self, redactor: &Redactor) -> Self {
+        let r = |s: String| match redactor.redact(&s) {
+            std::borrow::Cow::Borrowed(_) => s,
+            std::borrow::Cow::Owned(o) => o,
+        };
+        match self {
+            EngineError::OutOfScope { url, allowed } => EngineError::OutOfScope { url: r(url), allowed },
+            EngineError::Connect { url, detail } => EngineError::Connect { url: r(url), detail: r(detail) },
+            EngineError::Tls { url, detail } => EngineError::Tls { url: r(url), detail: r(detail) },
+            EngineError::Timeout { url, phase } => EngineError::Timeout { url: r(url), phase },
+            EngineError::TooManyRedirects { url, limit } => EngineError::TooManyRedirects { url: r(url), limit },
+            EngineError::Protocol { url, detail } => EngineError::Protocol { url: r(url), detail: r(detail) },
+            EngineError::InvalidUrl(url) => EngineError::InvalidUrl(r(url)),
+            EngineError::BudgetExhausted(why) => EngineError::BudgetExhausted(r(why)),
+            other @ (EngineError::MethodNotDeclared { .. }
+            | EngineError::CheckBudgetExceeded { .. }
+            | EngineError::IntrusiveNotAllowed { .. }) => other,
+        }
+    }
+}
+
+/// Whether a (lower-case) error chain describes a failed TLS handshake: rustls's
+/// messages for a peer that does not speak TLS, an alert, or a certificate problem.
+fn is_tls_failure(chain: &str) -> bool {
+    [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "received fatal alert",
+        "peer is incompatible",
+        "peer misbehaved",
+    ]
+    .iter()
+    .any(|needle| chain.contains(needle))
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {
@@ -76,4 +121,50 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         cur = e.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_core::Secret;
+
+    #[test]
+    fn redaction_covers_every_variant_that_quotes_a_url() {
+        let secret = "tollgate-canary-0123456789abcdef";
+        let r = Redactor::new([&Secret::new(secret)]);
+        let url = format!("http://127.0.0.1:1/x?k={secret}");
+        let errors = [
+            EngineError::OutOfScope { url: url.clone(), allowed: "http://127.0.0.1:2".into() },
+            EngineError::Connect { url: url.clone(), detail: format!("refused {secret}") },
+            EngineError::Tls { url: url.clone(), detail: secret.into() },
+            EngineError::Timeout { url: url.clone(), phase: "read" },
+            EngineError::TooManyRedirects { url: url.clone(), limit: 5 },
+            EngineError::Protocol { url: url.clone(), detail: secret.into() },
+            EngineError::InvalidUrl(url.clone()),
+            EngineError::BudgetExhausted(secret.into()),
+        ];
+        for e in errors {
+            let shown = e.clone().redacted(&r);
+            let text = format!("{shown} {shown:?}");
+            assert!(!text.contains(secret), "{text}");
+            assert!(text.contains("$TOKEN"), "{text}");
+            assert_eq!(std::mem::discriminant(&e), std::mem::discriminant(&shown));
+        }
+    }
+
+    #[test]
+    fn tls_failures_are_recognised_by_their_causes() {
+        for cause in [
+            "received corrupt message of type InvalidContentType",
+            "tls handshake eof",
+            "invalid peer certificate: UnknownIssuer",
+            "received fatal alert: HandshakeFailure",
+            "peer is incompatible: Tls12NotOffered",
+        ] {
+            assert!(is_tls_failure(&cause.to_ascii_lowercase()), "{cause}");
+        }
+        for cause in ["tcp connect error: connection refused (os error 111)", "invalid http version parsed"] {
+            assert!(!is_tls_failure(cause), "{cause}");
+        }
+    }
 }

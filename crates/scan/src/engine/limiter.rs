@@ -48,13 +48,16 @@ impl Limiter {
         }
     }
 
-    /// Waits for the host's back-off, a concurrency slot and the global rate.
+    /// Waits for a concurrency slot, the host's back-off and the global rate.
     pub async fn acquire(&self, host: &str) -> Permit {
-        if let Some(until) = self.blocked_until(host) {
-            tokio::time::sleep_until(until).await;
-        }
         let sem = self.semaphore(host);
         let permit = sem.acquire_owned().await.ok();
+        // The back-off is checked after the slot is ours: a 429 that arrives while this
+        // request queues for a slot must hold it back too. Each wait is capped by
+        // `retry_after_cap`, and only a new 429/503 can extend it.
+        while let Some(until) = self.blocked_until(host) {
+            tokio::time::sleep_until(until).await;
+        }
         self.rate
             .until_ready_with_jitter(Jitter::up_to(Duration::from_millis(5)))
             .await;
@@ -124,6 +127,26 @@ mod tests {
         let start = Instant::now();
         let _q = l.acquire("other").await;
         assert!(Instant::now() - start < Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_queued_for_a_slot_honours_a_later_back_off() {
+        let l = Arc::new(Limiter::new(1, 1000, Duration::from_secs(10)));
+        let start = Instant::now();
+        let first = l.acquire("h").await;
+        let queued = {
+            let l = Arc::clone(&l);
+            tokio::spawn(async move {
+                let _p = l.acquire("h").await;
+                Instant::now()
+            })
+        };
+        tokio::task::yield_now().await;
+        // The in-flight request comes back 429 with Retry-After: 5, then frees its slot.
+        l.back_off("h", Some(Duration::from_secs(5)));
+        drop(first);
+        let went_at = queued.await.expect("task");
+        assert!(went_at - start >= Duration::from_secs(5), "went after {:?}", went_at - start);
     }
 
     #[tokio::test(start_paused = true)]

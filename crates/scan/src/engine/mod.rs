@@ -83,7 +83,7 @@ impl Engine {
                     config.retry_after_cap,
                 ),
                 transcript: Transcript::new(config.transcript_body_cap, config.transcript_total_cap),
-                dedupe: Dedupe::new(usize::MAX),
+                dedupe: Dedupe::new(config.transcript_total_cap),
                 client,
                 config,
                 scope,
@@ -134,7 +134,11 @@ impl Engine {
         if !req.method.is_safe() && !self.inner.allow_intrusive {
             return Err(EngineError::IntrusiveNotAllowed { method: req.method });
         }
-        match Key::of(&req) {
+        // Every error leaves through here, so none can carry a credential: a secret in
+        // a query string, a reflected token in a Location header, a reqwest message
+        // quoting the URL.
+        let redactor = &self.inner.redactor;
+        let outcome = match Key::of(&req) {
             Some(key) => {
                 let this = self.clone();
                 let check = check.cloned();
@@ -144,7 +148,8 @@ impl Engine {
                     .await
             }
             None => self.send_uncached(check.cloned(), req).await,
-        }
+        };
+        outcome.map_err(|e| e.redacted(redactor))
     }
 
     async fn send_uncached(
@@ -185,15 +190,19 @@ impl Engine {
             }
             let retry_after = response.header("retry-after").and_then(parse_retry_after);
             let wait = self.inner.limiter.back_off(&host, retry_after);
-            tracing::debug!(%url, status = response.status, ?wait, "target throttled us; backing off");
+            let safe_url = self.inner.redactor.redact(url.as_str());
+            tracing::debug!(url = %safe_url, status = response.status, ?wait, "target throttled us; backing off");
             attempt += 1;
         }
     }
 
     async fn wire(&self, req: &ProbeRequest, url: &Url) -> Result<Response, EngineError> {
-        let total = self.inner.config.request_timeout.min(self.inner.budget.remaining());
-        match tokio::time::timeout(total, self.wire_untimed(req, url)).await {
+        let remaining = self.inner.budget.remaining();
+        let request_timeout = self.inner.config.request_timeout;
+        match tokio::time::timeout(request_timeout.min(remaining), self.wire_untimed(req, url)).await {
             Ok(r) => r,
+            // The scan's deadline, not the target, cut this request short.
+            Err(_) if remaining < request_timeout => Err(self.inner.budget.expire()),
             Err(_) => Err(EngineError::Timeout {
                 url: self.inner.redactor.redact(url.as_str()).into_owned(),
                 phase: "total",
@@ -213,16 +222,9 @@ impl Engine {
             builder = builder.body(body.clone());
         }
         let safe_url = self.inner.redactor.redact(url.as_str()).into_owned();
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| redact_error(&self.inner.redactor, EngineError::from_reqwest(&safe_url, &e)))?;
+        let resp = builder.send().await.map_err(|e| EngineError::from_reqwest(&safe_url, e))?;
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers = capped_headers(resp.headers(), HEADER_CAP);
         let (body, truncated) = body::read_capped(resp, self.inner.config.body_cap, &safe_url).await?;
         Ok(Response { status, headers, body, truncated, elapsed: started.elapsed() })
     }
@@ -286,13 +288,35 @@ impl Engine {
     }
 }
 
-fn redact_error(redactor: &Redactor, err: EngineError) -> EngineError {
-    match err {
-        EngineError::Connect { url, detail } => EngineError::Connect { url, detail: redactor.redact(&detail).into_owned() },
-        EngineError::Tls { url, detail } => EngineError::Tls { url, detail: redactor.redact(&detail).into_owned() },
-        EngineError::Protocol { url, detail } => EngineError::Protocol { url, detail: redactor.redact(&detail).into_owned() },
-        other => other,
+/// Bytes of response headers (names and values) kept per response. hyper accepts
+/// about 400 KiB of headers; a hostile server sending that on every response would
+/// otherwise cost hundreds of MiB across the transcript.
+const HEADER_CAP: usize = 64 * 1024;
+
+/// The response headers, lower-case names in the order received, at most `cap` bytes
+/// in all: a value that does not fit is cut (on a char boundary), later headers dropped.
+fn capped_headers(map: &http::HeaderMap, cap: usize) -> Vec<(String, String)> {
+    let mut left = cap;
+    let mut out = Vec::new();
+    for (k, v) in map {
+        let name = k.as_str();
+        if name.len() >= left {
+            tracing::debug!(kept = out.len(), "response headers cut at the header cap");
+            break;
+        }
+        left -= name.len();
+        let mut value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        if value.len() > left {
+            let mut end = left;
+            while !value.is_char_boundary(end) {
+                end -= 1;
+            }
+            value.truncate(end);
+        }
+        left -= value.len();
+        out.push((name.to_string(), value));
     }
+    out
 }
 
 /// Where a 3xx response points, resolved against the request URL.
@@ -308,7 +332,9 @@ fn build_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(config.connect_timeout)
         .read_timeout(config.read_timeout)
-        .timeout(config.request_timeout)
+        // No client-wide total timeout: `Engine::wire` enforces it (capped by the scan
+        // deadline), so a request that runs too long is reported as phase "total",
+        // and reqwest's own timeouts as "connect" or "read".
         .pool_max_idle_per_host(config.per_host_concurrency.max(1))
         .danger_accept_invalid_certs(config.insecure_tls)
         .user_agent(config.user_agent.clone())
@@ -317,3 +343,33 @@ fn build_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
         .map_err(|e| EngineError::Protocol { url: String::new(), detail: format!("building the HTTP client: {e}") })
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_headers_are_capped() {
+        let mut map = http::HeaderMap::new();
+        map.insert("x-small", http::HeaderValue::from_static("1"));
+        let big = "é".repeat(100);
+        map.insert("x-big", http::HeaderValue::from_bytes(big.as_bytes()).expect("value"));
+        map.insert("x-after", http::HeaderValue::from_static("dropped"));
+        let kept = capped_headers(&map, 60);
+        let total: usize = kept.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(total <= 60, "{kept:?}");
+        assert_eq!(kept[0], ("x-small".to_string(), "1".to_string()));
+        assert_eq!(kept[1].0, "x-big");
+        assert!(!kept[1].1.is_empty() && kept[1].1.chars().all(|c| c == 'é'), "cut on a char boundary");
+        assert_eq!(kept.len(), 2);
+        // Under the cap nothing changes.
+        assert_eq!(capped_headers(&map, HEADER_CAP).len(), 3);
+    }
+
+    #[test]
+    fn invalid_utf8_header_values_are_kept_lossily() {
+        let mut map = http::HeaderMap::new();
+        map.insert("x-bin", http::HeaderValue::from_bytes(b"a\xffb").expect("value"));
+        assert_eq!(capped_headers(&map, HEADER_CAP)[0].1, "a\u{FFFD}b");
+    }
+}

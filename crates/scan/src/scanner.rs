@@ -2,7 +2,7 @@
 
 use crate::check::{Check, CheckCtx, CheckError, Phase, Profile};
 use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequest, Scope};
-use crate::target::{fingerprint, Soft404, TargetInfo};
+use crate::target::{discovery, fingerprint, Soft404, TargetInfo};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -11,6 +11,10 @@ use url::Url;
 
 /// Checks run at once.
 const CHECK_CONCURRENCY: usize = 4;
+/// Most routes discovery collects, the target included.
+const MAX_ROUTES: usize = 40;
+/// Link-following depth from the target.
+const MAX_DEPTH: usize = 2;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -73,13 +77,51 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
     if let Ok(ex) = engine.send(None, ProbeRequest::get(url)).await {
         soft404.learn(&path, &ex.response);
     }
+    let routes = discover(engine, &opts.target, primary.as_deref()).await;
     Ok(TargetInfo {
         url: opts.target.clone(),
         technologies: fingerprint(&engine.transcript().snapshot()),
         soft404,
         primary_identity: primary,
         identities: engine.identity_names(),
+        routes,
     })
+}
+
+/// Follows same-origin links from the target, breadth first, bounded in depth and
+/// count. Each route is fetched anonymously and as the primary identity, so later
+/// checks find both answers in the transcript.
+async fn discover(engine: &Engine, target: &Url, primary: Option<&str>) -> Vec<Url> {
+    let mut routes = vec![target.clone()];
+    let mut frontier = vec![target.clone()];
+    for _ in 0..MAX_DEPTH {
+        let fetched = futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary))).await;
+        frontier = Vec::new();
+        for link in fetched.iter().flatten().flat_map(|ex| discovery::links(ex)) {
+            if routes.len() >= MAX_ROUTES {
+                break;
+            }
+            if engine.scope().allows(&link) && !routes.contains(&link) {
+                routes.push(link.clone());
+                frontier.push(link);
+            }
+        }
+    }
+    futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary))).await;
+    routes
+}
+
+async fn fetch_both(engine: &Engine, url: &Url, primary: Option<&str>) -> Vec<Arc<crate::engine::Exchange>> {
+    let req = ProbeRequest::get(url.clone()).follow_redirects();
+    let mut out = Vec::new();
+    let authed = primary.map(|p| req.clone().auth(Auth::Identity(p.to_string())));
+    for r in std::iter::once(req).chain(authed) {
+        match engine.send(None, r).await {
+            Ok(ex) => out.push(ex),
+            Err(e) => tracing::debug!(%url, error = %e, "discovery request failed"),
+        }
+    }
+    out
 }
 
 fn unreachable(e: EngineError) -> ScanError {

@@ -128,11 +128,12 @@ pub struct Fixture {
     pub technologies: Vec<Technology>,
     pub soft404: Soft404,
     pub exchanges: Vec<Exchange>,
+    pub routes: Vec<Url>,
 }
 
 impl Fixture {
     pub fn new(target: &str) -> Self {
-        Fixture { target: Url::parse(target).expect("test url"), identities: Vec::new(), technologies: Vec::new(), soft404: Soft404::default(), exchanges: Vec::new() }
+        Fixture { target: Url::parse(target).expect("test url"), identities: Vec::new(), technologies: Vec::new(), soft404: Soft404::default(), exchanges: Vec::new(), routes: Vec::new() }
     }
 
     pub fn identity(mut self, id: Identity) -> Self {
@@ -142,6 +143,12 @@ impl Fixture {
 
     pub fn tech(mut self, name: &str) -> Self {
         self.technologies.push(Technology { name: name.into(), version: None, evidence: "test".into() });
+        self
+    }
+
+    /// A route discovery would have found (besides the target).
+    pub fn route(mut self, path: &str) -> Self {
+        self.routes.push(self.target.join(path).expect("test route"));
         self
     }
 
@@ -159,11 +166,12 @@ impl Fixture {
             engine.transcript().record(ex);
         }
         let target = TargetInfo {
-            url: self.target,
+            url: self.target.clone(),
             technologies: self.technologies,
             soft404: self.soft404,
             primary_identity: self.identities.first().map(|i| i.name.clone()),
             identities: self.identities.iter().map(|i| i.name.clone()).collect(),
+            routes: std::iter::once(self.target.clone()).chain(self.routes).collect(),
         };
         let ctx = CheckCtx::new(engine.clone(), meta, Arc::new(target), Profile::Standard);
         (engine, ctx)

@@ -154,7 +154,7 @@ async fn a_server_dripping_its_body_times_out() {
     .await;
     let e = engine(&s.url("/"), impatient());
     let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("too slow");
-    assert!(matches!(err, EngineError::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, EngineError::Timeout { phase: "total", .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -173,7 +173,7 @@ async fn a_server_dripping_its_head_times_out() {
     .await;
     let e = engine(&s.url("/"), impatient());
     let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("too slow");
-    assert!(matches!(err, EngineError::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, EngineError::Timeout { phase: "total", .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -186,7 +186,37 @@ async fn a_silent_server_hits_the_read_timeout() {
     let cfg = EngineConfig { read_timeout: Duration::from_secs(1), ..config() };
     let e = engine(&s.url("/"), cfg);
     let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("silent");
-    assert!(matches!(err, EngineError::Timeout { .. }), "{err:?}");
+    assert!(matches!(err, EngineError::Timeout { phase: "read", .. }), "{err:?}");
+    assert!(err.is_transport());
+}
+
+#[tokio::test]
+async fn a_listener_that_never_accepts_hits_the_connect_timeout() {
+    // A backlog of 1 that nobody accepts from: once it is full (two held connections
+    // on Linux), the kernel drops further SYNs and connect() hangs.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let addr = socket.local_addr().expect("addr");
+    let _listener = socket.listen(1).expect("listen");
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        match tokio::time::timeout(Duration::from_millis(300), tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => held.push(s),
+            _ => break,
+        }
+    }
+    let url = Url::parse(&format!("http://{addr}/")).expect("url");
+    let cfg = EngineConfig { connect_timeout: Duration::from_secs(1), ..config() };
+    let e = engine(&url, cfg);
+    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("cannot connect");
+    if held.len() < 4 {
+        // The backlog filled up: the connect itself hung.
+        assert!(matches!(err, EngineError::Timeout { phase: "connect", .. }), "{err:?}");
+    } else {
+        // A kernel that kept completing handshakes: the read timeout ends it instead.
+        assert!(matches!(err, EngineError::Timeout { .. }), "{err:?}");
+    }
+    assert!(err.is_transport());
 }
 
 #[tokio::test]

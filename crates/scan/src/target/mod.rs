@@ -1,5 +1,6 @@
 //! What tollgate learns about the target before the checks run.
 
+pub mod discovery;
 pub mod fingerprint;
 pub mod soft404;
 
@@ -19,6 +20,8 @@ pub struct TargetInfo {
     pub primary_identity: Option<String>,
     /// Every configured identity name.
     pub identities: Vec<String>,
+    /// Same-origin routes found while seeding (the target itself first).
+    pub routes: Vec<Url>,
 }
 
 impl TargetInfo {

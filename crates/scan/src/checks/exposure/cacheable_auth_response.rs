@@ -20,7 +20,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 4,
     docs: CheckDocs {
-        what: "Responses to authenticated requests whose content depends on the credential (the anonymous answer to the same URL differs) but that carry neither `Cache-Control: no-store` or `private` nor `Vary: Authorization`. Runs after the other checks, over every authenticated exchange they recorded, and sends at most four anonymous GETs for comparison.",
+        what: "Responses to authenticated requests whose content depends on the credential (the anonymous answer to the same URL differs) but that carry neither `Cache-Control: no-store` or `private` nor `Vary: Authorization`. Runs after the other checks, over the authenticated exchanges they recorded, and sends at most four anonymous GETs for comparison; each URL that fails is reported.",
         why: "A CDN, reverse proxy or corporate cache may store one user's response and serve it to the next caller of the same URL: profiles, orders, and tokens the API hands out. Browsers also keep such responses on disk after logout.",
         evidence: "GET /api/v2/me/ as alice → 200 without Cache-Control; the anonymous GET → 401.",
         remediation: "Send `Cache-Control: no-store` on every response that depends on the caller's credentials, or at least `private` with `Vary: Authorization`.",
@@ -74,6 +74,7 @@ impl Check for CacheableAuthResponse {
             .filter(|e| e.response.is_success() && ctx.in_scope(&e.request.url) && cache_problem(e).is_some())
             .cloned()
             .collect();
+        let mut findings = Vec::new();
         for authed in candidates.iter().take(META.budget as usize) {
             let anon = ctx.send(ProbeRequest::get(authed.request.url.clone())).await?;
             if let (true, Some((severity, fact))) = (depends_on_auth(authed, &anon), cache_problem(authed)) {
@@ -83,10 +84,10 @@ impl Check for CacheableAuthResponse {
                     .with_confidence(Confidence::Firm)
                     .with_fact(fact)
                     .with_fact(format!("anonymous request to the same URL answered {}", anon.response.status));
-                return Ok(vec![f]);
+                findings.push(f);
             }
         }
-        Ok(Vec::new())
+        Ok(findings)
     }
 }
 

@@ -2,9 +2,10 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::common::{is_html, target_responses};
-use crate::engine::Exchange;
+use crate::engine::{Exchange, ProbeRequest};
+use std::sync::Arc;
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, SafetyClass, Severity};
 
 pub struct Clickjacking;
 
@@ -15,11 +16,11 @@ pub static META: CheckMeta = CheckMeta {
     severity: Severity::Low,
     cwe: 1021,
     owasp: Owasp::Api8,
-    safety: SafetyClass::Passive,
-    methods: &[],
-    budget: 0,
+    safety: SafetyClass::Safe,
+    methods: &[HttpMethod::Get],
+    budget: 4,
     docs: CheckDocs {
-        what: "HTML pages served by the API (browsable API pages, admin logins, docs, debug pages) that carry neither `X-Frame-Options` nor a CSP `frame-ancestors` directive. JSON-only responses are not reported: a browser does not render them in a frame.",
+        what: "HTML pages served by the API (browsable API pages, admin logins, docs, debug pages) that carry neither `X-Frame-Options` nor a CSP `frame-ancestors` directive. Besides the HTML already recorded, it asks up to four discovered routes for `Accept: text/html`, as a browser in a frame would. JSON-only responses are not reported: a browser does not render them in a frame.",
         why: "A page that any site can frame can be overlaid with a decoy, so a logged-in user clicks buttons they cannot see (clickjacking). On API consoles this submits requests with the user's session or token.",
         evidence: "GET https://api.example/api/ → 200 text/html without `X-Frame-Options` and without `Content-Security-Policy: frame-ancestors`.",
         remediation: "Send `Content-Security-Policy: frame-ancestors 'none'` (or a list of trusted origins) and `X-Frame-Options: DENY` for older browsers.",
@@ -42,6 +43,29 @@ fn frameable(ex: &Exchange) -> bool {
     !(xfo_ok || csp_ok)
 }
 
+/// Routes worth asking for HTML: they answered 2xx with something other than HTML
+/// (an API view may render a browsable page for browsers), and are not documents.
+fn candidates(ctx: &CheckCtx) -> Vec<url::Url> {
+    let answered = target_responses(ctx);
+    ctx.target()
+        .routes
+        .iter()
+        .filter(|u| !u.path().ends_with(".json") && !u.path().ends_with(".yaml"))
+        .filter(|u| answered.iter().any(|e| &e.request.url == *u && e.response.is_success() && !is_html(e)))
+        .take(META.budget as usize)
+        .cloned()
+        .collect()
+}
+
+/// GETs discovered routes the way a browser loading them in a frame would.
+async fn probe_as_browser(ctx: &CheckCtx) -> Result<Vec<Arc<Exchange>>, CheckError> {
+    let mut out = Vec::new();
+    for url in candidates(ctx) {
+        out.push(ctx.send(ProbeRequest::get(url).header("accept", "text/html,application/xhtml+xml")).await?);
+    }
+    Ok(out)
+}
+
 #[async_trait]
 impl Check for Clickjacking {
     fn meta(&self) -> &'static CheckMeta {
@@ -49,9 +73,11 @@ impl Check for Clickjacking {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let hit = target_responses(ctx)
-            .into_iter()
-            .find(|e| e.response.is_success() && is_html(e) && frameable(e));
+        let is_hit = |e: &Exchange| e.response.is_success() && is_html(e) && frameable(e);
+        let mut hit = target_responses(ctx).into_iter().find(|e| is_hit(e));
+        if hit.is_none() {
+            hit = probe_as_browser(ctx).await?.into_iter().find(|e| is_hit(e));
+        }
         Ok(hit
             .map(|ex| {
                 ctx.finding(&ex, "HTML responses can be framed by any site", None)
@@ -70,15 +96,43 @@ mod tests {
 
     const T: &str = "http://127.0.0.1:9/";
 
-    async fn run(headers: &[(&str, &str)]) -> Vec<Finding> {
-        let ex = exchange(HttpMethod::Get, T, 200, headers, "<html></html>");
-        let (_e, ctx) = Fixture::new(T).recorded(ex).ctx(&META);
+    /// Serves `<html>` with `headers` on every path and runs the check against it.
+    async fn run(headers: &'static [(&'static str, &'static str)]) -> Vec<Finding> {
+        use crate::testkit::{serve, RawResponse};
+        let addr = serve(|_| headers.iter().fold(RawResponse::new(200, "<html></html>"), |r, (k, v)| r.header(k, v))).await;
+        let root = format!("http://{addr}/");
+        let json = exchange(HttpMethod::Get, &root, 200, &[("content-type", "application/json")], "{}");
+        let (_e, ctx) = Fixture::new(&root).recorded(json).ctx(&META);
         Clickjacking.run(&ctx).await.expect("run")
+    }
+
+    #[tokio::test]
+    async fn reads_recorded_html_first() {
+        let ex = exchange(HttpMethod::Get, T, 200, &[("content-type", "text/html")], "<html></html>");
+        let (_e, ctx) = Fixture::new(T).recorded(ex).ctx(&META);
+        assert_eq!(Clickjacking.run(&ctx).await.expect("run").len(), 1);
+        assert_eq!(ctx.requests_made(), 0);
     }
 
     #[tokio::test]
     async fn fires_on_unprotected_html() {
         assert_eq!(run(&[("content-type", "text/html; charset=utf-8")]).await.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn asks_routes_for_html_like_a_browser() {
+        use crate::testkit::{serve, RawResponse};
+        let addr = serve(|req| match (req.path.as_str(), req.header("accept")) {
+            ("/api/items/", Some(a)) if a.contains("text/html") => RawResponse::new(200, "<html>browsable</html>").header("content-type", "text/html"),
+            _ => RawResponse::new(200, "{}").header("content-type", "application/json"),
+        })
+        .await;
+        let items = format!("http://{addr}/api/items/");
+        let json = exchange(HttpMethod::Get, &items, 200, &[("content-type", "application/json")], "[]");
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).route("/api/items/").recorded(json).ctx(&META);
+        let f = Clickjacking.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1);
+        assert!(ctx.requests_made() <= META.budget);
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 //! Plain argument parsing: one subcommand, then its own arguments.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod docs;
 mod eval;
 
 use std::process::ExitCode;
@@ -15,11 +16,18 @@ type Command = (
 );
 
 /// Every subcommand; add new ones here.
-const COMMANDS: &[Command] = &[(
-    "eval",
-    "scan the Django testbed in both modes and score the result against its ground truth [--reports DIR]",
-    eval::run,
-)];
+const COMMANDS: &[Command] = &[
+    (
+        "eval",
+        "scan the Django testbed in both modes and score the result against its ground truth [--reports DIR]",
+        eval::run,
+    ),
+    (
+        "docs",
+        "generate docs/rules/*.md and docs/report.schema.json [--check: fail if stale]",
+        docs::run,
+    ),
+];
 
 fn usage() -> String {
     let mut s = String::from("usage: cargo xtask <command> [args]\n\ncommands:\n");

@@ -176,14 +176,22 @@ mod tests {
     fn every_flag_and_subcommand_is_documented() {
         walk(&Cli::command(), &mut |cmd| {
             if cmd.get_name() != "tollgate" {
-                assert!(cmd.get_about().is_some(), "subcommand `{}` has no help", cmd.get_name());
+                assert!(
+                    cmd.get_about().is_some(),
+                    "subcommand `{}` has no help",
+                    cmd.get_name()
+                );
             }
             for arg in cmd.get_arguments() {
                 let id = arg.get_id().as_str();
                 if id == "help" || id == "version" {
                     continue;
                 }
-                assert!(arg.get_help().is_some(), "`{} {id}` has no help text", cmd.get_name());
+                assert!(
+                    arg.get_help().is_some(),
+                    "`{} {id}` has no help text",
+                    cmd.get_name()
+                );
             }
         });
     }
@@ -195,7 +203,11 @@ mod tests {
             let mut shorts = HashSet::new();
             for arg in cmd.get_arguments() {
                 if let Some(l) = arg.get_long() {
-                    assert!(longs.insert(l.to_string()), "duplicate --{l} in `{}`", cmd.get_name());
+                    assert!(
+                        longs.insert(l.to_string()),
+                        "duplicate --{l} in `{}`",
+                        cmd.get_name()
+                    );
                 }
                 if let Some(s) = arg.get_short() {
                     assert!(shorts.insert(s), "duplicate -{s} in `{}`", cmd.get_name());

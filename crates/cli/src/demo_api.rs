@@ -32,20 +32,36 @@ pub async fn start() -> std::io::Result<SocketAddr> {
 async fn home() -> Response {
     let html = "<!doctype html><html><head><title>Demo shop API</title></head><body><h1>Demo shop API</h1><p>Try <a href=\"/api/products\">/api/products</a>.</p></body></html>";
     let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
-    r.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static("shop_session=demo-5f2c9a; Path=/"));
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("shop_session=demo-5f2c9a; Path=/"),
+    );
     r
 }
 
 async fn products() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], r#"[{"id":1,"name":"mug","price":9.5},{"id":2,"name":"hat","price":19}]"#).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"[{"id":1,"name":"mug","price":9.5},{"id":2,"name":"hat","price":19}]"#,
+    )
+        .into_response()
 }
 
 async fn options() -> Response {
-    (StatusCode::OK, [(header::ALLOW, "GET, HEAD, OPTIONS, PUT, DELETE")]).into_response()
+    (
+        StatusCode::OK,
+        [(header::ALLOW, "GET, HEAD, OPTIONS, PUT, DELETE")],
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/json")], r#"{"error":"not found"}"#).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"error":"not found"}"#,
+    )
+        .into_response()
 }
 
 /// Adds the weak headers every response carries.
@@ -54,13 +70,22 @@ async fn weak_headers(req: Request, next: axum::middleware::Next) -> Response {
     let is_options = req.method() == Method::OPTIONS;
     let mut resp = next.run(req).await;
     let h: &mut HeaderMap = resp.headers_mut();
-    h.insert(header::SERVER, HeaderValue::from_static("DemoServer/1.4.2 Python/3.9.1"));
+    h.insert(
+        header::SERVER,
+        HeaderValue::from_static("DemoServer/1.4.2 Python/3.9.1"),
+    );
     if let Some(origin) = origin {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
     }
     if is_options {
-        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, PUT, DELETE"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, PUT, DELETE"),
+        );
     }
     resp
 }

@@ -13,14 +13,20 @@ pub const DEFAULT_IDENTITY: &str = "default";
 /// Reads a token file: one line, surrounding whitespace trimmed.
 pub fn read_token_file(path: &Path, hint: &str) -> Result<Secret> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        anyhow!("token file {} cannot be read ({e}) — {hint}", path.display())
+        anyhow!(
+            "token file {} cannot be read ({e}) — {hint}",
+            path.display()
+        )
     })?;
     let token = text.trim();
     if token.is_empty() {
         bail!("token file {} is empty — {hint}", path.display());
     }
     if token.contains('\n') {
-        bail!("token file {} has several lines; it must hold one token — {hint}", path.display());
+        bail!(
+            "token file {} has several lines; it must hold one token — {hint}",
+            path.display()
+        );
     }
     Ok(Secret::new(token))
 }
@@ -36,12 +42,23 @@ fn named(name: &str, spec: &FileIdentity, env: EnvFn) -> Result<Identity> {
         (None, None) => bail!("identity `{name}` has neither token_file nor token_env — {hint}"),
     };
     let credential = match (&spec.header, &spec.cookie) {
-        (Some(_), Some(_)) => bail!("identity `{name}` sets both header and cookie; choose one — {hint}"),
-        (Some(header), None) => Credential::Header { name: header.clone(), value: secret },
-        (None, Some(cookie)) => Credential::Cookie { name: cookie.clone(), value: secret },
+        (Some(_), Some(_)) => {
+            bail!("identity `{name}` sets both header and cookie; choose one — {hint}")
+        }
+        (Some(header), None) => Credential::Header {
+            name: header.clone(),
+            value: secret,
+        },
+        (None, Some(cookie)) => Credential::Cookie {
+            name: cookie.clone(),
+            value: secret,
+        },
         (None, None) => Credential::Bearer(secret),
     };
-    Ok(Identity { name: name.to_string(), credential })
+    Ok(Identity {
+        name: name.to_string(),
+        credential,
+    })
 }
 
 /// Every configured identity, the primary one first.
@@ -51,7 +68,10 @@ fn named(name: &str, spec: &FileIdentity, env: EnvFn) -> Result<Identity> {
 pub fn load(settings: &Settings, env: EnvFn) -> Result<Vec<Identity>> {
     let mut ids = Vec::new();
     if let Some(path) = &settings.token_file.value {
-        ids.push(Identity::bearer(DEFAULT_IDENTITY, read_token_file(path, "pass --token-file PATH or set TOLLGATE_TOKEN")?));
+        ids.push(Identity::bearer(
+            DEFAULT_IDENTITY,
+            read_token_file(path, "pass --token-file PATH or set TOLLGATE_TOKEN")?,
+        ));
     } else if let Some(tok) = env("TOLLGATE_TOKEN").filter(|t| !t.trim().is_empty()) {
         ids.push(Identity::bearer(DEFAULT_IDENTITY, Secret::new(tok.trim())));
     }

@@ -42,5 +42,3 @@ fn init_tracing(verbose: u8) {
         .with_target(false)
         .init();
 }
-
-

@@ -16,14 +16,17 @@ pub struct OutputSpec {
 
 /// Parses `FORMAT=PATH`.
 pub fn parse_output(spec: &str) -> Result<OutputSpec> {
-    let (format, path) = spec
-        .split_once('=')
-        .ok_or_else(|| anyhow!("-o `{spec}`: expected FORMAT=PATH, e.g. -o sarif=tollgate.sarif"))?;
+    let (format, path) = spec.split_once('=').ok_or_else(|| {
+        anyhow!("-o `{spec}`: expected FORMAT=PATH, e.g. -o sarif=tollgate.sarif")
+    })?;
     let format: Format = format.parse().map_err(|e| anyhow!("-o `{spec}`: {e}"))?;
     if path.is_empty() {
         return Err(anyhow!("-o `{spec}`: the path is empty"));
     }
-    Ok(OutputSpec { format, path: PathBuf::from(path) })
+    Ok(OutputSpec {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// Whether stdout gets ANSI colours.
@@ -32,24 +35,53 @@ pub fn stdout_color(choice: crate::args::ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     }
 }
 
-fn rendered(format: Format, report: &Report, rules: &[&CheckMeta], color: bool, redactor: &Redactor) -> Result<String> {
+fn rendered(
+    format: Format,
+    report: &Report,
+    rules: &[&CheckMeta],
+    color: bool,
+    redactor: &Redactor,
+) -> Result<String> {
     let text = render(format, report, rules, &RenderOptions { color })?;
     Ok(redactor.redact(&text).into_owned())
 }
 
 /// Writes the report to stdout and to every `-o` file.
-pub fn write_all(report: &Report, rules: &[&CheckMeta], stdout_format: Format, color: bool, outputs: &[OutputSpec], redactor: &Redactor) -> Result<()> {
+pub fn write_all(
+    report: &Report,
+    rules: &[&CheckMeta],
+    stdout_format: Format,
+    color: bool,
+    outputs: &[OutputSpec],
+    redactor: &Redactor,
+) -> Result<()> {
     for out in outputs {
         let text = rendered(out.format, report, rules, false, redactor)?;
-        std::fs::write(&out.path, text).with_context(|| format!("cannot write {} — check that its folder exists and is writable", out.path.display()))?;
+        std::fs::write(&out.path, text).with_context(|| {
+            format!(
+                "cannot write {} — check that its folder exists and is writable",
+                out.path.display()
+            )
+        })?;
     }
-    let text = rendered(stdout_format, report, rules, color && stdout_format == Format::Terminal, redactor)?;
+    let text = rendered(
+        stdout_format,
+        report,
+        rules,
+        color && stdout_format == Format::Terminal,
+        redactor,
+    )?;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // A closed pipe (`tollgate scan … | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing to stdout"),

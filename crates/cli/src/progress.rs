@@ -16,7 +16,9 @@ impl Progress {
     pub fn new(enabled: bool) -> Self {
         let bar = if enabled && std::io::stderr().is_terminal() {
             let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{spinner} scanning [{bar:30}] {pos}/{len} checks {msg}") {
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} scanning [{bar:30}] {pos}/{len} checks {msg}",
+            ) {
                 b.set_style(style.progress_chars("=> "));
             }
             b

@@ -120,10 +120,17 @@ pub fn load_file(explicit: Option<&Path>) -> Result<(Option<PathBuf>, FileOption
         None => return Ok((None, FileOptions::default())),
     };
     let text = std::fs::read_to_string(&path).with_context(|| {
-        format!("cannot read config file {} — check the path given to --config or TOLLGATE_CONFIG", path.display())
+        format!(
+            "cannot read config file {} — check the path given to --config or TOLLGATE_CONFIG",
+            path.display()
+        )
     })?;
-    let opts: FileOptions = toml::from_str(&text)
-        .map_err(|e| anyhow!("{}: {e}\nsee README \"Configuration\" for the keys tollgate.toml accepts", path.display()))?;
+    let opts: FileOptions = toml::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}: {e}\nsee README \"Configuration\" for the keys tollgate.toml accepts",
+            path.display()
+        )
+    })?;
     Ok((Some(path), opts))
 }
 
@@ -143,7 +150,11 @@ where
 {
     match env(name).filter(|v| !v.trim().is_empty()) {
         None => Ok(None),
-        Some(v) => v.trim().parse::<T>().map(|t| Some((t, Source::Env(name)))).map_err(|e| anyhow!("{name}={v}: {e}")),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .map(|t| Some((t, Source::Env(name))))
+            .map_err(|e| anyhow!("{name}={v}: {e}")),
     }
 }
 
@@ -161,7 +172,8 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    humantime::parse_duration(s).map_err(|e| anyhow!("invalid duration `{s}` ({e}); write e.g. 90s, 5m or 300"))
+    humantime::parse_duration(s)
+        .map_err(|e| anyhow!("invalid duration `{s}` ({e}); write e.g. 90s, 5m or 300"))
 }
 
 /// A wrapper so durations parse from env vars with the same rules.
@@ -176,14 +188,21 @@ impl FromStr for Dur {
 }
 
 fn dur(c: Candidate<String>) -> Result<Candidate<Duration>> {
-    c.map(|(s, src)| parse_duration(&s).map(|d| (d, src))).transpose()
+    c.map(|(s, src)| parse_duration(&s).map(|d| (d, src)))
+        .transpose()
 }
 
 fn parsed<T: FromStr>(c: Candidate<String>) -> Result<Candidate<T>>
 where
     T::Err: fmt::Display,
 {
-    c.map(|(s, src)| s.trim().parse::<T>().map(|v| (v, src)).map_err(|e| anyhow!("{e}"))).transpose()
+    c.map(|(s, src)| {
+        s.trim()
+            .parse::<T>()
+            .map(|v| (v, src))
+            .map_err(|e| anyhow!("{e}"))
+    })
+    .transpose()
 }
 
 fn urls(c: Candidate<Vec<String>>) -> Result<Candidate<Vec<Url>>> {
@@ -213,27 +232,137 @@ fn nonempty<T>(v: Vec<T>) -> Option<Vec<T>> {
 }
 
 /// Merges defaults, the config file, the environment and the flags.
-pub fn resolve(path: Option<PathBuf>, file: FileOptions, env: EnvFn, flags: &ScanSettingsArgs) -> Result<Settings> {
+pub fn resolve(
+    path: Option<PathBuf>,
+    file: FileOptions,
+    env: EnvFn,
+    flags: &ScanSettingsArgs,
+) -> Result<Settings> {
     let f = file.scan;
     let p = &path;
     let defaults = tollgate_scan::engine::EngineConfig::default();
-    let env_dur = |name| -> Result<Candidate<Duration>> { Ok(parse_env::<Dur>(env, name)?.map(|(d, s)| (d.0, s))) };
+    let env_dur = |name| -> Result<Candidate<Duration>> {
+        Ok(parse_env::<Dur>(env, name)?.map(|(d, s)| (d.0, s)))
+    };
     let settings = Settings {
-        profile: pick(Profile::Standard, [parsed(file_src(f.profile, p))?, parse_env(env, "TOLLGATE_PROFILE")?, parsed(flag_src(flags.profile.clone(), "--profile"))?]),
-        fail_on: pick(None, [parsed::<Severity>(file_src(f.fail_on, p))?.map(some), parse_env::<Severity>(env, "TOLLGATE_FAIL_ON")?.map(some), parsed::<Severity>(flag_src(flags.fail_on.clone(), "--fail-on"))?.map(some)]),
-        fail_under: pick(None, [file_src(f.fail_under, p).map(some), parse_env::<u8>(env, "TOLLGATE_FAIL_UNDER")?.map(some), flag_src(flags.fail_under, "--fail-under").map(some)]),
-        max_requests: pick(defaults.max_requests, [file_src(f.max_requests, p), parse_env(env, "TOLLGATE_MAX_REQUESTS")?, flag_src(flags.max_requests, "--max-requests")]),
-        max_time: pick(defaults.max_time, [dur(file_src(f.max_time, p))?, env_dur("TOLLGATE_MAX_TIME")?, dur(flag_src(flags.max_time.clone(), "--max-time"))?]),
-        rate: pick(defaults.rate_per_second, [file_src(f.rate, p), parse_env(env, "TOLLGATE_RATE")?, flag_src(flags.rate, "--rate")]),
-        concurrency: pick(defaults.per_host_concurrency, [file_src(f.concurrency, p), parse_env(env, "TOLLGATE_CONCURRENCY")?, flag_src(flags.concurrency, "--concurrency")]),
-        timeout: pick(defaults.request_timeout, [dur(file_src(f.timeout, p))?, env_dur("TOLLGATE_TIMEOUT")?, dur(flag_src(flags.timeout.clone(), "--timeout"))?]),
-        insecure: pick(false, [file_src(f.insecure, p), parse_env(env, "TOLLGATE_INSECURE")?, flag_src(flags.insecure.then_some(true), "--insecure")]),
-        scope: pick(Vec::new(), [urls(file_src(f.scope, p))?, None, urls(flag_src(nonempty(flags.scope.clone()), "--scope"))?]),
-        allow_intrusive: pick(false, [allow_intrusive(file_src(f.allow, p))?, None, allow_intrusive(flag_src(nonempty(flags.allow.clone()), "--allow"))?]),
-        identity: pick(None, [file_src(f.identity, p).map(some), env("TOLLGATE_IDENTITY").map(|v| (Some(v), Source::Env("TOLLGATE_IDENTITY"))), flag_src(flags.identity.clone(), "--identity").map(some)]),
-        format: pick(Format::Terminal, [parsed(file_src(f.format, p))?, parse_env(env, "TOLLGATE_FORMAT")?, parsed(flag_src(flags.format.clone(), "--format"))?]),
-        token_file: pick(None, [file_src(f.token_file.map(|t| relative_to(p, t)), p).map(some), env("TOLLGATE_TOKEN_FILE").map(|v| (Some(PathBuf::from(v)), Source::Env("TOLLGATE_TOKEN_FILE"))), flag_src(flags.token_file.clone(), "--token-file").map(some)]),
-        identities: file.identity.into_iter().map(|(k, v)| (k, resolve_identity_paths(p, v))).collect(),
+        profile: pick(
+            Profile::Standard,
+            [
+                parsed(file_src(f.profile, p))?,
+                parse_env(env, "TOLLGATE_PROFILE")?,
+                parsed(flag_src(flags.profile.clone(), "--profile"))?,
+            ],
+        ),
+        fail_on: pick(
+            None,
+            [
+                parsed::<Severity>(file_src(f.fail_on, p))?.map(some),
+                parse_env::<Severity>(env, "TOLLGATE_FAIL_ON")?.map(some),
+                parsed::<Severity>(flag_src(flags.fail_on.clone(), "--fail-on"))?.map(some),
+            ],
+        ),
+        fail_under: pick(
+            None,
+            [
+                file_src(f.fail_under, p).map(some),
+                parse_env::<u8>(env, "TOLLGATE_FAIL_UNDER")?.map(some),
+                flag_src(flags.fail_under, "--fail-under").map(some),
+            ],
+        ),
+        max_requests: pick(
+            defaults.max_requests,
+            [
+                file_src(f.max_requests, p),
+                parse_env(env, "TOLLGATE_MAX_REQUESTS")?,
+                flag_src(flags.max_requests, "--max-requests"),
+            ],
+        ),
+        max_time: pick(
+            defaults.max_time,
+            [
+                dur(file_src(f.max_time, p))?,
+                env_dur("TOLLGATE_MAX_TIME")?,
+                dur(flag_src(flags.max_time.clone(), "--max-time"))?,
+            ],
+        ),
+        rate: pick(
+            defaults.rate_per_second,
+            [
+                file_src(f.rate, p),
+                parse_env(env, "TOLLGATE_RATE")?,
+                flag_src(flags.rate, "--rate"),
+            ],
+        ),
+        concurrency: pick(
+            defaults.per_host_concurrency,
+            [
+                file_src(f.concurrency, p),
+                parse_env(env, "TOLLGATE_CONCURRENCY")?,
+                flag_src(flags.concurrency, "--concurrency"),
+            ],
+        ),
+        timeout: pick(
+            defaults.request_timeout,
+            [
+                dur(file_src(f.timeout, p))?,
+                env_dur("TOLLGATE_TIMEOUT")?,
+                dur(flag_src(flags.timeout.clone(), "--timeout"))?,
+            ],
+        ),
+        insecure: pick(
+            false,
+            [
+                file_src(f.insecure, p),
+                parse_env(env, "TOLLGATE_INSECURE")?,
+                flag_src(flags.insecure.then_some(true), "--insecure"),
+            ],
+        ),
+        scope: pick(
+            Vec::new(),
+            [
+                urls(file_src(f.scope, p))?,
+                None,
+                urls(flag_src(nonempty(flags.scope.clone()), "--scope"))?,
+            ],
+        ),
+        allow_intrusive: pick(
+            false,
+            [
+                allow_intrusive(file_src(f.allow, p))?,
+                None,
+                allow_intrusive(flag_src(nonempty(flags.allow.clone()), "--allow"))?,
+            ],
+        ),
+        identity: pick(
+            None,
+            [
+                file_src(f.identity, p).map(some),
+                env("TOLLGATE_IDENTITY").map(|v| (Some(v), Source::Env("TOLLGATE_IDENTITY"))),
+                flag_src(flags.identity.clone(), "--identity").map(some),
+            ],
+        ),
+        format: pick(
+            Format::Terminal,
+            [
+                parsed(file_src(f.format, p))?,
+                parse_env(env, "TOLLGATE_FORMAT")?,
+                parsed(flag_src(flags.format.clone(), "--format"))?,
+            ],
+        ),
+        token_file: pick(
+            None,
+            [
+                file_src(f.token_file.map(|t| relative_to(p, t)), p).map(some),
+                env("TOLLGATE_TOKEN_FILE")
+                    .map(|v| (Some(PathBuf::from(v)), Source::Env("TOLLGATE_TOKEN_FILE"))),
+                flag_src(flags.token_file.clone(), "--token-file").map(some),
+            ],
+        ),
+        identities: file
+            .identity
+            .into_iter()
+            .map(|(k, v)| (k, resolve_identity_paths(p, v)))
+            .collect(),
         config_file: path,
     };
     Ok(settings)

@@ -16,7 +16,10 @@ fn echo_server(servers: &Servers) -> String {
         RawResponse::new(200, body)
             .header("content-type", "text/html")
             .header("x-echo", &auth)
-            .header("set-cookie", &format!("token={}; Path=/", auth.trim_start_matches("Bearer ")))
+            .header(
+                "set-cookie",
+                &format!("token={}; Path=/", auth.trim_start_matches("Bearer ")),
+            )
             .header("access-control-allow-origin", "*")
     });
     format!("http://{addr}/")
@@ -24,7 +27,10 @@ fn echo_server(servers: &Servers) -> String {
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(CANARY), "{what} leaks the token");
-    assert!(!text.contains(&CANARY[..24]), "{what} leaks a fragment of the token");
+    assert!(
+        !text.contains(&CANARY[..24]),
+        "{what} leaks a fragment of the token"
+    );
 }
 
 fn run_and_check(cmd: &mut assert_cmd::Command, dir: &std::path::Path) {
@@ -38,14 +44,22 @@ fn run_and_check(cmd: &mut assert_cmd::Command, dir: &std::path::Path) {
         .arg(format!("sarif={}", sarif.display()))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_clean("stdout", &String::from_utf8_lossy(&out.stdout));
     assert_clean("stderr", &String::from_utf8_lossy(&out.stderr));
     let json_text = std::fs::read_to_string(&json).unwrap();
     assert_clean("json", &json_text);
     assert_clean("sarif", &std::fs::read_to_string(&sarif).unwrap());
     // The redaction must not hollow out the evidence: the reflection is still shown.
-    assert!(json_text.contains("$TOKEN"), "redacted evidence should show the placeholder");
+    assert!(
+        json_text.contains("$TOKEN"),
+        "redacted evidence should show the placeholder"
+    );
 }
 
 #[test]
@@ -67,7 +81,8 @@ fn canary_token_from_file_never_leaks_in_any_format() {
     std::fs::write(&tok, format!("{CANARY}\n")).unwrap();
     for format in ["terminal", "json", "sarif"] {
         let mut cmd = tollgate();
-        cmd.args(["scan", &url, "--format", format, "--token-file"]).arg(&tok);
+        cmd.args(["scan", &url, "--format", format, "--token-file"])
+            .arg(&tok);
         run_and_check(&mut cmd, dir.path());
     }
 }
@@ -76,8 +91,17 @@ fn canary_token_from_file_never_leaks_in_any_format() {
 fn canary_token_never_leaks_from_config_show() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("alice.token"), CANARY).unwrap();
-    std::fs::write(dir.path().join("tollgate.toml"), "[identity.alice]\ntoken_file = \"alice.token\"\n").unwrap();
-    let out = tollgate().current_dir(dir.path()).env("TOLLGATE_TOKEN", CANARY).args(["config", "show"]).output().unwrap();
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "[identity.alice]\ntoken_file = \"alice.token\"\n",
+    )
+    .unwrap();
+    let out = tollgate()
+        .current_dir(dir.path())
+        .env("TOLLGATE_TOKEN", CANARY)
+        .args(["config", "show"])
+        .output()
+        .unwrap();
     assert_clean("config show", &String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).contains("set (value hidden)"));
 }
@@ -89,7 +113,11 @@ fn canary_in_target_url_never_leaks_from_errors() {
     let tok = dir.path().join("token.txt");
     std::fs::write(&tok, CANARY).unwrap();
     let out = tollgate()
-        .args(["scan", &format!("http://127.0.0.1:{port}/?access_token={CANARY}"), "--token-file"])
+        .args([
+            "scan",
+            &format!("http://127.0.0.1:{port}/?access_token={CANARY}"),
+            "--token-file",
+        ])
         .arg(&tok)
         .output()
         .unwrap();

@@ -13,17 +13,32 @@ fn malformed_url_is_a_usage_error() {
         .args(["scan", "not a url"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid target URL").and(predicate::str::contains("https://api.example.com/")));
-    tollgate().args(["scan", "ftp://127.0.0.1/"]).assert().code(2).stderr(predicate::str::contains("http or https"));
+        .stderr(
+            predicate::str::contains("invalid target URL")
+                .and(predicate::str::contains("https://api.example.com/")),
+        );
+    tollgate()
+        .args(["scan", "ftp://127.0.0.1/"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("http or https"));
 }
 
 #[test]
 fn missing_token_file_is_a_usage_error_with_a_next_step() {
     tollgate()
-        .args(["scan", "http://127.0.0.1:9/", "--token-file", "/nonexistent/tok.txt"])
+        .args([
+            "scan",
+            "http://127.0.0.1:9/",
+            "--token-file",
+            "/nonexistent/tok.txt",
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("token file /nonexistent/tok.txt").and(predicate::str::contains("TOLLGATE_TOKEN")));
+        .stderr(
+            predicate::str::contains("token file /nonexistent/tok.txt")
+                .and(predicate::str::contains("TOLLGATE_TOKEN")),
+        );
 }
 
 #[test]
@@ -31,13 +46,22 @@ fn empty_token_file_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let tok = dir.path().join("t.txt");
     std::fs::write(&tok, "  \n").unwrap();
-    tollgate().args(["scan", "http://127.0.0.1:9/", "--token-file"]).arg(&tok).assert().code(2).stderr(predicate::str::contains("is empty"));
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "--token-file"])
+        .arg(&tok)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is empty"));
 }
 
 #[test]
 fn connection_refused_means_the_target_could_not_be_scanned() {
     let url = format!("http://127.0.0.1:{}/", closed_port());
-    tollgate().args(["scan", &url]).assert().code(3).stderr(predicate::str::contains("could not be scanned"));
+    tollgate()
+        .args(["scan", &url])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("could not be scanned"));
 }
 
 #[test]
@@ -47,7 +71,11 @@ fn redirect_loop_means_the_target_could_not_be_scanned() {
         let next = if req.path == "/a" { "/b" } else { "/a" };
         RawResponse::new(302, "").header("location", next)
     });
-    tollgate().args(["scan", &format!("http://{addr}/a")]).assert().code(3).stderr(predicate::str::contains("too many redirects"));
+    tollgate()
+        .args(["scan", &format!("http://{addr}/a")])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("too many redirects"));
 }
 
 #[test]
@@ -69,7 +97,11 @@ fn tls_failure_means_the_target_could_not_be_scanned() {
 }
 
 fn weak_server(servers: &Servers) -> String {
-    let addr = servers.serve(|_| RawResponse::new(200, "<html>hi</html>").header("content-type", "text/html").header("server", "Thing/1.2.3"));
+    let addr = servers.serve(|_| {
+        RawResponse::new(200, "<html>hi</html>")
+            .header("content-type", "text/html")
+            .header("server", "Thing/1.2.3")
+    });
     format!("http://{addr}/")
 }
 
@@ -77,11 +109,29 @@ fn weak_server(servers: &Servers) -> String {
 fn gate_fail_on_and_fail_under() {
     let servers = Servers::new();
     let url = weak_server(&servers);
-    tollgate().args(["scan", &url, "--fail-on", "low"]).assert().code(1).stderr(predicate::str::contains("gate failed"));
-    tollgate().args(["scan", &url, "--fail-on", "critical"]).assert().code(0);
-    tollgate().args(["scan", &url, "--fail-under", "100"]).assert().code(1).stderr(predicate::str::contains("under 100"));
-    tollgate().args(["scan", &url, "--fail-under", "1"]).assert().code(0);
-    tollgate().args(["scan", &url, "--fail-on", "severe"]).assert().code(2).stderr(predicate::str::contains("unknown severity"));
+    tollgate()
+        .args(["scan", &url, "--fail-on", "low"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("gate failed"));
+    tollgate()
+        .args(["scan", &url, "--fail-on", "critical"])
+        .assert()
+        .code(0);
+    tollgate()
+        .args(["scan", &url, "--fail-under", "100"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("under 100"));
+    tollgate()
+        .args(["scan", &url, "--fail-under", "1"])
+        .assert()
+        .code(0);
+    tollgate()
+        .args(["scan", &url, "--fail-on", "severe"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown severity"));
 }
 
 #[test]
@@ -99,22 +149,40 @@ fn json_and_sarif_outputs_in_one_run() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("\"schema_version\""));
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["check_id"] == "MISC-005"));
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["check_id"] == "MISC-005"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
 }
 
 #[test]
 fn bad_output_spec_is_a_usage_error() {
-    tollgate().args(["scan", "http://127.0.0.1:9/", "-o", "report.json"]).assert().code(2).stderr(predicate::str::contains("FORMAT=PATH"));
-    tollgate().args(["scan", "http://127.0.0.1:9/", "-o", "pdf=x.pdf"]).assert().code(2).stderr(predicate::str::contains("unknown format"));
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "-o", "report.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("FORMAT=PATH"));
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "-o", "pdf=x.pdf"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown format"));
 }
 
 #[test]
 fn config_show_names_each_source() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("tollgate.toml"), "[scan]\nprofile = \"deep\"\nrate = 7\n\n[identity.alice]\ntoken_file = \"alice.token\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "[scan]\nprofile = \"deep\"\nrate = 7\n\n[identity.alice]\ntoken_file = \"alice.token\"\n",
+    )
+    .unwrap();
     tollgate()
         .current_dir(dir.path())
         .env("TOLLGATE_FAIL_ON", "high")
@@ -137,29 +205,58 @@ fn config_show_names_each_source() {
 #[test]
 fn unknown_config_keys_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("tollgate.toml"), "[scan]\nprofle = \"deep\"\n").unwrap();
-    tollgate().current_dir(dir.path()).args(["config", "show"]).assert().code(2).stderr(predicate::str::contains("unknown field `profle`"));
+    std::fs::write(
+        dir.path().join("tollgate.toml"),
+        "[scan]\nprofle = \"deep\"\n",
+    )
+    .unwrap();
+    tollgate()
+        .current_dir(dir.path())
+        .args(["config", "show"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown field `profle`"));
 }
 
 #[test]
 fn named_identity_must_exist() {
-    tollgate().args(["scan", "http://127.0.0.1:9/", "--identity", "bob"]).assert().code(2).stderr(predicate::str::contains("no identity named `bob`"));
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "--identity", "bob"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no identity named `bob`"));
 }
 
 #[test]
 fn rules_list_and_explain() {
-    tollgate().args(["rules", "list"]).assert().code(0).stdout(predicate::str::contains("MISC-003").and(predicate::str::contains("LEAK-001")));
+    tollgate()
+        .args(["rules", "list"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("MISC-003").and(predicate::str::contains("LEAK-001")));
     tollgate()
         .args(["rules", "explain", "misc-003"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("# MISC-003").and(predicate::str::contains("## Remediation")).and(predicate::str::contains("API8:2023")));
-    tollgate().args(["rules", "explain", "NOPE-001"]).assert().code(2).stderr(predicate::str::contains("tollgate rules list"));
+        .stdout(
+            predicate::str::contains("# MISC-003")
+                .and(predicate::str::contains("## Remediation"))
+                .and(predicate::str::contains("API8:2023")),
+        );
+    tollgate()
+        .args(["rules", "explain", "NOPE-001"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("tollgate rules list"));
 }
 
 #[test]
 fn completions_are_generated() {
-    tollgate().args(["completions", "bash"]).assert().code(0).stdout(predicate::str::contains("tollgate"));
+    tollgate()
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("tollgate"));
 }
 
 #[test]
@@ -168,5 +265,9 @@ fn demo_runs_and_finds_the_planted_weaknesses() {
         .args(["demo", "--format", "json"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("MISC-003").and(predicate::str::contains("MISC-005")).and(predicate::str::contains("MISC-007")));
+        .stdout(
+            predicate::str::contains("MISC-003")
+                .and(predicate::str::contains("MISC-005"))
+                .and(predicate::str::contains("MISC-007")),
+        );
 }

@@ -10,7 +10,9 @@ use std::fmt;
 ///
 /// Format: an upper-case prefix of 2–5 letters, a dash, three digits.
 /// IDs are never reused once retired.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(transparent)]
 pub struct CheckId(Cow<'static, str>);
 
@@ -49,7 +51,9 @@ impl fmt::Display for CheckId {
 }
 
 /// What a check may do to the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SafetyClass {
     /// Reads what other checks already recorded; sends nothing.
@@ -71,7 +75,9 @@ impl SafetyClass {
 }
 
 /// HTTP methods a check may declare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     Get,
@@ -114,7 +120,9 @@ impl fmt::Display for HttpMethod {
 }
 
 /// OWASP API Security Top 10 (2023).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Owasp {
     #[serde(rename = "API1:2023")]
     Api1,

@@ -148,7 +148,9 @@ pub struct Evidence {
 }
 
 /// A stable identifier of a finding, used by baselines and suppressions.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Fingerprint(pub String);
 

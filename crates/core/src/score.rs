@@ -18,7 +18,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Letter grade. Bands: A ≥ 90 > B ≥ 80 > C ≥ 70 > D ≥ 60 > F.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Grade {
     A,
     B,
@@ -155,7 +157,12 @@ mod tests {
     use crate::{CheckId, Confidence, Evidence, Fingerprint, Location};
     use proptest::prelude::*;
 
-    fn finding(check: &str, category: Category, severity: Severity, confidence: Confidence) -> Finding {
+    fn finding(
+        check: &str,
+        category: Category,
+        severity: Severity,
+        confidence: Confidence,
+    ) -> Finding {
         let check_id = CheckId::from(check.to_string());
         let location = Location::http("GET", "http://t/");
         Finding {
@@ -195,7 +202,12 @@ mod tests {
     #[test]
     fn a_critical_caps_the_grade_at_d() {
         // Critical in a light category: without the cap it would stay a C.
-        let f = finding("INV-001", Category::Inventory, Severity::Critical, Confidence::Tentative);
+        let f = finding(
+            "INV-001",
+            Category::Inventory,
+            Severity::Critical,
+            Confidence::Tentative,
+        );
         let card = score_findings(&[f]);
         assert!(card.score <= CRITICAL_CAP);
         assert!(card.grade >= Grade::D);
@@ -204,14 +216,29 @@ mod tests {
     #[test]
     fn worked_examples_from_docs() {
         // These numbers are quoted in docs/scoring.md; keep them in sync.
-        let high = finding("AUTH-001", Category::Authentication, Severity::High, Confidence::Firm);
-        assert_eq!(score_findings(&[high.clone()]).score, 85);
-        let med = finding("MISC-001", Category::InputValidationMisconfiguration, Severity::Medium, Confidence::Firm);
-        assert_eq!(score_findings(&[med.clone()]).score, 96);
+        let high = finding(
+            "AUTH-001",
+            Category::Authentication,
+            Severity::High,
+            Confidence::Firm,
+        );
+        assert_eq!(score_findings(std::slice::from_ref(&high)).score, 85);
+        let med = finding(
+            "MISC-001",
+            Category::InputValidationMisconfiguration,
+            Severity::Medium,
+            Confidence::Firm,
+        );
+        assert_eq!(score_findings(std::slice::from_ref(&med)).score, 96);
         let mut twice = med.clone();
         twice.location = Location::http("GET", "http://t/other");
         assert_eq!(score_findings(&[med.clone(), twice]).score, 94);
-        let crit = finding("LEAK-002", Category::DataExposure, Severity::Critical, Confidence::Confirmed);
+        let crit = finding(
+            "LEAK-002",
+            Category::DataExposure,
+            Severity::Critical,
+            Confidence::Confirmed,
+        );
         let card = score_findings(&[crit, high, med]);
         assert_eq!(card.score, 57);
         assert_eq!(card.grade, Grade::F);
@@ -221,7 +248,11 @@ mod tests {
         let checks = prop::sample::select(vec!["A-001", "A-002", "B-001", "C-001"]);
         let cats = prop::sample::select(Category::ALL.to_vec());
         let sev = prop::sample::select(Severity::ALL.to_vec());
-        let conf = prop::sample::select(vec![Confidence::Tentative, Confidence::Firm, Confidence::Confirmed]);
+        let conf = prop::sample::select(vec![
+            Confidence::Tentative,
+            Confidence::Firm,
+            Confidence::Confirmed,
+        ]);
         (checks, cats, sev, conf).prop_map(|(c, cat, s, k)| finding(c, cat, s, k))
     }
 

@@ -6,7 +6,11 @@ use tollgate_core::CheckMeta;
 /// The whole Markdown page of one check or audit rule.
 pub fn rule_markdown(meta: &CheckMeta) -> String {
     let methods: Vec<&str> = meta.methods.iter().map(|m| m.as_str()).collect();
-    let methods = if methods.is_empty() { "none (reads recorded exchanges)".to_string() } else { methods.join(", ") };
+    let methods = if methods.is_empty() {
+        "none (reads recorded exchanges)".to_string()
+    } else {
+        methods.join(", ")
+    };
     format!(
         "# {id}: {name}\n\n\
          | | |\n|---|---|\n\

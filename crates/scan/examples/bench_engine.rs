@@ -29,7 +29,11 @@ fn parse_args() -> Result<Args, String> {
         match a.as_str() {
             "--url" => url = Some(Url::parse(&value()?).map_err(|e| format!("--url: {e}"))?),
             "--requests" => requests = value()?.parse().map_err(|e| format!("--requests: {e}"))?,
-            "--concurrency" => concurrency = value()?.parse().map_err(|e| format!("--concurrency: {e}"))?,
+            "--concurrency" => {
+                concurrency = value()?
+                    .parse()
+                    .map_err(|e| format!("--concurrency: {e}"))?
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -37,7 +41,11 @@ fn parse_args() -> Result<Args, String> {
     if !matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
         return Err("the benchmark only targets loopback".into());
     }
-    Ok(Args { url, requests, concurrency: concurrency.max(1) })
+    Ok(Args {
+        url,
+        requests,
+        concurrency: concurrency.max(1),
+    })
 }
 
 #[tokio::main]
@@ -77,8 +85,13 @@ async fn main() {
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
         .map(|_| {
-            let (engine, next, ok, errors, base) =
-                (engine.clone(), Arc::clone(&next), Arc::clone(&ok), Arc::clone(&errors), args.url.clone());
+            let (engine, next, ok, errors, base) = (
+                engine.clone(),
+                Arc::clone(&next),
+                Arc::clone(&ok),
+                Arc::clone(&errors),
+                args.url.clone(),
+            );
             let total = args.requests;
             tokio::spawn(async move {
                 loop {

@@ -11,7 +11,8 @@ use std::io::Write;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok";
+const RESPONSE: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok";
 const RESPONSE_CLOSE: &[u8] =
     b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nok";
 /// Largest request head buffered; a client sending more is disconnected.
@@ -19,7 +20,10 @@ const HEAD_CAP: usize = 64 * 1024;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::args().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let port: u16 = std::env::args()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("listening on {}", listener.local_addr()?);
     std::io::stdout().flush()?;
@@ -76,10 +80,14 @@ async fn serve(mut sock: TcpStream) -> std::io::Result<()> {
 }
 
 fn header<'a>(head: &'a [u8], name: &str) -> Option<&'a str> {
-    std::str::from_utf8(head).ok()?.split("\r\n").skip(1).find_map(|line| {
-        let (k, v) = line.split_once(':')?;
-        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
+    std::str::from_utf8(head)
+        .ok()?
+        .split("\r\n")
+        .skip(1)
+        .find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
 }
 
 fn wants_close(head: &[u8]) -> bool {
@@ -92,5 +100,8 @@ fn wants_close(head: &[u8]) -> bool {
 }
 
 fn content_length(head: &[u8]) -> usize {
-    header(head, "content-length").and_then(|v| v.parse().ok()).unwrap_or(0).min(HEAD_CAP)
+    header(head, "content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        .min(HEAD_CAP)
 }

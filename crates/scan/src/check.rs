@@ -48,7 +48,9 @@ impl std::str::FromStr for Profile {
             "quick" => Ok(Profile::Quick),
             "standard" => Ok(Profile::Standard),
             "deep" => Ok(Profile::Deep),
-            other => Err(format!("unknown profile `{other}`: expected quick, standard or deep")),
+            other => Err(format!(
+                "unknown profile `{other}`: expected quick, standard or deep"
+            )),
         }
     }
 }
@@ -98,8 +100,19 @@ pub struct CheckCtx {
 }
 
 impl CheckCtx {
-    pub fn new(engine: Engine, meta: &'static CheckMeta, target: Arc<TargetInfo>, profile: Profile) -> Self {
-        CheckCtx { engine, meta, target, profile, sent: AtomicU32::new(0) }
+    pub fn new(
+        engine: Engine,
+        meta: &'static CheckMeta,
+        target: Arc<TargetInfo>,
+        profile: Profile,
+    ) -> Self {
+        CheckCtx {
+            engine,
+            meta,
+            target,
+            profile,
+            sent: AtomicU32::new(0),
+        }
     }
 
     pub fn meta(&self) -> &'static CheckMeta {
@@ -122,11 +135,19 @@ impl CheckCtx {
     /// Sends a probe if the check declared its method and has budget left.
     pub async fn send(&self, req: ProbeRequest) -> Result<Arc<Exchange>, CheckError> {
         if !self.meta.methods.contains(&req.method) {
-            return Err(EngineError::MethodNotDeclared { check: self.meta.id.clone(), method: req.method }.into());
+            return Err(EngineError::MethodNotDeclared {
+                check: self.meta.id.clone(),
+                method: req.method,
+            }
+            .into());
         }
         let prev = self.sent.fetch_add(1, Ordering::Relaxed);
         if prev >= self.meta.budget {
-            return Err(EngineError::CheckBudgetExceeded { check: self.meta.id.clone(), budget: self.meta.budget }.into());
+            return Err(EngineError::CheckBudgetExceeded {
+                check: self.meta.id.clone(),
+                budget: self.meta.budget,
+            }
+            .into());
         }
         Ok(self.engine.send(Some(&self.meta.id), req).await?)
     }
@@ -139,14 +160,20 @@ impl CheckCtx {
     /// GET a URL with the primary identity, if one is configured.
     pub async fn get_as_primary(&self, url: Url) -> Result<Option<Arc<Exchange>>, CheckError> {
         match &self.target.primary_identity {
-            Some(name) => Ok(Some(self.send(ProbeRequest::get(url).auth(Auth::Identity(name.clone()))).await?)),
+            Some(name) => Ok(Some(
+                self.send(ProbeRequest::get(url).auth(Auth::Identity(name.clone())))
+                    .await?,
+            )),
             None => Ok(None),
         }
     }
 
     /// The target URL with `path` resolved against it.
     pub fn url(&self, path: &str) -> Url {
-        self.target.url.join(path).unwrap_or_else(|_| self.target.url.clone())
+        self.target
+            .url
+            .join(path)
+            .unwrap_or_else(|_| self.target.url.clone())
     }
 
     /// Every exchange recorded so far.
@@ -166,8 +193,16 @@ impl CheckCtx {
 
     /// A finding of this check at the exchange's location, with its redacted evidence
     /// and a curl reproducer.
-    pub fn finding(&self, exchange: &Exchange, title: impl Into<String>, highlight: Option<&str>) -> Finding {
-        let location = Location::http(exchange.request.method.as_str(), self.redactor().redact(exchange.request.url.as_str()));
+    pub fn finding(
+        &self,
+        exchange: &Exchange,
+        title: impl Into<String>,
+        highlight: Option<&str>,
+    ) -> Finding {
+        let location = Location::http(
+            exchange.request.method.as_str(),
+            self.redactor().redact(exchange.request.url.as_str()),
+        );
         Finding::new(self.meta, location, title)
             .with_exchange(exchange.evidence(self.redactor(), highlight))
             .with_curl(exchange.curl(self.redactor()))

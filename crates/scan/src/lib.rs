@@ -6,9 +6,9 @@ pub mod engine;
 pub mod scanner;
 pub mod target;
 
+pub use check::Profile;
 pub use check::{Check, CheckCtx, CheckError};
 pub use checks::registry;
-pub use check::Profile;
 pub use scanner::{run_scan, ProgressEvent, ProgressFn, ScanError, ScanOptions};
 
 #[cfg(feature = "testkit")]

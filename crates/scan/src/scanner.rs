@@ -33,7 +33,10 @@ pub struct ScanOptions {
 pub enum ProgressEvent {
     /// The number of checks about to run.
     Planned(usize),
-    CheckFinished { id: String, findings: usize },
+    CheckFinished {
+        id: String,
+        findings: usize,
+    },
 }
 
 /// A callback receiving progress events.
@@ -49,17 +52,29 @@ pub enum ScanError {
 }
 
 /// Runs a scan with the given checks (normally [`crate::registry::all`]).
-pub async fn run_scan(opts: ScanOptions, checks: &[&'static dyn Check], progress: ProgressFn) -> Result<Report, ScanError> {
+pub async fn run_scan(
+    opts: ScanOptions,
+    checks: &[&'static dyn Check],
+    progress: ProgressFn,
+) -> Result<Report, ScanError> {
     let started = SystemTime::now();
     let clock = tokio::time::Instant::now();
     let scope = Scope::new(&opts.target, &opts.extra_scope).map_err(ScanError::Setup)?;
-    let engine = Engine::new(opts.engine.clone(), scope, opts.identities.clone(), opts.allow_intrusive).map_err(ScanError::Setup)?;
+    let engine = Engine::new(
+        opts.engine.clone(),
+        scope,
+        opts.identities.clone(),
+        opts.allow_intrusive,
+    )
+    .map_err(ScanError::Setup)?;
     let target = Arc::new(seed(&engine, &opts).await?);
     let (active, passive, skipped) = plan(checks, &opts);
     progress(ProgressEvent::Planned(active.len() + passive.len()));
     let mut results = run_checks(&engine, &target, &active, opts.profile, &progress).await;
     results.extend(run_checks(&engine, &target, &passive, opts.profile, &progress).await);
-    Ok(build_report(&engine, &target, started, clock, results, skipped))
+    Ok(build_report(
+        &engine, &target, started, clock, results, skipped,
+    ))
 }
 
 /// The scanner's own requests: the target itself (anonymous and as the primary
@@ -69,11 +84,17 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
     engine.send(None, root.clone()).await.map_err(unreachable)?;
     let primary = opts.identities.first().map(|i| i.name.clone());
     if let Some(name) = &primary {
-        engine.send(None, root.auth(Auth::Identity(name.clone()))).await.map_err(unreachable)?;
+        engine
+            .send(None, root.auth(Auth::Identity(name.clone())))
+            .await
+            .map_err(unreachable)?;
     }
     let mut soft404 = Soft404::default();
     let path = Soft404::random_path();
-    let url = opts.target.join(&path).map_err(|_| ScanError::Setup(EngineError::InvalidUrl(path.clone())))?;
+    let url = opts
+        .target
+        .join(&path)
+        .map_err(|_| ScanError::Setup(EngineError::InvalidUrl(path.clone())))?;
     if let Ok(ex) = engine.send(None, ProbeRequest::get(url)).await {
         soft404.learn(&path, &ex.response);
     }
@@ -95,7 +116,9 @@ async fn discover(engine: &Engine, target: &Url, primary: Option<&str>) -> Vec<U
     let mut routes = vec![target.clone()];
     let mut frontier = vec![target.clone()];
     for _ in 0..MAX_DEPTH {
-        let fetched = futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary))).await;
+        let fetched =
+            futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary)))
+                .await;
         frontier = Vec::new();
         for link in fetched.iter().flatten().flat_map(|ex| discovery::links(ex)) {
             if routes.len() >= MAX_ROUTES {
@@ -111,7 +134,11 @@ async fn discover(engine: &Engine, target: &Url, primary: Option<&str>) -> Vec<U
     routes
 }
 
-async fn fetch_both(engine: &Engine, url: &Url, primary: Option<&str>) -> Vec<Arc<crate::engine::Exchange>> {
+async fn fetch_both(
+    engine: &Engine,
+    url: &Url,
+    primary: Option<&str>,
+) -> Vec<Arc<crate::engine::Exchange>> {
     let req = ProbeRequest::get(url.clone()).follow_redirects();
     let mut out = Vec::new();
     let authed = primary.map(|p| req.clone().auth(Auth::Identity(p.to_string())));
@@ -132,7 +159,11 @@ fn unreachable(e: EngineError) -> ScanError {
     }
 }
 
-type Plan = (Vec<&'static dyn Check>, Vec<&'static dyn Check>, Vec<SkippedCheck>);
+type Plan = (
+    Vec<&'static dyn Check>,
+    Vec<&'static dyn Check>,
+    Vec<SkippedCheck>,
+);
 
 /// Splits the checks into the active and analysis phases and records what will not run.
 fn plan(checks: &[&'static dyn Check], opts: &ScanOptions) -> Plan {
@@ -142,12 +173,18 @@ fn plan(checks: &[&'static dyn Check], opts: &ScanOptions) -> Plan {
         let reason = if meta.safety == SafetyClass::Intrusive && !opts.allow_intrusive {
             Some("intrusive; run with --allow intrusive".to_string())
         } else if check.min_profile() > opts.profile {
-            Some(format!("runs from the `{}` profile up", check.min_profile().as_str()))
+            Some(format!(
+                "runs from the `{}` profile up",
+                check.min_profile().as_str()
+            ))
         } else {
             None
         };
         match (reason, check.phase()) {
-            (Some(reason), _) => skipped.push(SkippedCheck { check_id: meta.id.clone(), reason }),
+            (Some(reason), _) => skipped.push(SkippedCheck {
+                check_id: meta.id.clone(),
+                reason,
+            }),
             (None, Phase::Analysis) => passive.push(check),
             (None, Phase::Active) => active.push(check),
         }
@@ -170,7 +207,10 @@ async fn run_checks(
             async move {
                 let result = check.run(&ctx).await;
                 let findings = result.as_ref().map_or(0, Vec::len);
-                progress(ProgressEvent::CheckFinished { id: check.meta().id.to_string(), findings });
+                progress(ProgressEvent::CheckFinished {
+                    id: check.meta().id.to_string(),
+                    findings,
+                });
                 (check, result)
             }
         })
@@ -197,10 +237,17 @@ fn build_report(
                 findings.extend(f);
                 run.push(id);
             }
-            Err(CheckError::Skipped(reason)) => skipped.push(SkippedCheck { check_id: id, reason }),
+            Err(CheckError::Skipped(reason)) => skipped.push(SkippedCheck {
+                check_id: id,
+                reason,
+            }),
             Err(CheckError::Engine(e)) => {
                 run.push(id.clone());
-                errors.push(ReportError { check_id: Some(id), url: None, message: engine.redactor().redact(&e.to_string()).into_owned() });
+                errors.push(ReportError {
+                    check_id: Some(id),
+                    url: None,
+                    message: engine.redactor().redact(&e.to_string()).into_owned(),
+                });
             }
         }
     }
@@ -215,9 +262,19 @@ fn build_report(
         budget_exhausted: stats.budget_exhausted,
         notes: coverage_notes(target, stats.budget_exhausted),
     };
-    let t = Target { url: engine.redactor().redact(target.url.as_str()).into_owned(), technologies: target.technologies.clone() };
+    let t = Target {
+        url: engine.redactor().redact(target.url.as_str()).into_owned(),
+        technologies: target.technologies.clone(),
+    };
     let duration = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-    Report::new(t, humantime::format_rfc3339_seconds(started).to_string(), duration, findings, errors, coverage)
+    Report::new(
+        t,
+        humantime::format_rfc3339_seconds(started).to_string(),
+        duration,
+        findings,
+        errors,
+        coverage,
+    )
 }
 
 fn coverage_notes(target: &TargetInfo, exhausted: bool) -> Vec<String> {

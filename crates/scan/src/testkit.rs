@@ -23,7 +23,10 @@ pub struct RawRequest {
 
 impl RawRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -37,7 +40,11 @@ pub struct RawResponse {
 
 impl RawResponse {
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
-        RawResponse { status, headers: Vec::new(), body: body.into() }
+        RawResponse {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -46,7 +53,12 @@ impl RawResponse {
     }
 
     fn to_bytes(&self) -> Vec<u8> {
-        let mut out = format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n", self.status, self.body.len()).into_bytes();
+        let mut out = format!(
+            "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+            self.status,
+            self.body.len()
+        )
+        .into_bytes();
         for (k, v) in &self.headers {
             out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
         }
@@ -61,7 +73,9 @@ pub async fn serve<F>(handler: F) -> SocketAddr
 where
     F: Fn(&RawRequest) -> RawResponse + Send + Sync + 'static,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local addr");
     let handler = Arc::new(handler);
     tokio::spawn(async move {
@@ -81,7 +95,10 @@ async fn read_head(sock: &mut tokio::net::TcpStream) -> Option<RawRequest> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 256 * 1024 {
-        let n = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut chunk)).await.ok()?.ok()?;
+        let n = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
         if n == 0 {
             break;
         }
@@ -93,20 +110,41 @@ async fn read_head(sock: &mut tokio::net::TcpStream) -> Option<RawRequest> {
     let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
     let headers = lines
         .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
         .collect();
-    Some(RawRequest { method, path, headers })
+    Some(RawRequest {
+        method,
+        path,
+        headers,
+    })
 }
 
 /// An exchange as if recorded by the engine.
-pub fn exchange(method: HttpMethod, url: &str, status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
+pub fn exchange(
+    method: HttpMethod,
+    url: &str,
+    status: u16,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Exchange {
     Exchange {
         seq: 0,
         check: None,
-        request: RecordedRequest { method, url: Url::parse(url).expect("test url"), headers: Vec::new(), identity: None },
+        request: RecordedRequest {
+            method,
+            url: Url::parse(url).expect("test url"),
+            headers: Vec::new(),
+            identity: None,
+        },
         response: Response {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+                .collect(),
             body: Bytes::from(body.to_string()),
             truncated: false,
             elapsed: Duration::ZERO,
@@ -117,7 +155,9 @@ pub fn exchange(method: HttpMethod, url: &str, status: u16, headers: &[(&str, &s
 /// The same exchange, as sent by the named identity.
 pub fn as_identity(mut ex: Exchange, identity: &str) -> Exchange {
     ex.request.identity = Some(identity.to_string());
-    ex.request.headers.push(("authorization".into(), "Bearer $TOKEN".into()));
+    ex.request
+        .headers
+        .push(("authorization".into(), "Bearer $TOKEN".into()));
     ex
 }
 
@@ -133,7 +173,14 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new(target: &str) -> Self {
-        Fixture { target: Url::parse(target).expect("test url"), identities: Vec::new(), technologies: Vec::new(), soft404: Soft404::default(), exchanges: Vec::new(), routes: Vec::new() }
+        Fixture {
+            target: Url::parse(target).expect("test url"),
+            identities: Vec::new(),
+            technologies: Vec::new(),
+            soft404: Soft404::default(),
+            exchanges: Vec::new(),
+            routes: Vec::new(),
+        }
     }
 
     pub fn identity(mut self, id: Identity) -> Self {
@@ -142,13 +189,18 @@ impl Fixture {
     }
 
     pub fn tech(mut self, name: &str) -> Self {
-        self.technologies.push(Technology { name: name.into(), version: None, evidence: "test".into() });
+        self.technologies.push(Technology {
+            name: name.into(),
+            version: None,
+            evidence: "test".into(),
+        });
         self
     }
 
     /// A route discovery would have found (besides the target).
     pub fn route(mut self, path: &str) -> Self {
-        self.routes.push(self.target.join(path).expect("test route"));
+        self.routes
+            .push(self.target.join(path).expect("test route"));
         self
     }
 
@@ -161,7 +213,13 @@ impl Fixture {
     /// target (tests point it at [`serve`]).
     pub fn ctx(self, meta: &'static CheckMeta) -> (Engine, CheckCtx) {
         let scope = Scope::new(&self.target, &[]).expect("scope");
-        let engine = Engine::new(EngineConfig::default(), scope, self.identities.clone(), false).expect("engine");
+        let engine = Engine::new(
+            EngineConfig::default(),
+            scope,
+            self.identities.clone(),
+            false,
+        )
+        .expect("engine");
         for ex in self.exchanges {
             engine.transcript().record(ex);
         }
@@ -171,7 +229,9 @@ impl Fixture {
             soft404: self.soft404,
             primary_identity: self.identities.first().map(|i| i.name.clone()),
             identities: self.identities.iter().map(|i| i.name.clone()).collect(),
-            routes: std::iter::once(self.target.clone()).chain(self.routes).collect(),
+            routes: std::iter::once(self.target.clone())
+                .chain(self.routes)
+                .collect(),
         };
         let ctx = CheckCtx::new(engine.clone(), meta, Arc::new(target), Profile::Standard);
         (engine, ctx)

@@ -16,10 +16,23 @@ async fn undeclared_method_and_budget_are_refused() {
     let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(meta);
     let url = ctx.url("/");
     let get = ctx.send(ProbeRequest::get(url.clone())).await;
-    assert!(matches!(get, Err(CheckError::Engine(tollgate_scan::engine::EngineError::MethodNotDeclared { .. }))));
-    assert!(ctx.send(ProbeRequest::new(HttpMethod::Trace, url.clone())).await.is_ok());
+    assert!(matches!(
+        get,
+        Err(CheckError::Engine(
+            tollgate_scan::engine::EngineError::MethodNotDeclared { .. }
+        ))
+    ));
+    assert!(ctx
+        .send(ProbeRequest::new(HttpMethod::Trace, url.clone()))
+        .await
+        .is_ok());
     let second = ctx.send(ProbeRequest::new(HttpMethod::Trace, url)).await;
-    assert!(matches!(second, Err(CheckError::Engine(tollgate_scan::engine::EngineError::CheckBudgetExceeded { .. }))));
+    assert!(matches!(
+        second,
+        Err(CheckError::Engine(
+            tollgate_scan::engine::EngineError::CheckBudgetExceeded { .. }
+        ))
+    ));
 }
 
 #[tokio::test]
@@ -34,17 +47,38 @@ async fn a_full_scan_sends_only_declared_safe_methods_within_budget() {
     let opts = ScanOptions {
         target: url::Url::parse(&format!("http://{addr}/")).unwrap(),
         extra_scope: vec![],
-        identities: vec![Identity::bearer("alice", Secret::new("tok-0123456789abcdef"))],
+        identities: vec![Identity::bearer(
+            "alice",
+            Secret::new("tok-0123456789abcdef"),
+        )],
         profile: Profile::Deep,
         allow_intrusive: false,
         engine: EngineConfig::default(),
     };
-    let report = run_scan(opts, registry::all(), Arc::new(|_| {})).await.unwrap();
-    let declared: Vec<&str> = registry::all().iter().flat_map(|c| c.meta().methods.iter().map(|m| m.as_str())).chain(["GET"]).collect();
+    let report = run_scan(opts, registry::all(), Arc::new(|_| {}))
+        .await
+        .unwrap();
+    let declared: Vec<&str> = registry::all()
+        .iter()
+        .flat_map(|c| c.meta().methods.iter().map(|m| m.as_str()))
+        .chain(["GET"])
+        .collect();
     let methods = seen.lock().unwrap().clone();
-    assert!(methods.iter().all(|m| declared.contains(&m.as_str())), "undeclared method in {methods:?}");
-    assert!(methods.iter().all(|m| ["GET", "HEAD", "OPTIONS", "TRACE"].contains(&m.as_str())), "unsafe method without --allow intrusive: {methods:?}");
+    assert!(
+        methods.iter().all(|m| declared.contains(&m.as_str())),
+        "undeclared method in {methods:?}"
+    );
+    assert!(
+        methods
+            .iter()
+            .all(|m| ["GET", "HEAD", "OPTIONS", "TRACE"].contains(&m.as_str())),
+        "unsafe method without --allow intrusive: {methods:?}"
+    );
     let budget: u32 = registry::all().iter().map(|c| c.meta().budget).sum::<u32>() + 3; // + the scanner's seeding requests
-    assert!(methods.len() as u32 <= budget, "{} requests > budget {budget}", methods.len());
+    assert!(
+        methods.len() as u32 <= budget,
+        "{} requests > budget {budget}",
+        methods.len()
+    );
     assert!(report.errors.is_empty(), "{:?}", report.errors);
 }

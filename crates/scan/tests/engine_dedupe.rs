@@ -15,7 +15,8 @@ async fn slow_ok() -> engine_support::Server {
         if engine_support::read_head(&mut sock).await.is_some() {
             requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let _ = tokio::io::AsyncWriteExt::write_all(&mut sock, &response(200, &[], b"ok")).await;
+            let _ =
+                tokio::io::AsyncWriteExt::write_all(&mut sock, &response(200, &[], b"ok")).await;
         }
     })
     .await
@@ -63,7 +64,9 @@ async fn requests_that_differ_are_not_shared() {
     assert_eq!(s.requests(), 5);
     assert_eq!(e.stats().deduplicated, 0);
     // The same again: all answered from the first outcomes.
-    within(30, e.send(None, ProbeRequest::get(s.url("/x")))).await.expect("response");
+    within(30, e.send(None, ProbeRequest::get(s.url("/x"))))
+        .await
+        .expect("response");
     assert_eq!(s.requests(), 5);
     assert_eq!(e.stats().deduplicated, 1);
 }
@@ -85,8 +88,18 @@ async fn posts_are_never_deduplicated() {
         r.expect("task").expect("response");
     }
     // A body-less POST is not shared either.
-    within(30, e.send(None, ProbeRequest::new(HttpMethod::Post, s.url("/same")))).await.expect("response");
-    within(30, e.send(None, ProbeRequest::new(HttpMethod::Post, s.url("/same")))).await.expect("response");
+    within(
+        30,
+        e.send(None, ProbeRequest::new(HttpMethod::Post, s.url("/same"))),
+    )
+    .await
+    .expect("response");
+    within(
+        30,
+        e.send(None, ProbeRequest::new(HttpMethod::Post, s.url("/same"))),
+    )
+    .await
+    .expect("response");
     assert_eq!(s.requests(), 7);
     assert_eq!(e.stats().deduplicated, 0);
     assert_eq!(e.stats().sent, 7);

@@ -38,7 +38,9 @@ async fn a_50_mb_body_is_cut_at_the_cap() {
     })
     .await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/big")))).await.expect("response");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/big"))))
+        .await
+        .expect("response");
     assert_eq!(ex.response.status, 200);
     assert_eq!(ex.response.body.len(), e.config().body_cap);
     assert_eq!(e.config().body_cap, MIB, "the default cap is 1 MiB");
@@ -46,7 +48,11 @@ async fn a_50_mb_body_is_cut_at_the_cap() {
     // The engine hung up: the server could not push the whole 50 MB (socket buffers
     // hold a few MiB at most).
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(written.load(Ordering::SeqCst) < 40 * MIB, "wrote {}", written.load(Ordering::SeqCst));
+    assert!(
+        written.load(Ordering::SeqCst) < 40 * MIB,
+        "wrote {}",
+        written.load(Ordering::SeqCst)
+    );
     // The transcript keeps even less.
     let kept = e.transcript().snapshot();
     assert_eq!(kept[0].response.body.len(), e.config().transcript_body_cap);
@@ -58,7 +64,11 @@ async fn an_endless_chunked_body_is_cut_at_the_cap() {
         if read_head(&mut sock).await.is_none() {
             return;
         }
-        if sock.write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").await.is_err() {
+        if sock
+            .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+            .await
+            .is_err()
+        {
             return;
         }
         let mut chunk = format!("{:x}\r\n", 16 * 1024).into_bytes();
@@ -72,9 +82,14 @@ async fn an_endless_chunked_body_is_cut_at_the_cap() {
         }
     })
     .await;
-    let cfg = EngineConfig { body_cap: 100_000, ..config() };
+    let cfg = EngineConfig {
+        body_cap: 100_000,
+        ..config()
+    };
     let e = engine(&s.url("/"), cfg);
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect("response");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect("response");
     assert_eq!(ex.response.body.len(), 100_000);
     assert!(ex.response.truncated);
 }
@@ -87,9 +102,26 @@ async fn a_body_of_exactly_the_cap_is_not_truncated_and_one_more_byte_is() {
     })
     .await;
     let cap = 1000;
-    let e = engine(&s.url("/"), EngineConfig { body_cap: cap, ..config() });
-    for (n, truncated) in [(0, false), (999, false), (1000, false), (1001, true), (5000, true)] {
-        let ex = within(30, e.send(None, ProbeRequest::get(s.url(&format!("/n/{n}"))))).await.expect("response");
+    let e = engine(
+        &s.url("/"),
+        EngineConfig {
+            body_cap: cap,
+            ..config()
+        },
+    );
+    for (n, truncated) in [
+        (0, false),
+        (999, false),
+        (1000, false),
+        (1001, true),
+        (5000, true),
+    ] {
+        let ex = within(
+            30,
+            e.send(None, ProbeRequest::get(s.url(&format!("/n/{n}")))),
+        )
+        .await
+        .expect("response");
         assert_eq!(ex.response.body.len(), n.min(cap), "body of {n}");
         assert_eq!(ex.response.truncated, truncated, "body of {n}");
     }
@@ -101,7 +133,9 @@ async fn a_body_cut_short_by_the_server_keeps_what_arrived() {
         if read_head(&mut sock).await.is_none() {
             return;
         }
-        let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial").await;
+        let _ = sock
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial")
+            .await;
         let _ = sock.shutdown().await;
     })
     .await;
@@ -135,9 +169,21 @@ fn gzip_bomb() -> &'static [u8] {
 async fn a_gzip_bomb_is_cut_at_the_cap() {
     let bomb = tokio::task::spawn_blocking(gzip_bomb).await.expect("bomb");
     assert!(bomb.len() < 4 * MIB, "compressed size {}", bomb.len());
-    let s = http(move |_, _| response(200, &[("content-encoding", "gzip"), ("content-type", "application/json")], bomb)).await;
+    let s = http(move |_, _| {
+        response(
+            200,
+            &[
+                ("content-encoding", "gzip"),
+                ("content-type", "application/json"),
+            ],
+            bomb,
+        )
+    })
+    .await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/bomb")))).await.expect("response");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/bomb"))))
+        .await
+        .expect("response");
     assert_eq!(ex.response.status, 200);
     assert_eq!(ex.response.body.len(), e.config().body_cap);
     assert!(ex.response.truncated);
@@ -147,12 +193,22 @@ async fn a_gzip_bomb_is_cut_at_the_cap() {
 #[tokio::test]
 async fn the_request_budget_stops_the_fourth_request() {
     let s = http(|_, _| response(200, &[], b"ok")).await;
-    let e = engine(&s.url("/"), EngineConfig { max_requests: 3, ..config() });
+    let e = engine(
+        &s.url("/"),
+        EngineConfig {
+            max_requests: 3,
+            ..config()
+        },
+    );
     for i in 0..3 {
-        within(30, e.send(None, ProbeRequest::get(s.url(&format!("/{i}"))))).await.expect("within budget");
+        within(30, e.send(None, ProbeRequest::get(s.url(&format!("/{i}")))))
+            .await
+            .expect("within budget");
     }
     assert!(!e.stats().budget_exhausted);
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/3")))).await.expect_err("over budget");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/3"))))
+        .await
+        .expect_err("over budget");
     assert!(matches!(err, EngineError::BudgetExhausted(_)), "{err:?}");
     assert!(!err.is_transport());
     let stats = e.stats();
@@ -169,12 +225,19 @@ async fn the_scan_deadline_cuts_a_request_short_as_budget_not_target_failure() {
         tokio::time::sleep(Duration::from_secs(20)).await;
     })
     .await;
-    let cfg = EngineConfig { max_time: Duration::from_secs(1), ..config() };
+    let cfg = EngineConfig {
+        max_time: Duration::from_secs(1),
+        ..config()
+    };
     let e = engine(&s.url("/"), cfg);
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("deadline");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("deadline");
     assert!(matches!(err, EngineError::BudgetExhausted(_)), "{err:?}");
     assert!(e.stats().budget_exhausted);
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/next")))).await.expect_err("deadline");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/next"))))
+        .await
+        .expect_err("deadline");
     assert!(matches!(err, EngineError::BudgetExhausted(_)), "{err:?}");
 }
 
@@ -186,7 +249,9 @@ async fn a_429_with_retry_after_is_retried() {
     })
     .await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect("response");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect("response");
     assert_eq!(ex.response.status, 200);
     assert_eq!(ex.response.text(), "ok");
     assert_eq!(e.stats().sent, 2);
@@ -198,9 +263,15 @@ async fn a_429_with_retry_after_is_retried() {
 #[tokio::test]
 async fn a_503_forever_gives_up_after_max_retries() {
     let s = http(|_, _| response(503, &[("retry-after", "1")], b"down")).await;
-    let cfg = EngineConfig { max_retries: 2, retry_after_cap: Duration::from_millis(200), ..config() };
+    let cfg = EngineConfig {
+        max_retries: 2,
+        retry_after_cap: Duration::from_millis(200),
+        ..config()
+    };
     let e = engine(&s.url("/"), cfg);
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect("the 503 itself");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect("the 503 itself");
     assert_eq!(ex.response.status, 503);
     assert_eq!(e.stats().sent, 3, "the first try and two retries");
     assert_eq!(s.requests(), 3);

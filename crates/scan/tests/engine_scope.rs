@@ -16,19 +16,31 @@ async fn a_redirect_loop_ends_with_too_many_redirects() {
     })
     .await;
     let e = engine(&s.url("/"), config());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/a")).follow_redirects()))
-        .await
-        .expect_err("loop");
+    let err = within(
+        30,
+        e.send(None, ProbeRequest::get(s.url("/a")).follow_redirects()),
+    )
+    .await
+    .expect_err("loop");
     let limit = e.config().max_redirects;
-    assert!(matches!(err, EngineError::TooManyRedirects { limit: l, .. } if l == limit), "{err:?}");
-    assert_eq!(s.requests(), usize::from(limit) + 1, "the first request and `limit` redirects");
+    assert!(
+        matches!(err, EngineError::TooManyRedirects { limit: l, .. } if l == limit),
+        "{err:?}"
+    );
+    assert_eq!(
+        s.requests(),
+        usize::from(limit) + 1,
+        "the first request and `limit` redirects"
+    );
 }
 
 #[tokio::test]
 async fn without_follow_the_redirect_itself_is_returned() {
     let s = http(|_, _| response(302, &[("location", "/b")], b"")).await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/a")))).await.expect("3xx");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/a"))))
+        .await
+        .expect("3xx");
     assert_eq!(ex.response.status, 302);
     assert_eq!(ex.response.header("location"), Some("/b"));
     assert_eq!(ex.request.url, s.url("/a"));
@@ -44,10 +56,19 @@ async fn in_scope_redirects_are_followed() {
     })
     .await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/a")).follow_redirects())).await.expect("200");
+    let ex = within(
+        30,
+        e.send(None, ProbeRequest::get(s.url("/a")).follow_redirects()),
+    )
+    .await
+    .expect("200");
     assert_eq!(ex.response.status, 200);
     assert_eq!(ex.response.text(), "/b2?x=1");
-    assert_eq!(ex.request.url, s.url("/b2?x=1"), "the exchange records the final URL");
+    assert_eq!(
+        ex.request.url,
+        s.url("/b2?x=1"),
+        "the exchange records the final URL"
+    );
 }
 
 #[tokio::test]
@@ -64,7 +85,12 @@ async fn out_of_scope_redirects_are_not_followed() {
         let loc = location.clone();
         let s = http(move |_, _| response(302, &[("location", &loc)], b"")).await;
         let e = engine(&s.url("/"), config());
-        let ex = within(30, e.send(None, ProbeRequest::get(s.url("/")).follow_redirects())).await.expect("3xx");
+        let ex = within(
+            30,
+            e.send(None, ProbeRequest::get(s.url("/")).follow_redirects()),
+        )
+        .await
+        .expect("3xx");
         assert_eq!(ex.response.status, 302, "{location}");
         assert_eq!(ex.response.header("location"), Some(location.as_str()));
         assert_eq!(s.requests(), 1);
@@ -87,10 +113,20 @@ async fn requests_out_of_scope_never_leave_the_engine() {
         a.https_url("/"),
     ];
     for url in targets {
-        for method in [HttpMethod::Get, HttpMethod::Head, HttpMethod::Post, HttpMethod::Delete] {
+        for method in [
+            HttpMethod::Get,
+            HttpMethod::Head,
+            HttpMethod::Post,
+            HttpMethod::Delete,
+        ] {
             let req = ProbeRequest::new(method, url.clone());
-            let err = within(30, e.send(None, req)).await.expect_err("out of scope");
-            assert!(matches!(err, EngineError::OutOfScope { .. }), "{method} {url}: {err:?}");
+            let err = within(30, e.send(None, req))
+                .await
+                .expect_err("out of scope");
+            assert!(
+                matches!(err, EngineError::OutOfScope { .. }),
+                "{method} {url}: {err:?}"
+            );
             assert!(!err.is_transport());
         }
     }
@@ -98,7 +134,9 @@ async fn requests_out_of_scope_never_leave_the_engine() {
     assert_eq!(a.connections(), 0);
     assert_eq!(e.stats().sent, 0, "refused requests cost no budget");
     // The target itself still works.
-    let ex = within(30, e.send(None, ProbeRequest::get(a.url("/")))).await.expect("in scope");
+    let ex = within(30, e.send(None, ProbeRequest::get(a.url("/"))))
+        .await
+        .expect("in scope");
     assert_eq!(ex.response.text(), "a");
 }
 
@@ -106,9 +144,19 @@ async fn requests_out_of_scope_never_leave_the_engine() {
 async fn intrusive_methods_need_the_flag() {
     let a = http(|_, _| response(200, &[], b"a")).await;
     let e = engine(&a.url("/"), config());
-    for method in [HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch, HttpMethod::Delete] {
-        let err = within(30, e.send(None, ProbeRequest::new(method, a.url("/")))).await.expect_err("gated");
-        assert!(matches!(err, EngineError::IntrusiveNotAllowed { .. }), "{err:?}");
+    for method in [
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+        HttpMethod::Delete,
+    ] {
+        let err = within(30, e.send(None, ProbeRequest::new(method, a.url("/"))))
+            .await
+            .expect_err("gated");
+        assert!(
+            matches!(err, EngineError::IntrusiveNotAllowed { .. }),
+            "{err:?}"
+        );
     }
     assert_eq!(a.connections(), 0);
 }

@@ -4,7 +4,9 @@
 
 mod engine_support;
 
-use engine_support::{config, engine, http, raw, read_head, refused_port, response, within, Server};
+use engine_support::{
+    config, engine, http, raw, read_head, refused_port, response, within, Server,
+};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tollgate_scan::engine::{EngineConfig, EngineError, ProbeRequest};
@@ -15,7 +17,9 @@ async fn connection_refused_is_a_connect_error() {
     let port = refused_port().await;
     let url = Url::parse(&format!("http://127.0.0.1:{port}/")).expect("url");
     let e = engine(&url, config());
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("nothing listens");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("nothing listens");
     assert!(matches!(err, EngineError::Connect { .. }), "{err:?}");
     assert!(err.is_transport());
 }
@@ -24,9 +28,14 @@ async fn connection_refused_is_a_connect_error() {
 async fn a_url_mentioning_tls_does_not_make_a_refusal_a_tls_error() {
     // The classification reads the error's causes, not the URL it quotes.
     let port = refused_port().await;
-    let url = Url::parse(&format!("http://127.0.0.1:{port}/tls/handshake/certificate")).expect("url");
+    let url = Url::parse(&format!(
+        "http://127.0.0.1:{port}/tls/handshake/certificate"
+    ))
+    .expect("url");
     let e = engine(&url, config());
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("nothing listens");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("nothing listens");
     assert!(matches!(err, EngineError::Connect { .. }), "{err:?}");
 }
 
@@ -44,7 +53,9 @@ async fn banner(bytes: &'static [u8]) -> Server {
 async fn an_ssh_port_is_a_protocol_error() {
     let s = banner(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n").await;
     let e = engine(&s.url("/"), config());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("not HTTP");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("not HTTP");
     assert!(matches!(err, EngineError::Protocol { .. }), "{err:?}");
 }
 
@@ -61,7 +72,9 @@ async fn binary_garbage_is_a_protocol_error() {
     };
     let s = banner(&GARBAGE).await;
     let e = engine(&s.url("/"), config());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("not HTTP");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("not HTTP");
     assert!(matches!(err, EngineError::Protocol { .. }), "{err:?}");
 }
 
@@ -69,7 +82,9 @@ async fn binary_garbage_is_a_protocol_error() {
 async fn a_server_that_closes_without_answering_is_a_typed_error() {
     let s = raw(|sock, _| async move { drop(sock) }).await;
     let e = engine(&s.url("/"), config());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("no answer");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("no answer");
     assert!(err.is_transport(), "{err:?}");
 }
 
@@ -78,16 +93,25 @@ async fn https_to_a_plain_http_server_is_a_tls_error() {
     // The server reads the ClientHello as a (bad) HTTP request and answers 400.
     let s = raw(|mut sock, _| async move {
         let mut buf = [0u8; 4096];
-        let _ = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read(&mut sock, &mut buf)).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio::io::AsyncReadExt::read(&mut sock, &mut buf),
+        )
+        .await;
         let _ = sock.write_all(&response(400, &[], b"bad request")).await;
         let _ = sock.shutdown().await;
     })
     .await;
     let url = s.https_url("/");
     let e = engine(&url, config());
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("not TLS");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("not TLS");
     assert!(matches!(err, EngineError::Tls { .. }), "{err:?}");
-    assert!(err.to_string().contains("--insecure"), "the message suggests the fix: {err}");
+    assert!(
+        err.to_string().contains("--insecure"),
+        "the message suggests the fix: {err}"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +119,9 @@ async fn https_to_a_garbage_server_is_a_tls_error() {
     let s = banner(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02\xff\xfe").await;
     let url = s.https_url("/");
     let e = engine(&url, config());
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("not TLS");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("not TLS");
     assert!(matches!(err, EngineError::Tls { .. }), "{err:?}");
 }
 
@@ -104,13 +130,19 @@ async fn https_to_a_server_that_hangs_up_mid_handshake_is_a_tls_error() {
     // Reads the ClientHello, then closes cleanly: the handshake sees EOF.
     let s = raw(|mut sock, _| async move {
         let mut buf = [0u8; 4096];
-        let _ = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read(&mut sock, &mut buf)).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio::io::AsyncReadExt::read(&mut sock, &mut buf),
+        )
+        .await;
         let _ = sock.shutdown().await;
     })
     .await;
     let url = s.https_url("/");
     let e = engine(&url, config());
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("not TLS");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("not TLS");
     assert!(matches!(err, EngineError::Tls { .. }), "{err:?}");
 }
 
@@ -121,8 +153,13 @@ async fn https_to_a_server_that_resets_is_a_transport_error() {
     let s = raw(|sock, _| async move { drop(sock) }).await;
     let url = s.https_url("/");
     let e = engine(&url, config());
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("not TLS");
-    assert!(matches!(err, EngineError::Tls { .. } | EngineError::Connect { .. }), "{err:?}");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("not TLS");
+    assert!(
+        matches!(err, EngineError::Tls { .. } | EngineError::Connect { .. }),
+        "{err:?}"
+    );
 }
 
 /// Short limits for the slow-server tests.
@@ -141,7 +178,11 @@ async fn a_server_dripping_its_body_times_out() {
         if read_head(&mut sock).await.is_none() {
             return;
         }
-        if sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 60\r\n\r\n").await.is_err() {
+        if sock
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 60\r\n\r\n")
+            .await
+            .is_err()
+        {
             return;
         }
         for _ in 0..60 {
@@ -153,8 +194,13 @@ async fn a_server_dripping_its_body_times_out() {
     })
     .await;
     let e = engine(&s.url("/"), impatient());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("too slow");
-    assert!(matches!(err, EngineError::Timeout { phase: "total", .. }), "{err:?}");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("too slow");
+    assert!(
+        matches!(err, EngineError::Timeout { phase: "total", .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +209,10 @@ async fn a_server_dripping_its_head_times_out() {
         if read_head(&mut sock).await.is_none() {
             return;
         }
-        for b in b"HTTP/1.1 200 OK\r\nx-slow: ".iter().chain([b'a'; 40].iter()) {
+        for b in b"HTTP/1.1 200 OK\r\nx-slow: "
+            .iter()
+            .chain([b'a'; 40].iter())
+        {
             if sock.write_all(&[*b]).await.is_err() {
                 return;
             }
@@ -172,8 +221,13 @@ async fn a_server_dripping_its_head_times_out() {
     })
     .await;
     let e = engine(&s.url("/"), impatient());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("too slow");
-    assert!(matches!(err, EngineError::Timeout { phase: "total", .. }), "{err:?}");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("too slow");
+    assert!(
+        matches!(err, EngineError::Timeout { phase: "total", .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -183,10 +237,18 @@ async fn a_silent_server_hits_the_read_timeout() {
         tokio::time::sleep(Duration::from_secs(20)).await;
     })
     .await;
-    let cfg = EngineConfig { read_timeout: Duration::from_secs(1), ..config() };
+    let cfg = EngineConfig {
+        read_timeout: Duration::from_secs(1),
+        ..config()
+    };
     let e = engine(&s.url("/"), cfg);
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("silent");
-    assert!(matches!(err, EngineError::Timeout { phase: "read", .. }), "{err:?}");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("silent");
+    assert!(
+        matches!(err, EngineError::Timeout { phase: "read", .. }),
+        "{err:?}"
+    );
     assert!(err.is_transport());
 }
 
@@ -195,23 +257,44 @@ async fn a_listener_that_never_accepts_hits_the_connect_timeout() {
     // A backlog of 1 that nobody accepts from: once it is full (two held connections
     // on Linux), the kernel drops further SYNs and connect() hangs.
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    socket
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
     let addr = socket.local_addr().expect("addr");
     let _listener = socket.listen(1).expect("listen");
     let mut held = Vec::new();
     for _ in 0..4 {
-        match tokio::time::timeout(Duration::from_millis(300), tokio::net::TcpStream::connect(addr)).await {
+        match tokio::time::timeout(
+            Duration::from_millis(300),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
             Ok(Ok(s)) => held.push(s),
             _ => break,
         }
     }
     let url = Url::parse(&format!("http://{addr}/")).expect("url");
-    let cfg = EngineConfig { connect_timeout: Duration::from_secs(1), ..config() };
+    let cfg = EngineConfig {
+        connect_timeout: Duration::from_secs(1),
+        ..config()
+    };
     let e = engine(&url, cfg);
-    let err = within(30, e.send(None, ProbeRequest::get(url))).await.expect_err("cannot connect");
+    let err = within(30, e.send(None, ProbeRequest::get(url)))
+        .await
+        .expect_err("cannot connect");
     if held.len() < 4 {
         // The backlog filled up: the connect itself hung.
-        assert!(matches!(err, EngineError::Timeout { phase: "connect", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                EngineError::Timeout {
+                    phase: "connect",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     } else {
         // A kernel that kept completing handshakes: the read timeout ends it instead.
         assert!(matches!(err, EngineError::Timeout { .. }), "{err:?}");
@@ -227,7 +310,9 @@ async fn http_1_1_works() {
     })
     .await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/ping?x=1")))).await.expect("200");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/ping?x=1"))))
+        .await
+        .expect("200");
     assert_eq!(ex.response.status, 200);
     assert_eq!(ex.response.text(), "GET /ping?x=1 HTTP/1.1");
     assert!(!ex.response.truncated);
@@ -238,9 +323,18 @@ async fn http_1_1_works() {
 
 #[tokio::test]
 async fn invalid_utf8_in_the_body_is_read_lossily() {
-    let s = http(|_, _| response(200, &[("content-type", "text/plain; charset=utf-8")], b"ok \xff\xfe\xc3\x28 end")).await;
+    let s = http(|_, _| {
+        response(
+            200,
+            &[("content-type", "text/plain; charset=utf-8")],
+            b"ok \xff\xfe\xc3\x28 end",
+        )
+    })
+    .await;
     let e = engine(&s.url("/"), config());
-    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect("200");
+    let ex = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect("200");
     assert_eq!(&ex.response.body[..], b"ok \xff\xfe\xc3\x28 end");
     let text = ex.response.text();
     assert!(text.starts_with("ok ") && text.ends_with(" end"), "{text}");
@@ -262,7 +356,12 @@ async fn a_100_kb_response_header_is_accepted_or_refused_cleanly() {
         Ok(ex) => {
             assert_eq!(ex.response.status, 200);
             // The engine keeps a bounded amount of header text per response.
-            let kept: usize = ex.response.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+            let kept: usize = ex
+                .response
+                .headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum();
             assert!(kept <= 64 * 1024, "kept {kept} bytes of headers");
             assert_eq!(ex.response.text(), "ok");
         }
@@ -289,6 +388,8 @@ async fn an_endless_response_head_is_a_protocol_error() {
     })
     .await;
     let e = engine(&s.url("/"), config());
-    let err = within(30, e.send(None, ProbeRequest::get(s.url("/")))).await.expect_err("head too large");
+    let err = within(30, e.send(None, ProbeRequest::get(s.url("/"))))
+        .await
+        .expect_err("head too large");
     assert!(matches!(err, EngineError::Protocol { .. }), "{err:?}");
 }

@@ -45,12 +45,25 @@ fn every_check_is_documented() {
     for c in registry::all() {
         let m = c.meta();
         let d = &m.docs;
-        for (section, text) in [("what", d.what), ("why", d.why), ("evidence", d.evidence), ("remediation", d.remediation)] {
+        for (section, text) in [
+            ("what", d.what),
+            ("why", d.why),
+            ("evidence", d.evidence),
+            ("remediation", d.remediation),
+        ] {
             assert!(text.len() >= 40, "{} has a thin `{section}` section", m.id);
         }
         assert!(!m.name.is_empty());
-        assert!(d.references.iter().any(|r| r.contains("owasp.org")), "{} lacks an OWASP reference", m.id);
-        assert!(d.references.iter().all(|r| r.starts_with("https://")), "{} has a non-https reference", m.id);
+        assert!(
+            d.references.iter().any(|r| r.contains("owasp.org")),
+            "{} lacks an OWASP reference",
+            m.id
+        );
+        assert!(
+            d.references.iter().all(|r| r.starts_with("https://")),
+            "{} has a non-https reference",
+            m.id
+        );
         assert!(m.cwe > 0);
         if let Some(dj) = d.remediation_django {
             assert!(dj.len() >= 40, "{} has a thin Django remediation", m.id);
@@ -64,14 +77,28 @@ fn safety_metadata_is_consistent() {
         let m = c.meta();
         match m.safety {
             SafetyClass::Passive => {
-                assert!(m.methods.is_empty(), "{} is passive but declares methods", m.id);
+                assert!(
+                    m.methods.is_empty(),
+                    "{} is passive but declares methods",
+                    m.id
+                );
                 assert_eq!(m.budget, 0, "{} is passive but has a request budget", m.id);
             }
             SafetyClass::Safe => {
-                assert!(!m.methods.is_empty() && m.budget > 0, "{} is safe but cannot send", m.id);
-                assert!(m.methods.iter().all(|x| x.is_safe()), "{} is safe but declares an unsafe method", m.id);
+                assert!(
+                    !m.methods.is_empty() && m.budget > 0,
+                    "{} is safe but cannot send",
+                    m.id
+                );
+                assert!(
+                    m.methods.iter().all(|x| x.is_safe()),
+                    "{} is safe but declares an unsafe method",
+                    m.id
+                );
             }
-            SafetyClass::Intrusive => assert!(m.budget > 0, "{} is intrusive without a budget", m.id),
+            SafetyClass::Intrusive => {
+                assert!(m.budget > 0, "{} is intrusive without a budget", m.id)
+            }
         }
     }
 }

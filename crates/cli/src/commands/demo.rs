@@ -17,8 +17,14 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         None => Format::Terminal,
     };
     // The demo server needs a runtime of its own that outlives the scan's.
-    let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().map_err(usage)?;
-    let addr = server_rt.block_on(demo_api::start()).map_err(|e| usage(anyhow!("cannot start the demo API on 127.0.0.1: {e}")))?;
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(usage)?;
+    let addr = server_rt
+        .block_on(demo_api::start())
+        .map_err(|e| usage(anyhow!("cannot start the demo API on 127.0.0.1: {e}")))?;
     let target = url::Url::parse(&format!("http://{addr}/")).map_err(usage)?;
     eprintln_banner(&format!("demo API listening on {target} — scanning it now"));
     let opts = ScanOptions {
@@ -29,7 +35,12 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         allow_intrusive: false,
         engine: EngineConfig::default(),
     };
-    let sink = Sink { format, outputs: Vec::new(), color: stdout_color(color), progress: true };
+    let sink = Sink {
+        format,
+        outputs: Vec::new(),
+        color: stdout_color(color),
+        progress: true,
+    };
     scan_and_write(opts, &sink)?;
     server_rt.shutdown_background();
     Ok(ExitCode::SUCCESS)

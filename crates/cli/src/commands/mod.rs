@@ -17,9 +17,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Scan(args) => scan::run(cli.config.as_deref(), &args, color),
         Command::Demo(args) => demo::run(&args, color),
         Command::Rules { command } => rules::run(&command),
-        Command::Config { command: ConfigCommand::Show(args) } => config::show(cli.config.as_deref(), &args),
+        Command::Config {
+            command: ConfigCommand::Show(args),
+        } => config::show(cli.config.as_deref(), &args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "tollgate", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "tollgate",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

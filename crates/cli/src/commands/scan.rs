@@ -3,10 +3,10 @@
 use crate::args::{ColorChoice, ScanArgs};
 use crate::commands::real_env;
 use crate::exit::{code, usage, Failure};
+use crate::identities;
 use crate::output::{parse_output, stdout_color, write_all, OutputSpec};
 use crate::progress::Progress;
 use crate::settings::{load_file, resolve, Settings};
-use crate::identities;
 use anyhow::anyhow;
 use std::path::Path;
 use std::process::ExitCode;
@@ -16,23 +16,44 @@ use tollgate_scan::engine::{redactor_for, EngineConfig, Identity};
 use tollgate_scan::{registry, run_scan, ScanError, ScanOptions};
 use url::Url;
 
-pub fn run(config: Option<&Path>, args: &ScanArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
+pub fn run(
+    config: Option<&Path>,
+    args: &ScanArgs,
+    color: ColorChoice,
+) -> Result<ExitCode, Failure> {
     let target = parse_target(&args.url).map_err(usage)?;
     let (path, file) = load_file(config).map_err(usage)?;
     let settings = resolve(path, file, &real_env, &args.settings).map_err(usage)?;
     let identities = identities::load(&settings, &real_env).map_err(usage)?;
-    let outputs = args.settings.outputs.iter().map(|o| parse_output(o)).collect::<Result<Vec<_>, _>>().map_err(usage)?;
+    let outputs = args
+        .settings
+        .outputs
+        .iter()
+        .map(|o| parse_output(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
     let opts = scan_options(target, &settings, identities);
-    let sink = Sink { format: settings.format.value, outputs, color: stdout_color(color), progress: !args.settings.no_progress };
+    let sink = Sink {
+        format: settings.format.value,
+        outputs,
+        color: stdout_color(color),
+        progress: !args.settings.no_progress,
+    };
     let report = scan_and_write(opts, &sink)?;
     Ok(gate(&report, &settings))
 }
 
 /// Parses and checks the target URL.
 pub fn parse_target(raw: &str) -> anyhow::Result<Url> {
-    let url = Url::parse(raw.trim()).map_err(|e| anyhow!("invalid target URL `{raw}`: {e} — write the full URL, e.g. https://api.example.com/"))?;
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        anyhow!(
+            "invalid target URL `{raw}`: {e} — write the full URL, e.g. https://api.example.com/"
+        )
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(anyhow!("invalid target URL `{raw}`: the scheme must be http or https"));
+        return Err(anyhow!(
+            "invalid target URL `{raw}`: the scheme must be http or https"
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(anyhow!("invalid target URL `{raw}`: it has no host"));
@@ -73,15 +94,28 @@ pub struct Sink {
 pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure> {
     let redactor = redactor_for(&opts.identities);
     let progress = Progress::new(sink.progress);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(usage)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(usage)?;
     let result = runtime.block_on(run_scan(opts, registry::all(), progress.callback()));
     progress.finish();
     let report = result.map_err(|e| match e {
-        ScanError::Unreachable(_) => Failure::Unscannable(anyhow!("{}", redactor.redact(&e.to_string()))),
+        ScanError::Unreachable(_) => {
+            Failure::Unscannable(anyhow!("{}", redactor.redact(&e.to_string())))
+        }
         ScanError::Setup(_) => usage(anyhow!("{}", redactor.redact(&e.to_string()))),
     })?;
     let rules: Vec<&CheckMeta> = registry::all().iter().map(|c| c.meta()).collect();
-    write_all(&report, &rules, sink.format, sink.color, &sink.outputs, &redactor).map_err(usage)?;
+    write_all(
+        &report,
+        &rules,
+        sink.format,
+        sink.color,
+        &sink.outputs,
+        &redactor,
+    )
+    .map_err(usage)?;
     Ok(report)
 }
 
@@ -89,14 +123,23 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
 fn gate(report: &Report, s: &Settings) -> ExitCode {
     let mut reasons = Vec::new();
     if let Some(threshold) = s.fail_on.value {
-        let n = report.findings.iter().filter(|f| f.severity >= threshold).count();
+        let n = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count();
         if n > 0 {
-            reasons.push(format!("{n} finding(s) at or above {threshold} (--fail-on {threshold})"));
+            reasons.push(format!(
+                "{n} finding(s) at or above {threshold} (--fail-on {threshold})"
+            ));
         }
     }
     if let Some(min) = s.fail_under.value {
         if report.score.score < min {
-            reasons.push(format!("score {} is under {min} (--fail-under {min})", report.score.score));
+            reasons.push(format!(
+                "score {} is under {min} (--fail-under {min})",
+                report.score.score
+            ));
         }
     }
     if reasons.is_empty() {

@@ -12,7 +12,11 @@ pub struct Servers {
 
 impl Servers {
     pub fn new() -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         Servers { rt }
     }
 
@@ -27,7 +31,15 @@ impl Servers {
 /// The tollgate binary with a clean environment (no user config or token leaks in).
 pub fn tollgate() -> Command {
     let mut cmd = Command::cargo_bin("tollgate").unwrap();
-    for var in ["TOLLGATE_TOKEN", "TOLLGATE_CONFIG", "TOLLGATE_TOKEN_FILE", "TOLLGATE_IDENTITY", "TOLLGATE_LOG", "TOLLGATE_FAIL_ON", "TOLLGATE_PROFILE"] {
+    for var in [
+        "TOLLGATE_TOKEN",
+        "TOLLGATE_CONFIG",
+        "TOLLGATE_TOKEN_FILE",
+        "TOLLGATE_IDENTITY",
+        "TOLLGATE_LOG",
+        "TOLLGATE_FAIL_ON",
+        "TOLLGATE_PROFILE",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("NO_COLOR", "1");

@@ -20,16 +20,22 @@ pub fn target_responses(ctx: &CheckCtx) -> Vec<Arc<Exchange>> {
 pub fn root_response(ctx: &CheckCtx) -> Option<Arc<Exchange>> {
     let root = &ctx.target().url;
     ctx.transcript().into_iter().find(|e| {
-        &e.request.url == root && e.request.method == HttpMethod::Get && e.request.identity.is_none()
+        &e.request.url == root
+            && e.request.method == HttpMethod::Get
+            && e.request.identity.is_none()
     })
 }
 
 /// Whether a header's comma-separated list contains `token` (case-insensitive).
 pub fn list_contains(value: &str, token: &str) -> bool {
-    value.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))
+    value
+        .split(',')
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// Whether a response body is HTML.
 pub fn is_html(ex: &Exchange) -> bool {
-    ex.response.content_type().is_some_and(|c| c == "text/html" || c == "application/xhtml+xml")
+    ex.response
+        .content_type()
+        .is_some_and(|c| c == "text/html" || c == "application/xhtml+xml")
 }

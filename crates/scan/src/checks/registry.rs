@@ -26,5 +26,8 @@ pub fn all() -> &'static [&'static dyn Check] {
 
 /// The check with this ID.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
-    CHECKS.iter().copied().find(|c| c.meta().id.as_str().eq_ignore_ascii_case(id))
+    CHECKS
+        .iter()
+        .copied()
+        .find(|c| c.meta().id.as_str().eq_ignore_ascii_case(id))
 }

@@ -137,7 +137,12 @@ mod tests {
         Ok(Arc::new(Exchange {
             seq: 0,
             check: None,
-            request: crate::engine::RecordedRequest { method: HttpMethod::Get, url, headers: Vec::new(), identity: None },
+            request: crate::engine::RecordedRequest {
+                method: HttpMethod::Get,
+                url,
+                headers: Vec::new(),
+                identity: None,
+            },
             response: crate::engine::Response {
                 status: 200,
                 headers: Vec::new(),
@@ -149,7 +154,10 @@ mod tests {
     }
 
     fn key(path: &str) -> Key {
-        let url = Url::parse("http://127.0.0.1/").expect("url").join(path).expect("url");
+        let url = Url::parse("http://127.0.0.1/")
+            .expect("url")
+            .join(path)
+            .expect("url");
         Key::of(&ProbeRequest::get(url)).expect("key")
     }
 
@@ -187,7 +195,11 @@ mod tests {
                 outcome(10)
             }
         };
-        let (a, b, c) = tokio::join!(d.run(key("/x"), send), d.run(key("/x"), send), d.run(key("/x"), send));
+        let (a, b, c) = tokio::join!(
+            d.run(key("/x"), send),
+            d.run(key("/x"), send),
+            d.run(key("/x"), send)
+        );
         assert!(a.is_ok() && b.is_ok() && c.is_ok());
         assert_eq!(sent.load(Ordering::Relaxed), 1);
         assert_eq!(d.hits(), 2);
@@ -196,7 +208,9 @@ mod tests {
     #[test]
     fn header_order_does_not_matter() {
         let url = Url::parse("http://127.0.0.1/").expect("url");
-        let a = ProbeRequest::get(url.clone()).header("a", "1").header("b", "2");
+        let a = ProbeRequest::get(url.clone())
+            .header("a", "1")
+            .header("b", "2");
         let b = ProbeRequest::get(url).header("b", "2").header("a", "1");
         assert_eq!(Key::of(&a), Key::of(&b));
     }

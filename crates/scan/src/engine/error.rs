@@ -52,7 +52,10 @@ impl EngineError {
         let detail = error_chain(&err);
         let url = url.to_string();
         if err.is_timeout() {
-            return EngineError::Timeout { url, phase: if err.is_connect() { "connect" } else { "read" } };
+            return EngineError::Timeout {
+                url,
+                phase: if err.is_connect() { "connect" } else { "read" },
+            };
         }
         // Only the sources name the TLS failure; the top-level message is reqwest's
         // generic "error sending request".
@@ -79,12 +82,26 @@ impl EngineError {
             std::borrow::Cow::Owned(o) => o,
         };
         match self {
-            EngineError::OutOfScope { url, allowed } => EngineError::OutOfScope { url: r(url), allowed },
-            EngineError::Connect { url, detail } => EngineError::Connect { url: r(url), detail: r(detail) },
-            EngineError::Tls { url, detail } => EngineError::Tls { url: r(url), detail: r(detail) },
+            EngineError::OutOfScope { url, allowed } => EngineError::OutOfScope {
+                url: r(url),
+                allowed,
+            },
+            EngineError::Connect { url, detail } => EngineError::Connect {
+                url: r(url),
+                detail: r(detail),
+            },
+            EngineError::Tls { url, detail } => EngineError::Tls {
+                url: r(url),
+                detail: r(detail),
+            },
             EngineError::Timeout { url, phase } => EngineError::Timeout { url: r(url), phase },
-            EngineError::TooManyRedirects { url, limit } => EngineError::TooManyRedirects { url: r(url), limit },
-            EngineError::Protocol { url, detail } => EngineError::Protocol { url: r(url), detail: r(detail) },
+            EngineError::TooManyRedirects { url, limit } => {
+                EngineError::TooManyRedirects { url: r(url), limit }
+            }
+            EngineError::Protocol { url, detail } => EngineError::Protocol {
+                url: r(url),
+                detail: r(detail),
+            },
             EngineError::InvalidUrl(url) => EngineError::InvalidUrl(r(url)),
             EngineError::BudgetExhausted(why) => EngineError::BudgetExhausted(r(why)),
             other @ (EngineError::MethodNotDeclared { .. }
@@ -134,12 +151,30 @@ mod tests {
         let r = Redactor::new([&Secret::new(secret)]);
         let url = format!("http://127.0.0.1:1/x?k={secret}");
         let errors = [
-            EngineError::OutOfScope { url: url.clone(), allowed: "http://127.0.0.1:2".into() },
-            EngineError::Connect { url: url.clone(), detail: format!("refused {secret}") },
-            EngineError::Tls { url: url.clone(), detail: secret.into() },
-            EngineError::Timeout { url: url.clone(), phase: "read" },
-            EngineError::TooManyRedirects { url: url.clone(), limit: 5 },
-            EngineError::Protocol { url: url.clone(), detail: secret.into() },
+            EngineError::OutOfScope {
+                url: url.clone(),
+                allowed: "http://127.0.0.1:2".into(),
+            },
+            EngineError::Connect {
+                url: url.clone(),
+                detail: format!("refused {secret}"),
+            },
+            EngineError::Tls {
+                url: url.clone(),
+                detail: secret.into(),
+            },
+            EngineError::Timeout {
+                url: url.clone(),
+                phase: "read",
+            },
+            EngineError::TooManyRedirects {
+                url: url.clone(),
+                limit: 5,
+            },
+            EngineError::Protocol {
+                url: url.clone(),
+                detail: secret.into(),
+            },
             EngineError::InvalidUrl(url.clone()),
             EngineError::BudgetExhausted(secret.into()),
         ];
@@ -163,7 +198,10 @@ mod tests {
         ] {
             assert!(is_tls_failure(&cause.to_ascii_lowercase()), "{cause}");
         }
-        for cause in ["tcp connect error: connection refused (os error 111)", "invalid http version parsed"] {
+        for cause in [
+            "tcp connect error: connection refused (os error 111)",
+            "invalid http version parsed",
+        ] {
             assert!(!is_tls_failure(cause), "{cause}");
         }
     }

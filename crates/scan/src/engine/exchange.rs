@@ -265,6 +265,9 @@ mod tests {
         let body = "é".repeat(2000);
         let (ex, _) = excerpt_around(&body, None);
         assert!(ex.len() <= EXCERPT);
-        assert_eq!(exchange(&body).response.content_type().as_deref(), Some("text/html"));
+        assert_eq!(
+            exchange(&body).response.content_type().as_deref(),
+            Some("text/html")
+        );
     }
 }

@@ -40,8 +40,12 @@ impl Identity {
     pub(crate) fn wire_header(&self) -> (String, String) {
         match &self.credential {
             Credential::Bearer(s) => ("authorization".into(), format!("Bearer {}", s.expose())),
-            Credential::Header { name, value } => (name.to_ascii_lowercase(), value.expose().into()),
-            Credential::Cookie { name, value } => ("cookie".into(), format!("{name}={}", value.expose())),
+            Credential::Header { name, value } => {
+                (name.to_ascii_lowercase(), value.expose().into())
+            }
+            Credential::Cookie { name, value } => {
+                ("cookie".into(), format!("{name}={}", value.expose()))
+            }
         }
     }
 

@@ -26,7 +26,9 @@ pub struct Limiter {
 
 impl std::fmt::Debug for Limiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Limiter").field("per_host", &self.per_host).finish()
+        f.debug_struct("Limiter")
+            .field("per_host", &self.per_host)
+            .finish()
     }
 }
 
@@ -72,7 +74,9 @@ impl Limiter {
             .min(self.retry_after_cap);
         let until = Instant::now() + wait;
         if let Ok(mut hosts) = self.hosts.lock() {
-            let h = hosts.entry(host.to_string()).or_insert_with(|| self.new_host());
+            let h = hosts
+                .entry(host.to_string())
+                .or_insert_with(|| self.new_host());
             h.blocked_until = Some(h.blocked_until.map_or(until, |u| u.max(until)));
         }
         wait
@@ -146,7 +150,11 @@ mod tests {
         l.back_off("h", Some(Duration::from_secs(5)));
         drop(first);
         let went_at = queued.await.expect("task");
-        assert!(went_at - start >= Duration::from_secs(5), "went after {:?}", went_at - start);
+        assert!(
+            went_at - start >= Duration::from_secs(5),
+            "went after {:?}",
+            went_at - start
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -60,7 +60,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("scope", &self.inner.scope).finish()
+        f.debug_struct("Engine")
+            .field("scope", &self.inner.scope)
+            .finish()
     }
 }
 
@@ -82,7 +84,10 @@ impl Engine {
                     config.rate_per_second,
                     config.retry_after_cap,
                 ),
-                transcript: Transcript::new(config.transcript_body_cap, config.transcript_total_cap),
+                transcript: Transcript::new(
+                    config.transcript_body_cap,
+                    config.transcript_total_cap,
+                ),
                 dedupe: Dedupe::new(config.transcript_total_cap),
                 client,
                 config,
@@ -112,7 +117,11 @@ impl Engine {
 
     /// Names of the configured identities, in configuration order.
     pub fn identity_names(&self) -> Vec<String> {
-        self.inner.identities.iter().map(|i| i.name.clone()).collect()
+        self.inner
+            .identities
+            .iter()
+            .map(|i| i.name.clone())
+            .collect()
     }
 
     pub fn stats(&self) -> EngineStats {
@@ -144,7 +153,10 @@ impl Engine {
                 let check = check.cloned();
                 self.inner
                     .dedupe
-                    .run(key, move || async move { this.send_uncached(check, req).await })
+                    .run(
+                        key,
+                        move || async move { this.send_uncached(check, req).await },
+                    )
                     .await
             }
             None => self.send_uncached(check.cloned(), req).await,
@@ -199,7 +211,9 @@ impl Engine {
     async fn wire(&self, req: &ProbeRequest, url: &Url) -> Result<Response, EngineError> {
         let remaining = self.inner.budget.remaining();
         let request_timeout = self.inner.config.request_timeout;
-        match tokio::time::timeout(request_timeout.min(remaining), self.wire_untimed(req, url)).await {
+        match tokio::time::timeout(request_timeout.min(remaining), self.wire_untimed(req, url))
+            .await
+        {
             Ok(r) => r,
             // The scan's deadline, not the target, cut this request short.
             Err(_) if remaining < request_timeout => Err(self.inner.budget.expire()),
@@ -222,11 +236,21 @@ impl Engine {
             builder = builder.body(body.clone());
         }
         let safe_url = self.inner.redactor.redact(url.as_str()).into_owned();
-        let resp = builder.send().await.map_err(|e| EngineError::from_reqwest(&safe_url, e))?;
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| EngineError::from_reqwest(&safe_url, e))?;
         let status = resp.status().as_u16();
         let headers = capped_headers(resp.headers(), HEADER_CAP);
-        let (body, truncated) = body::read_capped(resp, self.inner.config.body_cap, &safe_url).await?;
-        Ok(Response { status, headers, body, truncated, elapsed: started.elapsed() })
+        let (body, truncated) =
+            body::read_capped(resp, self.inner.config.body_cap, &safe_url).await?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+            truncated,
+            elapsed: started.elapsed(),
+        })
     }
 
     /// The headers as sent, the credential included.
@@ -284,7 +308,12 @@ impl Engine {
             headers: self.recorded_headers(req),
             identity,
         };
-        self.inner.transcript.record(Exchange { seq: 0, check, request, response })
+        self.inner.transcript.record(Exchange {
+            seq: 0,
+            check,
+            request,
+            response,
+        })
     }
 }
 
@@ -340,9 +369,11 @@ fn build_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
         .user_agent(config.user_agent.clone())
         .no_proxy()
         .build()
-        .map_err(|e| EngineError::Protocol { url: String::new(), detail: format!("building the HTTP client: {e}") })
+        .map_err(|e| EngineError::Protocol {
+            url: String::new(),
+            detail: format!("building the HTTP client: {e}"),
+        })
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -353,14 +384,20 @@ mod tests {
         let mut map = http::HeaderMap::new();
         map.insert("x-small", http::HeaderValue::from_static("1"));
         let big = "é".repeat(100);
-        map.insert("x-big", http::HeaderValue::from_bytes(big.as_bytes()).expect("value"));
+        map.insert(
+            "x-big",
+            http::HeaderValue::from_bytes(big.as_bytes()).expect("value"),
+        );
         map.insert("x-after", http::HeaderValue::from_static("dropped"));
         let kept = capped_headers(&map, 60);
         let total: usize = kept.iter().map(|(k, v)| k.len() + v.len()).sum();
         assert!(total <= 60, "{kept:?}");
         assert_eq!(kept[0], ("x-small".to_string(), "1".to_string()));
         assert_eq!(kept[1].0, "x-big");
-        assert!(!kept[1].1.is_empty() && kept[1].1.chars().all(|c| c == 'é'), "cut on a char boundary");
+        assert!(
+            !kept[1].1.is_empty() && kept[1].1.chars().all(|c| c == 'é'),
+            "cut on a char boundary"
+        );
         assert_eq!(kept.len(), 2);
         // Under the cap nothing changes.
         assert_eq!(capped_headers(&map, HEADER_CAP).len(), 3);
@@ -369,7 +406,10 @@ mod tests {
     #[test]
     fn invalid_utf8_header_values_are_kept_lossily() {
         let mut map = http::HeaderMap::new();
-        map.insert("x-bin", http::HeaderValue::from_bytes(b"a\xffb").expect("value"));
+        map.insert(
+            "x-bin",
+            http::HeaderValue::from_bytes(b"a\xffb").expect("value"),
+        );
         assert_eq!(capped_headers(&map, HEADER_CAP)[0].1, "a\u{FFFD}b");
     }
 }

@@ -12,14 +12,27 @@ use std::sync::OnceLock;
 use url::Url;
 
 /// Words in a path that suggest a GET changes state; such paths are not crawled.
-const RISKY: &[&str] = &["logout", "signout", "sign-out", "log-out", "delete", "remove", "destroy", "unsubscribe", "reset"];
+const RISKY: &[&str] = &[
+    "logout",
+    "signout",
+    "sign-out",
+    "log-out",
+    "delete",
+    "remove",
+    "destroy",
+    "unsubscribe",
+    "reset",
+];
 
 /// Longest path text considered.
 const MAX_PATH: usize = 512;
 
 fn href_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r#"(?i)(?:href|src|action)\s*=\s*["']([^"'#\s]{1,512})"#).expect("constant regex"))
+    RE.get_or_init(|| {
+        Regex::new(r#"(?i)(?:href|src|action)\s*=\s*["']([^"'#\s]{1,512})"#)
+            .expect("constant regex")
+    })
 }
 
 /// Candidate links in one response, resolved against its URL, not yet scope-checked.
@@ -34,7 +47,12 @@ pub fn links(ex: &Exchange) -> Vec<Url> {
             }
         }
         Some(ct) if ct.contains("html") => {
-            raw.extend(href_re().captures_iter(&text).filter_map(|c| c.get(1)).map(|m| m.as_str().to_string()));
+            raw.extend(
+                href_re()
+                    .captures_iter(&text)
+                    .filter_map(|c| c.get(1))
+                    .map(|m| m.as_str().to_string()),
+            );
         }
         _ => {}
     }
@@ -62,8 +80,13 @@ fn collect_json(v: &Value, out: &mut Vec<String>, depth: usize) {
 
 fn candidate(base: &Url, raw: &str) -> Option<Url> {
     let raw = raw.trim();
-    let looks_like_link = raw.starts_with('/') || raw.starts_with("http://") || raw.starts_with("https://");
-    if !looks_like_link || raw.starts_with("//") || raw.len() > MAX_PATH || raw.contains(['{', '}', '<', '>', ' ', '*']) {
+    let looks_like_link =
+        raw.starts_with('/') || raw.starts_with("http://") || raw.starts_with("https://");
+    if !looks_like_link
+        || raw.starts_with("//")
+        || raw.len() > MAX_PATH
+        || raw.contains(['{', '}', '<', '>', ' ', '*'])
+    {
         return None;
     }
     let mut url = base.join(raw).ok()?;
@@ -88,31 +111,61 @@ mod tests {
     #[test]
     fn finds_paths_in_json_values_and_openapi_keys() {
         let body = r#"{"api":"/api/v2/","openapi":"/api/schema/openapi.json","paths":{"/api/v2/me/":{},"/api/v2/orders/{id}/":{}},"n":3,"name":"mug"}"#;
-        let ex = exchange(HttpMethod::Get, "http://127.0.0.1:9/", 200, &[("content-type", "application/json")], body);
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            200,
+            &[("content-type", "application/json")],
+            body,
+        );
         let p = paths(&ex);
         assert!(p.contains(&"/api/v2/".to_string()));
         assert!(p.contains(&"/api/schema/openapi.json".to_string()));
         assert!(p.contains(&"/api/v2/me/".to_string()));
-        assert!(!p.iter().any(|x| x.contains('{') || x.contains("%7B")), "{p:?}");
+        assert!(
+            !p.iter().any(|x| x.contains('{') || x.contains("%7B")),
+            "{p:?}"
+        );
         assert!(!p.contains(&"mug".to_string()));
     }
 
     #[test]
     fn finds_html_links_and_skips_risky_ones() {
         let body = r#"<a href="/docs/">d</a><a href="/accounts/logout/">out</a><img src="https://cdn.example/x.png"><form action="/search">"#;
-        let ex = exchange(HttpMethod::Get, "http://127.0.0.1:9/", 200, &[("content-type", "text/html")], body);
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            200,
+            &[("content-type", "text/html")],
+            body,
+        );
         let all = links(&ex);
         let p: Vec<&str> = all.iter().map(|u| u.path()).collect();
         assert!(p.contains(&"/docs/") && p.contains(&"/search"));
         assert!(!p.contains(&"/accounts/logout/"));
-        assert!(all.iter().any(|u| u.host_str() == Some("cdn.example")), "scope is the caller's job");
+        assert!(
+            all.iter().any(|u| u.host_str() == Some("cdn.example")),
+            "scope is the caller's job"
+        );
     }
 
     #[test]
     fn ignores_other_content_types_and_garbage() {
-        let ex = exchange(HttpMethod::Get, "http://127.0.0.1:9/", 200, &[("content-type", "text/plain")], "/etc/passwd");
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            200,
+            &[("content-type", "text/plain")],
+            "/etc/passwd",
+        );
         assert!(links(&ex).is_empty());
-        let ex = exchange(HttpMethod::Get, "http://127.0.0.1:9/", 200, &[("content-type", "application/json")], "{not json");
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            200,
+            &[("content-type", "application/json")],
+            "{not json",
+        );
         assert!(links(&ex).is_empty());
     }
 }

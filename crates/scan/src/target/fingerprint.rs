@@ -28,26 +28,106 @@ struct Rule {
 }
 
 const RULES: &[Rule] = &[
-    Rule { tech: "django", source: Source::Cookie, pattern: r"^(csrftoken|django_language)$" },
-    Rule { tech: "django", source: Source::Body, pattern: r"(?:You're seeing this error because you have <code>DEBUG = True</code>|Django tried these URL patterns|<title>Log in \| Django site admin</title>|Django administration)" },
-    Rule { tech: "django", source: Source::Body, pattern: r#"<meta name="robots" content="NONE,NOARCHIVE">\s*<title>[^<]*(?:at /|Page not found)"# },
-    Rule { tech: "drf", source: Source::Body, pattern: r#"(?:Django REST framework|"detail":\s*"(?:Authentication credentials were not provided\.|Given token not valid for any token type|Not found\.|Invalid token\.))"# },
-    Rule { tech: "werkzeug", source: Source::Header("server"), pattern: r"Werkzeug/([0-9][0-9.]*)" },
-    Rule { tech: "flask", source: Source::Body, pattern: r"(?:flask/app\.py|The debugger caught an exception in your WSGI application)" },
-    Rule { tech: "uvicorn", source: Source::Header("server"), pattern: r"^uvicorn" },
-    Rule { tech: "fastapi", source: Source::Body, pattern: r#"^\{"detail":"Not Found"\}$"# },
-    Rule { tech: "express", source: Source::Header("x-powered-by"), pattern: r"^Express" },
-    Rule { tech: "express", source: Source::Body, pattern: r"<pre>Cannot (?:GET|HEAD|OPTIONS) /" },
-    Rule { tech: "spring", source: Source::Body, pattern: r#"(?:Whitelabel Error Page|"timestamp":"[^"]+","status":\d{3},"error":"[^"]+","path":)"# },
-    Rule { tech: "rails", source: Source::Header("x-runtime"), pattern: r"^[0-9.]+$" },
-    Rule { tech: "rails", source: Source::Cookie, pattern: r"^_[a-z0-9_]+_session$" },
-    Rule { tech: "laravel", source: Source::Cookie, pattern: r"^laravel_session$" },
-    Rule { tech: "aspnet", source: Source::Header("x-aspnet-version"), pattern: r"([0-9][0-9.]*)" },
-    Rule { tech: "aspnet", source: Source::Header("x-powered-by"), pattern: r"^ASP\.NET" },
-    Rule { tech: "aspnet", source: Source::Header("server"), pattern: r"^Kestrel" },
-    Rule { tech: "gunicorn", source: Source::Header("server"), pattern: r"^gunicorn(?:/([0-9][0-9.]*))?" },
-    Rule { tech: "nginx", source: Source::Header("server"), pattern: r"^nginx(?:/([0-9][0-9.]*))?" },
-    Rule { tech: "python-wsgiref", source: Source::Header("server"), pattern: r"^WSGIServer/[0-9.]+ CPython/([0-9.]+)" },
+    Rule {
+        tech: "django",
+        source: Source::Cookie,
+        pattern: r"^(csrftoken|django_language)$",
+    },
+    Rule {
+        tech: "django",
+        source: Source::Body,
+        pattern: r"(?:You're seeing this error because you have <code>DEBUG = True</code>|Django tried these URL patterns|<title>Log in \| Django site admin</title>|Django administration)",
+    },
+    Rule {
+        tech: "django",
+        source: Source::Body,
+        pattern: r#"<meta name="robots" content="NONE,NOARCHIVE">\s*<title>[^<]*(?:at /|Page not found)"#,
+    },
+    Rule {
+        tech: "drf",
+        source: Source::Body,
+        pattern: r#"(?:Django REST framework|"detail":\s*"(?:Authentication credentials were not provided\.|Given token not valid for any token type|Not found\.|Invalid token\.))"#,
+    },
+    Rule {
+        tech: "werkzeug",
+        source: Source::Header("server"),
+        pattern: r"Werkzeug/([0-9][0-9.]*)",
+    },
+    Rule {
+        tech: "flask",
+        source: Source::Body,
+        pattern: r"(?:flask/app\.py|The debugger caught an exception in your WSGI application)",
+    },
+    Rule {
+        tech: "uvicorn",
+        source: Source::Header("server"),
+        pattern: r"^uvicorn",
+    },
+    Rule {
+        tech: "fastapi",
+        source: Source::Body,
+        pattern: r#"^\{"detail":"Not Found"\}$"#,
+    },
+    Rule {
+        tech: "express",
+        source: Source::Header("x-powered-by"),
+        pattern: r"^Express",
+    },
+    Rule {
+        tech: "express",
+        source: Source::Body,
+        pattern: r"<pre>Cannot (?:GET|HEAD|OPTIONS) /",
+    },
+    Rule {
+        tech: "spring",
+        source: Source::Body,
+        pattern: r#"(?:Whitelabel Error Page|"timestamp":"[^"]+","status":\d{3},"error":"[^"]+","path":)"#,
+    },
+    Rule {
+        tech: "rails",
+        source: Source::Header("x-runtime"),
+        pattern: r"^[0-9.]+$",
+    },
+    Rule {
+        tech: "rails",
+        source: Source::Cookie,
+        pattern: r"^_[a-z0-9_]+_session$",
+    },
+    Rule {
+        tech: "laravel",
+        source: Source::Cookie,
+        pattern: r"^laravel_session$",
+    },
+    Rule {
+        tech: "aspnet",
+        source: Source::Header("x-aspnet-version"),
+        pattern: r"([0-9][0-9.]*)",
+    },
+    Rule {
+        tech: "aspnet",
+        source: Source::Header("x-powered-by"),
+        pattern: r"^ASP\.NET",
+    },
+    Rule {
+        tech: "aspnet",
+        source: Source::Header("server"),
+        pattern: r"^Kestrel",
+    },
+    Rule {
+        tech: "gunicorn",
+        source: Source::Header("server"),
+        pattern: r"^gunicorn(?:/([0-9][0-9.]*))?",
+    },
+    Rule {
+        tech: "nginx",
+        source: Source::Header("server"),
+        pattern: r"^nginx(?:/([0-9][0-9.]*))?",
+    },
+    Rule {
+        tech: "python-wsgiref",
+        source: Source::Header("server"),
+        pattern: r"^WSGIServer/[0-9.]+ CPython/([0-9.]+)",
+    },
 ];
 
 fn compiled() -> &'static [(&'static Rule, Regex)] {
@@ -75,14 +155,22 @@ pub fn fingerprint(exchanges: &[Arc<Exchange>]) -> Vec<Technology> {
         }
     }
     if found.iter().any(|t| t.name == "drf") && !found.iter().any(|t| t.name == "django") {
-        found.push(Technology { name: "django".into(), version: None, evidence: "implied by Django REST framework".into() });
+        found.push(Technology {
+            name: "django".into(),
+            version: None,
+            evidence: "implied by Django REST framework".into(),
+        });
     }
     found
 }
 
 fn match_rule(rule: &Rule, re: &Regex, ex: &Exchange) -> Option<Technology> {
     let url = ex.request.url.path();
-    let hit = |version: Option<String>, evidence: String| Technology { name: rule.tech.into(), version, evidence };
+    let hit = |version: Option<String>, evidence: String| Technology {
+        name: rule.tech.into(),
+        version,
+        evidence,
+    };
     match rule.source {
         Source::Header(name) => {
             let value = ex.response.header(name)?;
@@ -92,7 +180,8 @@ fn match_rule(rule: &Rule, re: &Regex, ex: &Exchange) -> Option<Technology> {
         }
         Source::Cookie => ex.response.headers_all("set-cookie").find_map(|c| {
             let name = c.split('=').next()?.trim();
-            re.is_match(name).then(|| hit(None, format!("cookie `{name}` set by {url}")))
+            re.is_match(name)
+                .then(|| hit(None, format!("cookie `{name}` set by {url}")))
         }),
         Source::Body => {
             let text = ex.response.text();
@@ -115,10 +204,18 @@ mod tests {
         Arc::new(Exchange {
             seq: 0,
             check: None,
-            request: RecordedRequest { method: HttpMethod::Get, url: url::Url::parse("http://127.0.0.1/x").expect("url"), headers: vec![], identity: None },
+            request: RecordedRequest {
+                method: HttpMethod::Get,
+                url: url::Url::parse("http://127.0.0.1/x").expect("url"),
+                headers: vec![],
+                identity: None,
+            },
             response: Response {
                 status: 200,
-                headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
                 body: Bytes::from(body.to_string()),
                 truncated: false,
                 elapsed: Duration::ZERO,
@@ -134,28 +231,53 @@ mod tests {
     fn recognises_each_framework() {
         let cases: Vec<(Arc<Exchange>, &str)> = vec![
             (ex(&[("set-cookie", "csrftoken=abc; Path=/")], ""), "django"),
-            (ex(&[], r#"{"detail":"Authentication credentials were not provided."}"#), "drf"),
-            (ex(&[("server", "Werkzeug/3.0.1 Python/3.11.7")], ""), "werkzeug"),
-            (ex(&[], "The debugger caught an exception in your WSGI application"), "flask"),
+            (
+                ex(
+                    &[],
+                    r#"{"detail":"Authentication credentials were not provided."}"#,
+                ),
+                "drf",
+            ),
+            (
+                ex(&[("server", "Werkzeug/3.0.1 Python/3.11.7")], ""),
+                "werkzeug",
+            ),
+            (
+                ex(
+                    &[],
+                    "The debugger caught an exception in your WSGI application",
+                ),
+                "flask",
+            ),
             (ex(&[("server", "uvicorn")], ""), "uvicorn"),
             (ex(&[], r#"{"detail":"Not Found"}"#), "fastapi"),
             (ex(&[("x-powered-by", "Express")], ""), "express"),
             (ex(&[], "<html><h1>Whitelabel Error Page</h1>"), "spring"),
             (ex(&[("x-runtime", "0.012")], ""), "rails"),
-            (ex(&[("set-cookie", "laravel_session=x; path=/")], ""), "laravel"),
+            (
+                ex(&[("set-cookie", "laravel_session=x; path=/")], ""),
+                "laravel",
+            ),
             (ex(&[("x-powered-by", "ASP.NET")], ""), "aspnet"),
             (ex(&[("server", "gunicorn")], ""), "gunicorn"),
             (ex(&[("server", "nginx/1.25.3")], ""), "nginx"),
         ];
         for (e, want) in cases {
             let got = fingerprint(&[e]);
-            assert!(names(&got).contains(&want), "{want} not in {:?}", names(&got));
+            assert!(
+                names(&got).contains(&want),
+                "{want} not in {:?}",
+                names(&got)
+            );
         }
     }
 
     #[test]
     fn extracts_versions_and_implies_django_from_drf() {
-        let got = fingerprint(&[ex(&[("server", "nginx/1.25.3")], r#"{"detail":"Not found."}"#)]);
+        let got = fingerprint(&[ex(
+            &[("server", "nginx/1.25.3")],
+            r#"{"detail":"Not found."}"#,
+        )]);
         let nginx = got.iter().find(|t| t.name == "nginx").expect("nginx");
         assert_eq!(nginx.version.as_deref(), Some("1.25.3"));
         assert!(names(&got).contains(&"django"));

@@ -38,7 +38,9 @@ impl Soft404 {
 
     /// Whether the server answers unknown paths with a success status (a catch-all).
     pub fn is_catch_all(&self) -> bool {
-        self.baselines.iter().any(|b| (200..300).contains(&b.status))
+        self.baselines
+            .iter()
+            .any(|b| (200..300).contains(&b.status))
     }
 
     /// Whether `response` to `path` looks like "not found": a 404/410, or the same
@@ -94,10 +96,16 @@ mod tests {
     fn catch_all_200_pages_are_missing() {
         let mut s = Soft404::default();
         let p = "/tollgate-abc-missing";
-        s.learn(p, &resp(200, "<html>Welcome to the app /tollgate-abc-missing</html>"));
+        s.learn(
+            p,
+            &resp(200, "<html>Welcome to the app /tollgate-abc-missing</html>"),
+        );
         assert!(s.is_catch_all());
         assert!(s.is_missing("/.env", &resp(200, "<html>Welcome to the app /.env</html>")));
-        assert!(!s.is_missing("/.env", &resp(200, "DJANGO_SECRET_KEY=django-insecure-xyz\nDEBUG=1\n")));
+        assert!(!s.is_missing(
+            "/.env",
+            &resp(200, "DJANGO_SECRET_KEY=django-insecure-xyz\nDEBUG=1\n")
+        ));
     }
 
     #[test]

@@ -57,11 +57,17 @@ where
     F: Fn(TcpStream, Arc<AtomicUsize>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local addr");
     let connections = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(AtomicUsize::new(0));
-    let server = Server { addr, connections: Arc::clone(&connections), requests: Arc::clone(&requests) };
+    let server = Server {
+        addr,
+        connections: Arc::clone(&connections),
+        requests: Arc::clone(&requests),
+    };
     let handle = Arc::new(handle);
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
@@ -84,7 +90,9 @@ pub async fn sink() -> Server {
 
 /// A port nothing listens on: bound, then released.
 pub async fn refused_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let port = listener.local_addr().expect("local addr").port();
     drop(listener);
     port
@@ -101,7 +109,10 @@ pub struct Head {
 
 impl Head {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -117,7 +128,10 @@ pub async fn read_head(sock: &mut TcpStream) -> Option<Head> {
         if buf.len() > HEAD_CAP {
             return None;
         }
-        let n = tokio::time::timeout(HEAD_TIMEOUT, sock.read(&mut chunk)).await.ok()?.ok()?;
+        let n = tokio::time::timeout(HEAD_TIMEOUT, sock.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
         if n == 0 {
             return None;
         }
@@ -126,16 +140,35 @@ pub async fn read_head(sock: &mut TcpStream) -> Option<Head> {
     let text = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = text.split("\r\n");
     let mut first = lines.next()?.split(' ');
-    let (method, path, version) = (first.next()?.to_string(), first.next()?.to_string(), first.next()?.to_string());
+    let (method, path, version) = (
+        first.next()?.to_string(),
+        first.next()?.to_string(),
+        first.next()?.to_string(),
+    );
     let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
         .collect();
-    let head = Head { method, path, version, headers };
+    let head = Head {
+        method,
+        path,
+        version,
+        headers,
+    };
     // Drain a request body so the client is not blocked writing it.
-    let len: usize = head.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0).min(HEAD_CAP);
+    let len: usize = head
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+        .min(HEAD_CAP);
     let mut have = buf.len() - (end + 4);
     while have < len {
-        let n = tokio::time::timeout(HEAD_TIMEOUT, sock.read(&mut chunk)).await.ok()?.ok()?;
+        let n = tokio::time::timeout(HEAD_TIMEOUT, sock.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
         if n == 0 {
             break;
         }
@@ -146,7 +179,11 @@ pub async fn read_head(sock: &mut TcpStream) -> Option<Head> {
 
 /// A complete HTTP/1.1 response with `Connection: close`.
 pub fn response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len()).into_bytes();
+    let mut out = format!(
+        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    )
+    .into_bytes();
     for (k, v) in headers {
         out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
     }
@@ -192,14 +229,21 @@ pub fn engine(target: &Url, config: EngineConfig) -> Engine {
     engine_with(target, config, Vec::new(), false)
 }
 
-pub fn engine_with(target: &Url, config: EngineConfig, identities: Vec<Identity>, intrusive: bool) -> Engine {
+pub fn engine_with(
+    target: &Url,
+    config: EngineConfig,
+    identities: Vec<Identity>,
+    intrusive: bool,
+) -> Engine {
     let scope = Scope::new(target, &[]).expect("scope");
     Engine::new(config, scope, identities, intrusive).expect("engine")
 }
 
 /// Runs `fut`, failing the test instead of hanging if it takes longer than `secs`.
 pub async fn within<T>(secs: u64, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(secs), fut).await.expect("finished in bounded time")
+    tokio::time::timeout(Duration::from_secs(secs), fut)
+        .await
+        .expect("finished in bounded time")
 }
 
 /// The error's message and debug form, for leak assertions.

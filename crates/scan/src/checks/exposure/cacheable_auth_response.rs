@@ -5,7 +5,10 @@ use crate::checks::common::list_contains;
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
 use std::sync::Arc;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
 
 pub struct CacheableAuthResponse;
 
@@ -35,17 +38,41 @@ pub static META: CheckMeta = CheckMeta {
 
 /// How bad the caching headers are, or `None` when caches are told not to share.
 fn cache_problem(ex: &Exchange) -> Option<(Severity, String)> {
-    let cc = ex.response.headers_all("cache-control").collect::<Vec<_>>().join(",");
-    let vary_auth = ex.response.headers_all("vary").any(|v| list_contains(v, "authorization") || v.trim() == "*");
-    let directive = |d: &str| cc.split(',').any(|x| x.trim().split('=').next().is_some_and(|k| k.trim().eq_ignore_ascii_case(d)));
+    let cc = ex
+        .response
+        .headers_all("cache-control")
+        .collect::<Vec<_>>()
+        .join(",");
+    let vary_auth = ex
+        .response
+        .headers_all("vary")
+        .any(|v| list_contains(v, "authorization") || v.trim() == "*");
+    let directive = |d: &str| {
+        cc.split(',').any(|x| {
+            x.trim()
+                .split('=')
+                .next()
+                .is_some_and(|k| k.trim().eq_ignore_ascii_case(d))
+        })
+    };
     if directive("no-store") || directive("private") || vary_auth {
         return None;
     }
     if directive("public") || directive("s-maxage") {
-        return Some((Severity::Medium, format!("`Cache-Control: {cc}` explicitly allows shared caching")));
+        return Some((
+            Severity::Medium,
+            format!("`Cache-Control: {cc}` explicitly allows shared caching"),
+        ));
     }
-    let shown = if cc.is_empty() { "no `Cache-Control`".to_string() } else { format!("`Cache-Control: {cc}`") };
-    Some((Severity::Low, format!("{shown}, no `no-store`/`private`, no `Vary: Authorization`")))
+    let shown = if cc.is_empty() {
+        "no `Cache-Control`".to_string()
+    } else {
+        format!("`Cache-Control: {cc}`")
+    };
+    Some((
+        Severity::Low,
+        format!("{shown}, no `no-store`/`private`, no `Vary: Authorization`"),
+    ))
 }
 
 /// Whether the anonymous answer differs from the authenticated one.
@@ -65,25 +92,42 @@ impl Check for CacheableAuthResponse {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         if ctx.target().primary_identity.is_none() {
-            return Err(CheckError::Skipped("needs an identity (--token-file or TOLLGATE_TOKEN)".into()));
+            return Err(CheckError::Skipped(
+                "needs an identity (--token-file or TOLLGATE_TOKEN)".into(),
+            ));
         }
         let transcript = ctx.transcript();
         let candidates: Vec<Arc<Exchange>> = transcript
             .iter()
             .filter(|e| e.request.identity.is_some() && e.request.method == HttpMethod::Get)
-            .filter(|e| e.response.is_success() && ctx.in_scope(&e.request.url) && cache_problem(e).is_some())
+            .filter(|e| {
+                e.response.is_success()
+                    && ctx.in_scope(&e.request.url)
+                    && cache_problem(e).is_some()
+            })
             .cloned()
             .collect();
         let mut findings = Vec::new();
         for authed in candidates.iter().take(META.budget as usize) {
-            let anon = ctx.send(ProbeRequest::get(authed.request.url.clone())).await?;
-            if let (true, Some((severity, fact))) = (depends_on_auth(authed, &anon), cache_problem(authed)) {
+            let anon = ctx
+                .send(ProbeRequest::get(authed.request.url.clone()))
+                .await?;
+            if let (true, Some((severity, fact))) =
+                (depends_on_auth(authed, &anon), cache_problem(authed))
+            {
                 let f = ctx
-                    .finding(authed, "Authenticated response may be stored by shared caches", None)
+                    .finding(
+                        authed,
+                        "Authenticated response may be stored by shared caches",
+                        None,
+                    )
                     .with_severity(severity)
                     .with_confidence(Confidence::Firm)
                     .with_fact(fact)
-                    .with_fact(format!("anonymous request to the same URL answered {}", anon.response.status));
+                    .with_fact(format!(
+                        "anonymous request to the same URL answered {}",
+                        anon.response.status
+                    ));
                 findings.push(f);
             }
         }
@@ -105,9 +149,21 @@ mod tests {
         })
         .await;
         let url = format!("http://{addr}/api/me/");
-        let authed = as_identity(exchange(HttpMethod::Get, &url, 200, authed_headers, "{\"me\":\"alice\"}"), "alice");
+        let authed = as_identity(
+            exchange(
+                HttpMethod::Get,
+                &url,
+                200,
+                authed_headers,
+                "{\"me\":\"alice\"}",
+            ),
+            "alice",
+        );
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
-            .identity(Identity::bearer("alice", Secret::new("tok-0123456789abcdef")))
+            .identity(Identity::bearer(
+                "alice",
+                Secret::new("tok-0123456789abcdef"),
+            ))
             .recorded(authed)
             .ctx(&META);
         CacheableAuthResponse.run(&ctx).await.expect("run")
@@ -125,12 +181,20 @@ mod tests {
     #[tokio::test]
     async fn silent_with_no_store_or_vary() {
         assert!(run(&[("cache-control", "no-store")]).await.is_empty());
-        assert!(run(&[("cache-control", "max-age=0"), ("vary", "Accept, Authorization")]).await.is_empty());
+        assert!(run(&[
+            ("cache-control", "max-age=0"),
+            ("vary", "Accept, Authorization")
+        ])
+        .await
+        .is_empty());
     }
 
     #[tokio::test]
     async fn skipped_without_identity() {
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/").ctx(&META);
-        assert!(matches!(CacheableAuthResponse.run(&ctx).await, Err(CheckError::Skipped(_))));
+        assert!(matches!(
+            CacheableAuthResponse.run(&ctx).await,
+            Err(CheckError::Skipped(_))
+        ));
     }
 }

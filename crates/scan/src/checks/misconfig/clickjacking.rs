@@ -3,9 +3,11 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::common::{is_html, target_responses};
 use crate::engine::{Exchange, ProbeRequest};
-use std::sync::Arc;
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+use std::sync::Arc;
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, SafetyClass, Severity,
+};
 
 pub struct Clickjacking;
 
@@ -34,7 +36,11 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 fn frameable(ex: &Exchange) -> bool {
-    let xfo = ex.response.header("x-frame-options").map(str::trim).unwrap_or("");
+    let xfo = ex
+        .response
+        .header("x-frame-options")
+        .map(str::trim)
+        .unwrap_or("");
     let xfo_ok = xfo.eq_ignore_ascii_case("deny") || xfo.eq_ignore_ascii_case("sameorigin");
     let csp_ok = ex
         .response
@@ -51,7 +57,11 @@ fn candidates(ctx: &CheckCtx) -> Vec<url::Url> {
         .routes
         .iter()
         .filter(|u| !u.path().ends_with(".json") && !u.path().ends_with(".yaml"))
-        .filter(|u| answered.iter().any(|e| &e.request.url == *u && e.response.is_success() && !is_html(e)))
+        .filter(|u| {
+            answered
+                .iter()
+                .any(|e| &e.request.url == *u && e.response.is_success() && !is_html(e))
+        })
         .take(META.budget as usize)
         .cloned()
         .collect()
@@ -61,7 +71,10 @@ fn candidates(ctx: &CheckCtx) -> Vec<url::Url> {
 async fn probe_as_browser(ctx: &CheckCtx) -> Result<Vec<Arc<Exchange>>, CheckError> {
     let mut out = Vec::new();
     for url in candidates(ctx) {
-        out.push(ctx.send(ProbeRequest::get(url).header("accept", "text/html,application/xhtml+xml")).await?);
+        out.push(
+            ctx.send(ProbeRequest::get(url).header("accept", "text/html,application/xhtml+xml"))
+                .await?,
+        );
     }
     Ok(out)
 }
@@ -99,16 +112,35 @@ mod tests {
     /// Serves `<html>` with `headers` on every path and runs the check against it.
     async fn run(headers: &'static [(&'static str, &'static str)]) -> Vec<Finding> {
         use crate::testkit::{serve, RawResponse};
-        let addr = serve(|_| headers.iter().fold(RawResponse::new(200, "<html></html>"), |r, (k, v)| r.header(k, v))).await;
+        let addr = serve(|_| {
+            headers
+                .iter()
+                .fold(RawResponse::new(200, "<html></html>"), |r, (k, v)| {
+                    r.header(k, v)
+                })
+        })
+        .await;
         let root = format!("http://{addr}/");
-        let json = exchange(HttpMethod::Get, &root, 200, &[("content-type", "application/json")], "{}");
+        let json = exchange(
+            HttpMethod::Get,
+            &root,
+            200,
+            &[("content-type", "application/json")],
+            "{}",
+        );
         let (_e, ctx) = Fixture::new(&root).recorded(json).ctx(&META);
         Clickjacking.run(&ctx).await.expect("run")
     }
 
     #[tokio::test]
     async fn reads_recorded_html_first() {
-        let ex = exchange(HttpMethod::Get, T, 200, &[("content-type", "text/html")], "<html></html>");
+        let ex = exchange(
+            HttpMethod::Get,
+            T,
+            200,
+            &[("content-type", "text/html")],
+            "<html></html>",
+        );
         let (_e, ctx) = Fixture::new(T).recorded(ex).ctx(&META);
         assert_eq!(Clickjacking.run(&ctx).await.expect("run").len(), 1);
         assert_eq!(ctx.requests_made(), 0);
@@ -116,20 +148,36 @@ mod tests {
 
     #[tokio::test]
     async fn fires_on_unprotected_html() {
-        assert_eq!(run(&[("content-type", "text/html; charset=utf-8")]).await.len(), 1);
+        assert_eq!(
+            run(&[("content-type", "text/html; charset=utf-8")])
+                .await
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]
     async fn asks_routes_for_html_like_a_browser() {
         use crate::testkit::{serve, RawResponse};
         let addr = serve(|req| match (req.path.as_str(), req.header("accept")) {
-            ("/api/items/", Some(a)) if a.contains("text/html") => RawResponse::new(200, "<html>browsable</html>").header("content-type", "text/html"),
+            ("/api/items/", Some(a)) if a.contains("text/html") => {
+                RawResponse::new(200, "<html>browsable</html>").header("content-type", "text/html")
+            }
             _ => RawResponse::new(200, "{}").header("content-type", "application/json"),
         })
         .await;
         let items = format!("http://{addr}/api/items/");
-        let json = exchange(HttpMethod::Get, &items, 200, &[("content-type", "application/json")], "[]");
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).route("/api/items/").recorded(json).ctx(&META);
+        let json = exchange(
+            HttpMethod::Get,
+            &items,
+            200,
+            &[("content-type", "application/json")],
+            "[]",
+        );
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .route("/api/items/")
+            .recorded(json)
+            .ctx(&META);
         let f = Clickjacking.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1);
         assert!(ctx.requests_made() <= META.budget);
@@ -137,8 +185,19 @@ mod tests {
 
     #[tokio::test]
     async fn silent_with_xfo_or_csp_or_json() {
-        assert!(run(&[("content-type", "text/html"), ("x-frame-options", "DENY")]).await.is_empty());
-        assert!(run(&[("content-type", "text/html"), ("content-security-policy", "frame-ancestors 'none'")]).await.is_empty());
-        assert!(run(&[("content-type", "application/json")]).await.is_empty());
+        assert!(
+            run(&[("content-type", "text/html"), ("x-frame-options", "DENY")])
+                .await
+                .is_empty()
+        );
+        assert!(run(&[
+            ("content-type", "text/html"),
+            ("content-security-policy", "frame-ancestors 'none'")
+        ])
+        .await
+        .is_empty());
+        assert!(run(&[("content-type", "application/json")])
+            .await
+            .is_empty());
     }
 }

@@ -3,7 +3,9 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use async_trait::async_trait;
 use std::collections::BTreeSet;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct CookieFlags;
 
@@ -42,7 +44,10 @@ fn kind(name: &str) -> Option<Kind> {
     let n = name.to_ascii_lowercase();
     if n.contains("csrf") || n.contains("xsrf") {
         Some(Kind::Csrf)
-    } else if ["session", "sess", "sid", "token", "jwt", "auth"].iter().any(|k| n.contains(k)) {
+    } else if ["session", "sess", "sid", "token", "jwt", "auth"]
+        .iter()
+        .any(|k| n.contains(k))
+    {
         Some(Kind::Session)
     } else {
         None
@@ -55,7 +60,13 @@ fn missing_flags(set_cookie: &str) -> Option<(String, Vec<&'static str>)> {
     let name = parts.next()?.split('=').next()?.trim().to_string();
     let kind = kind(&name)?;
     let attrs: BTreeSet<String> = parts
-        .map(|a| a.split('=').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|a| {
+            a.split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect();
     let mut missing = Vec::new();
     if !attrs.contains("secure") {
@@ -79,14 +90,30 @@ impl Check for CookieFlags {
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let mut seen = BTreeSet::new();
         let mut findings = Vec::new();
-        for ex in ctx.transcript().into_iter().filter(|e| ctx.in_scope(&e.request.url)) {
-            for (name, missing) in ex.response.headers_all("set-cookie").filter_map(missing_flags) {
+        for ex in ctx
+            .transcript()
+            .into_iter()
+            .filter(|e| ctx.in_scope(&e.request.url))
+        {
+            for (name, missing) in ex
+                .response
+                .headers_all("set-cookie")
+                .filter_map(missing_flags)
+            {
                 if !seen.insert(name.clone()) {
                     continue;
                 }
-                let severity = if missing.contains(&"HttpOnly") || missing.contains(&"Secure") { Severity::Medium } else { Severity::Low };
+                let severity = if missing.contains(&"HttpOnly") || missing.contains(&"Secure") {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                };
                 let f = ctx
-                    .finding(&ex, format!("Cookie `{name}` lacks {}", missing.join(", ")), Some(&name))
+                    .finding(
+                        &ex,
+                        format!("Cookie `{name}` lacks {}", missing.join(", ")),
+                        Some(&name),
+                    )
                     .with_key(&name)
                     .with_severity(severity)
                     .with_fact(format!("cookie `{name}` missing: {}", missing.join(", ")));
@@ -121,12 +148,16 @@ mod tests {
 
     #[tokio::test]
     async fn csrf_cookie_need_not_be_httponly() {
-        assert!(run("csrftoken=abc; Secure; SameSite=Lax; Path=/").await.is_empty());
+        assert!(run("csrftoken=abc; Secure; SameSite=Lax; Path=/")
+            .await
+            .is_empty());
     }
 
     #[tokio::test]
     async fn silent_on_flagged_or_unrelated_cookies() {
-        assert!(run("sessionid=abc; Secure; HttpOnly; SameSite=Lax").await.is_empty());
+        assert!(run("sessionid=abc; Secure; HttpOnly; SameSite=Lax")
+            .await
+            .is_empty());
         assert!(run("theme=dark; Path=/").await.is_empty());
     }
 }

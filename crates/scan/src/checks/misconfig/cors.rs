@@ -3,7 +3,10 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
 
 pub struct Cors;
 
@@ -36,11 +39,18 @@ const EVIL: &str = "https://tollgate-evil.example";
 /// What the response allowed for one probe origin.
 fn judge(ex: &Exchange, origin: &str) -> Option<(Severity, String)> {
     let acao = ex.response.header("access-control-allow-origin")?.trim();
-    let creds = ex.response.header("access-control-allow-credentials").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let creds = ex
+        .response
+        .header("access-control-allow-credentials")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let with = if creds { " with credentials" } else { "" };
     if acao == origin {
         let sev = if creds { Severity::High } else { Severity::Low };
-        let what = if origin == "null" { "the `null` origin" } else { "an arbitrary origin" };
+        let what = if origin == "null" {
+            "the `null` origin"
+        } else {
+            "an arbitrary origin"
+        };
         return Some((sev, format!("CORS allows {what}{with}")));
     }
     (acao == "*").then(|| (Severity::Low, "CORS allows any origin (`*`)".to_string()))
@@ -53,18 +63,30 @@ impl Check for Cors {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let auth = ctx.target().primary_identity.clone().map_or(Auth::Anonymous, Auth::Identity);
+        let auth = ctx
+            .target()
+            .primary_identity
+            .clone()
+            .map_or(Auth::Anonymous, Auth::Identity);
         let mut findings = Vec::new();
         for origin in [EVIL, "null"] {
-            let req = ProbeRequest::get(ctx.target().url.clone()).header("origin", origin).auth(auth.clone());
+            let req = ProbeRequest::get(ctx.target().url.clone())
+                .header("origin", origin)
+                .auth(auth.clone());
             let ex = ctx.send(req).await?;
             if let Some((severity, title)) = judge(&ex, origin) {
-                let f = ctx.finding(&ex, title, None)
+                let f = ctx
+                    .finding(&ex, title, None)
                     .with_key(origin)
                     .with_severity(severity)
                     .with_confidence(Confidence::Confirmed)
                     .with_fact(format!("request Origin: {origin}"))
-                    .with_fact(format!("Access-Control-Allow-Origin: {}", ex.response.header("access-control-allow-origin").unwrap_or_default()));
+                    .with_fact(format!(
+                        "Access-Control-Allow-Origin: {}",
+                        ex.response
+                            .header("access-control-allow-origin")
+                            .unwrap_or_default()
+                    ));
                 findings.push(f);
             }
         }
@@ -83,7 +105,9 @@ mod tests {
     async fn fires_on_reflected_origin_with_credentials() {
         let addr = serve(|req| {
             let origin = req.header("origin").unwrap_or("").to_string();
-            RawResponse::new(200, "{}").header("access-control-allow-origin", &origin).header("access-control-allow-credentials", "true")
+            RawResponse::new(200, "{}")
+                .header("access-control-allow-origin", &origin)
+                .header("access-control-allow-credentials", "true")
         })
         .await;
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
@@ -109,7 +133,8 @@ mod tests {
 
     #[tokio::test]
     async fn wildcard_is_low_and_reported_once() {
-        let addr = serve(|_| RawResponse::new(200, "{}").header("access-control-allow-origin", "*")).await;
+        let addr =
+            serve(|_| RawResponse::new(200, "{}").header("access-control-allow-origin", "*")).await;
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         let f = Cors.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1);

@@ -3,7 +3,10 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::ProbeRequest;
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
 
 pub struct DangerousMethods;
 
@@ -30,7 +33,20 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-const DANGEROUS: &[&str] = &["PUT", "PATCH", "DELETE", "TRACE", "CONNECT", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"];
+const DANGEROUS: &[&str] = &[
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "TRACE",
+    "CONNECT",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+];
 
 fn advertised(value: &str) -> Vec<String> {
     value
@@ -47,7 +63,12 @@ impl Check for DangerousMethods {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let ex = ctx.send(ProbeRequest::new(HttpMethod::Options, ctx.target().url.clone())).await?;
+        let ex = ctx
+            .send(ProbeRequest::new(
+                HttpMethod::Options,
+                ctx.target().url.clone(),
+            ))
+            .await?;
         if !ex.response.is_success() {
             return Ok(Vec::new());
         }
@@ -63,7 +84,11 @@ impl Check for DangerousMethods {
         }
         let list = methods.join(", ");
         Ok(vec![ctx
-            .finding(&ex, format!("OPTIONS advertises {list} to anonymous callers"), None)
+            .finding(
+                &ex,
+                format!("OPTIONS advertises {list} to anonymous callers"),
+                None,
+            )
             .with_confidence(Confidence::Tentative)
             .with_fact(format!("advertised: {list}"))])
     }
@@ -76,7 +101,9 @@ mod tests {
 
     #[tokio::test]
     async fn fires_on_advertised_delete() {
-        let addr = serve(|_| RawResponse::new(200, "").header("allow", "GET, PUT, DELETE, HEAD, OPTIONS")).await;
+        let addr =
+            serve(|_| RawResponse::new(200, "").header("allow", "GET, PUT, DELETE, HEAD, OPTIONS"))
+                .await;
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         let f = DangerousMethods.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1);
@@ -85,7 +112,8 @@ mod tests {
 
     #[tokio::test]
     async fn silent_on_read_only_or_refused() {
-        let addr = serve(|_| RawResponse::new(200, "").header("allow", "GET, HEAD, OPTIONS, POST")).await;
+        let addr =
+            serve(|_| RawResponse::new(200, "").header("allow", "GET, HEAD, OPTIONS, POST")).await;
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         assert!(DangerousMethods.run(&ctx).await.expect("run").is_empty());
         let addr = serve(|_| RawResponse::new(401, "").header("allow", "GET, DELETE")).await;

@@ -3,7 +3,9 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::common::target_responses;
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct MissingNosniff;
 
@@ -40,12 +42,19 @@ impl Check for MissingNosniff {
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let missing = target_responses(ctx).into_iter().find(|e| {
             !e.response.body.is_empty()
-                && !e.response.header("x-content-type-options").is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff"))
+                && !e
+                    .response
+                    .header("x-content-type-options")
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("nosniff"))
         });
         Ok(missing
             .map(|ex| {
-                ctx.finding(&ex, "Responses lack `X-Content-Type-Options: nosniff`", None)
-                    .with_fact("header `X-Content-Type-Options` absent or not `nosniff`")
+                ctx.finding(
+                    &ex,
+                    "Responses lack `X-Content-Type-Options: nosniff`",
+                    None,
+                )
+                .with_fact("header `X-Content-Type-Options` absent or not `nosniff`")
             })
             .into_iter()
             .collect())
@@ -62,7 +71,13 @@ mod tests {
 
     #[tokio::test]
     async fn fires_when_header_missing() {
-        let ex = exchange(HttpMethod::Get, T, 200, &[("content-type", "application/json")], "{}");
+        let ex = exchange(
+            HttpMethod::Get,
+            T,
+            200,
+            &[("content-type", "application/json")],
+            "{}",
+        );
         let (_e, ctx) = Fixture::new(T).recorded(ex).ctx(&META);
         let f = MissingNosniff.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1);
@@ -71,7 +86,13 @@ mod tests {
 
     #[tokio::test]
     async fn silent_when_header_present() {
-        let ex = exchange(HttpMethod::Get, T, 200, &[("x-content-type-options", "nosniff")], "{}");
+        let ex = exchange(
+            HttpMethod::Get,
+            T,
+            200,
+            &[("x-content-type-options", "nosniff")],
+            "{}",
+        );
         let (_e, ctx) = Fixture::new(T).recorded(ex).ctx(&META);
         assert!(MissingNosniff.run(&ctx).await.expect("run").is_empty());
     }

@@ -3,7 +3,10 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::ProbeRequest;
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
 
 pub struct TraceEnabled;
 
@@ -38,7 +41,8 @@ impl Check for TraceEnabled {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let marker = format!("tollgate-{:016x}", fastrand::u64(..));
-        let req = ProbeRequest::new(HttpMethod::Trace, ctx.target().url.clone()).header("x-tollgate-trace", marker.clone());
+        let req = ProbeRequest::new(HttpMethod::Trace, ctx.target().url.clone())
+            .header("x-tollgate-trace", marker.clone());
         let ex = ctx.send(req).await?;
         if !ex.response.is_success() || !ex.response.text().contains(&marker) {
             return Ok(Vec::new());
@@ -46,7 +50,9 @@ impl Check for TraceEnabled {
         Ok(vec![ctx
             .finding(&ex, "TRACE echoes request headers", Some(&marker))
             .with_confidence(Confidence::Confirmed)
-            .with_fact("the random `X-Tollgate-Trace` marker came back in the body")])
+            .with_fact(
+                "the random `X-Tollgate-Trace` marker came back in the body",
+            )])
     }
 }
 
@@ -58,7 +64,11 @@ mod tests {
     #[tokio::test]
     async fn fires_when_trace_echoes() {
         let addr = serve(|req| {
-            let echo = format!("TRACE {} HTTP/1.1\r\nx-tollgate-trace: {}\r\n", req.path, req.header("x-tollgate-trace").unwrap_or(""));
+            let echo = format!(
+                "TRACE {} HTTP/1.1\r\nx-tollgate-trace: {}\r\n",
+                req.path,
+                req.header("x-tollgate-trace").unwrap_or("")
+            );
             RawResponse::new(200, echo).header("content-type", "message/http")
         })
         .await;

@@ -5,7 +5,9 @@ use crate::checks::common::target_responses;
 use async_trait::async_trait;
 use regex::Regex;
 use std::sync::OnceLock;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct VersionDisclosure;
 
@@ -32,7 +34,12 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-const HEADERS: &[&str] = &["server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"];
+const HEADERS: &[&str] = &[
+    "server",
+    "x-powered-by",
+    "x-aspnet-version",
+    "x-aspnetmvc-version",
+];
 
 fn version_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -55,7 +62,11 @@ impl Check for VersionDisclosure {
             });
             if let Some((ex, value)) = hit {
                 let f = ctx
-                    .finding(ex, format!("`{header}` header discloses a version: {value}"), None)
+                    .finding(
+                        ex,
+                        format!("`{header}` header discloses a version: {value}"),
+                        None,
+                    )
                     .with_key(header)
                     .with_fact(format!("{header}: {value}"));
                 findings.push(f);
@@ -81,13 +92,19 @@ mod tests {
 
     #[tokio::test]
     async fn fires_on_versions() {
-        let f = run(&[("server", "WSGIServer/0.2 CPython/3.11.7"), ("x-powered-by", "PHP/8.1.2")]).await;
+        let f = run(&[
+            ("server", "WSGIServer/0.2 CPython/3.11.7"),
+            ("x-powered-by", "PHP/8.1.2"),
+        ])
+        .await;
         assert_eq!(f.len(), 2);
         assert_ne!(f[0].fingerprint, f[1].fingerprint);
     }
 
     #[tokio::test]
     async fn silent_on_bare_product_names() {
-        assert!(run(&[("server", "gunicorn"), ("x-powered-by", "Express")]).await.is_empty());
+        assert!(run(&[("server", "gunicorn"), ("x-powered-by", "Express")])
+            .await
+            .is_empty());
     }
 }

@@ -4,7 +4,9 @@ use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::common::target_responses;
 use crate::engine::Exchange;
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct MissingHsts;
 
@@ -37,7 +39,9 @@ const MIN_AGE: u64 = 15_552_000;
 fn max_age(value: &str) -> Option<u64> {
     value.split(';').find_map(|d| {
         let (k, v) = d.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("max-age").then(|| v.trim().trim_matches('"').parse().ok())?
+        k.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| v.trim().trim_matches('"').parse().ok())?
     })
 }
 
@@ -47,7 +51,9 @@ fn problem(ex: &Exchange) -> Option<String> {
         Some(v) => match max_age(v) {
             Some(age) if age >= MIN_AGE => None,
             Some(age) => Some(format!("`max-age={age}` is under 180 days")),
-            None => Some(format!("`Strict-Transport-Security: {v}` has no valid max-age")),
+            None => Some(format!(
+                "`Strict-Transport-Security: {v}` has no valid max-age"
+            )),
         },
     }
 }
@@ -60,14 +66,19 @@ impl Check for MissingHsts {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         if ctx.target().url.scheme() != "https" {
-            return Err(CheckError::Skipped("the target is not https; HSTS applies to https responses only".into()));
+            return Err(CheckError::Skipped(
+                "the target is not https; HSTS applies to https responses only".into(),
+            ));
         }
         let hit = target_responses(ctx)
             .into_iter()
             .filter(|e| e.request.url.scheme() == "https")
             .find_map(|e| problem(&e).map(|p| (e, p)));
         Ok(hit
-            .map(|(ex, p)| ctx.finding(&ex, "HTTPS responses lack a strong HSTS policy", None).with_fact(p))
+            .map(|(ex, p)| {
+                ctx.finding(&ex, "HTTPS responses lack a strong HSTS policy", None)
+                    .with_fact(p)
+            })
             .into_iter()
             .collect())
     }
@@ -90,17 +101,33 @@ mod tests {
     #[tokio::test]
     async fn fires_when_missing_or_short() {
         assert_eq!(run(T, &[]).await.expect("run").len(), 1);
-        assert_eq!(run(T, &[("strict-transport-security", "max-age=300")]).await.expect("run").len(), 1);
+        assert_eq!(
+            run(T, &[("strict-transport-security", "max-age=300")])
+                .await
+                .expect("run")
+                .len(),
+            1
+        );
     }
 
     #[tokio::test]
     async fn silent_with_long_max_age() {
-        let ok = run(T, &[("strict-transport-security", "max-age=31536000; includeSubDomains")]).await;
+        let ok = run(
+            T,
+            &[(
+                "strict-transport-security",
+                "max-age=31536000; includeSubDomains",
+            )],
+        )
+        .await;
         assert!(ok.expect("run").is_empty());
     }
 
     #[tokio::test]
     async fn skipped_on_plain_http() {
-        assert!(matches!(run("http://127.0.0.1:9/", &[]).await, Err(CheckError::Skipped(_))));
+        assert!(matches!(
+            run("http://127.0.0.1:9/", &[]).await,
+            Err(CheckError::Skipped(_))
+        ));
     }
 }

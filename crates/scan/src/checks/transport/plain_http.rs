@@ -3,7 +3,10 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
 use url::Url;
 
 pub struct PlainHttp;
@@ -43,13 +46,19 @@ fn http_url(ctx: &CheckCtx) -> Result<Url, CheckError> {
     if ctx.in_scope(&url) {
         Ok(url)
     } else {
-        Err(CheckError::Skipped(format!("plain http is a different origin; add `--scope {}` to test it", url.origin().ascii_serialization())))
+        Err(CheckError::Skipped(format!(
+            "plain http is a different origin; add `--scope {}` to test it",
+            url.origin().ascii_serialization()
+        )))
     }
 }
 
 fn redirects_to_https(ex: &Exchange) -> bool {
     (300..400).contains(&ex.response.status)
-        && ex.response.header("location").is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("https://"))
+        && ex
+            .response
+            .header("location")
+            .is_some_and(|l| l.trim_start().to_ascii_lowercase().starts_with("https://"))
 }
 
 #[async_trait]
@@ -67,7 +76,10 @@ impl Check for PlainHttp {
         Ok(vec![ctx
             .finding(&ex, "The API answers over plain HTTP", None)
             .with_confidence(Confidence::Confirmed)
-            .with_fact(format!("http request answered with {} instead of a redirect to https", ex.response.status))])
+            .with_fact(format!(
+                "http request answered with {} instead of a redirect to https",
+                ex.response.status
+            ))])
     }
 }
 
@@ -85,7 +97,8 @@ mod tests {
 
     #[tokio::test]
     async fn silent_when_redirected_to_https() {
-        let addr = serve(|_| RawResponse::new(301, "").header("location", "https://api.example/")).await;
+        let addr =
+            serve(|_| RawResponse::new(301, "").header("location", "https://api.example/")).await;
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         assert!(PlainHttp.run(&ctx).await.expect("run").is_empty());
     }
@@ -93,6 +106,9 @@ mod tests {
     #[tokio::test]
     async fn https_target_without_http_scope_is_skipped() {
         let (_e, ctx) = Fixture::new("https://127.0.0.1:9/").ctx(&META);
-        assert!(matches!(PlainHttp.run(&ctx).await, Err(CheckError::Skipped(_))));
+        assert!(matches!(
+            PlainHttp.run(&ctx).await,
+            Err(CheckError::Skipped(_))
+        ));
     }
 }

@@ -1,13 +1,17 @@
 //! The one explicit list of checks, in run order.
+//!
+//! Each section below belongs to one category; add a check by adding one line in its
+//! section (and nowhere else).
 
-use super::{exposure, misconfig, transport};
+use super::*;
 use crate::check::Check;
 
 static CHECKS: &[&'static dyn Check] = &[
-    // Authentication, transport
+    // ---- Authentication (AUTH-)
+    // ---- Encryption & transport (TLS-)
     &transport::plain_http::PlainHttp,
     &transport::hsts::MissingHsts,
-    // Input validation & misconfiguration
+    // ---- Input validation & misconfiguration (MISC-)
     &misconfig::nosniff::MissingNosniff,
     &misconfig::clickjacking::Clickjacking,
     &misconfig::cors::Cors,
@@ -15,8 +19,10 @@ static CHECKS: &[&'static dyn Check] = &[
     &misconfig::version_disclosure::VersionDisclosure,
     &misconfig::trace::TraceEnabled,
     &misconfig::dangerous_methods::DangerousMethods,
-    // Data exposure
+    // ---- Data exposure (LEAK-)
     &exposure::cacheable_auth_response::CacheableAuthResponse,
+    // ---- SSRF and unsafe consumption (SSRF-, UC-)
+    // ---- Container & host exposure (CONT-)
 ];
 
 /// Every registered check.
@@ -26,8 +32,5 @@ pub fn all() -> &'static [&'static dyn Check] {
 
 /// The check with this ID.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
-    CHECKS
-        .iter()
-        .copied()
-        .find(|c| c.meta().id.as_str().eq_ignore_ascii_case(id))
+    CHECKS.iter().copied().find(|c| c.meta().id.as_str().eq_ignore_ascii_case(id))
 }

@@ -1,0 +1,1 @@
+//! Authentication checks: enforcement, token transport, token reflection, JWT weaknesses.

@@ -1,0 +1,1 @@
+//! Container and host exposure checks: Docker Engine API, kubelet, etcd, Kubernetes API.

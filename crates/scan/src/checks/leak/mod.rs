@@ -1,0 +1,1 @@
+//! Data exposure checks: tokens and secrets leaking through error pages, files, logs and responses.

@@ -1,0 +1,1 @@
+//! SSRF and unsafe consumption checks, proven with the callback listener.

@@ -46,6 +46,8 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Compare two JSON reports: new, fixed and unchanged findings, and the score change.
+    Diff(DiffArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate completions for.
@@ -77,6 +79,17 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub settings: ScanSettingsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report (`tollgate scan … -o json=old.json`).
+    pub old: PathBuf,
+    /// The later JSON report.
+    pub new: PathBuf,
+    /// Output format: terminal or markdown.
+    #[arg(long, value_name = "FORMAT", default_value = "terminal")]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +165,14 @@ pub struct ScanSettingsArgs {
     /// Never show a progress bar (it is shown only on a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// A previous JSON report: the gate then considers only findings that are new since it.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+
+    /// Suppressions file [default: ./.tollgate-ignore.toml if present].
+    #[arg(long, value_name = "PATH")]
+    pub ignore_file: Option<PathBuf>,
 }
 
 #[cfg(test)]

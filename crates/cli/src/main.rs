@@ -2,6 +2,7 @@
 //! place; only `main` exits.
 
 mod args;
+mod baseline;
 mod commands;
 mod demo_api;
 mod exit;

@@ -45,10 +45,10 @@ fn rendered(
     format: Format,
     report: &Report,
     rules: &[&CheckMeta],
-    color: bool,
+    opts: &RenderOptions,
     redactor: &Redactor,
 ) -> Result<String> {
-    let text = render(format, report, rules, &RenderOptions { color })?;
+    let text = render(format, report, rules, opts)?;
     Ok(redactor.redact(&text).into_owned())
 }
 
@@ -57,12 +57,13 @@ pub fn write_all(
     report: &Report,
     rules: &[&CheckMeta],
     stdout_format: Format,
-    color: bool,
+    opts: &RenderOptions,
     outputs: &[OutputSpec],
     redactor: &Redactor,
 ) -> Result<()> {
+    let plain = RenderOptions { color: false, ..*opts };
     for out in outputs {
-        let text = rendered(out.format, report, rules, false, redactor)?;
+        let text = rendered(out.format, report, rules, &plain, redactor)?;
         std::fs::write(&out.path, text).with_context(|| {
             format!(
                 "cannot write {} — check that its folder exists and is writable",
@@ -70,13 +71,8 @@ pub fn write_all(
             )
         })?;
     }
-    let text = rendered(
-        stdout_format,
-        report,
-        rules,
-        color && stdout_format == Format::Terminal,
-        redactor,
-    )?;
+    let stdout_opts = RenderOptions { color: opts.color && stdout_format == Format::Terminal, ..*opts };
+    let text = rendered(stdout_format, report, rules, &stdout_opts, redactor)?;
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -5,13 +5,20 @@
 
 pub mod category;
 pub mod check;
+pub mod diff;
 pub mod finding;
 pub mod redact;
 pub mod report;
 pub mod score;
 pub mod severity;
+pub mod suppress;
+
+#[cfg(test)]
+mod testing;
 
 pub use category::Category;
+pub use diff::{diff, Diff};
+pub use suppress::{Suppression, SuppressedFinding};
 pub use check::{CheckDocs, CheckId, CheckMeta, HttpMethod, Owasp, SafetyClass};
 pub use finding::{Evidence, Finding, Fingerprint, HttpExchangeEvidence, Location};
 pub use redact::{Redactor, Secret};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the JSON report schema (docs/report.schema.json). Bump the minor
 /// version for additive changes and the major version for breaking ones.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 /// A framework or server tollgate recognised, with the evidence for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -84,6 +84,9 @@ pub struct Report {
     pub duration_ms: u64,
     pub score: ScoreCard,
     pub findings: Vec<Finding>,
+    /// Findings hidden by `.tollgate-ignore.toml`, with the reason given there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<crate::SuppressedFinding>,
     pub errors: Vec<ReportError>,
     pub coverage: Coverage,
 }
@@ -116,9 +119,27 @@ impl Report {
             duration_ms,
             score: crate::score_findings(&findings),
             findings,
+            suppressed: Vec::new(),
             errors,
             coverage,
         }
+    }
+
+    /// Moves the findings live suppressions match into `suppressed`, re-scores, and
+    /// notes every expired entry in the coverage notes.
+    pub fn apply_suppressions(&mut self, entries: &[crate::Suppression], today: &str) {
+        let applied = crate::suppress::apply(std::mem::take(&mut self.findings), entries, today);
+        self.findings = applied.kept;
+        self.suppressed.extend(applied.suppressed);
+        for e in applied.expired {
+            self.coverage.notes.push(format!(
+                "suppression for {} expired on {} and no longer applies (reason was: {})",
+                e.describe(),
+                e.expires.as_deref().unwrap_or("?"),
+                e.reason
+            ));
+        }
+        self.score = crate::score_findings(&self.findings);
     }
 
     /// The JSON Schema of the report, as checked in at docs/report.schema.json.

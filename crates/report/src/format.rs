@@ -12,23 +12,27 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF consumers.
     Sarif,
+    /// Markdown for a pull-request comment.
+    Markdown,
+    /// JUnit XML, one test case per check.
+    Junit,
 }
 
 /// Formats that are designed but not built yet.
-const PLANNED: [&str; 3] = ["html", "junit", "markdown"];
+const PLANNED: [&str; 1] = ["html"];
 
 /// Why a format name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseFormatError {
-    #[error("unknown format `{0}`: expected one of terminal (alias text), json, sarif")]
+    #[error("unknown format `{0}`: expected one of terminal (alias text), json, sarif, markdown, junit")]
     Unknown(String),
-    #[error("format `{0}` is not implemented yet: use terminal, json or sarif")]
+    #[error("format `{0}` is not implemented yet: use terminal, json, sarif, markdown or junit")]
     NotImplemented(String),
 }
 
 impl Format {
     /// Every implemented format, in the order help texts list them.
-    pub const ALL: [Format; 3] = [Format::Terminal, Format::Json, Format::Sarif];
+    pub const ALL: [Format; 5] = [Format::Terminal, Format::Json, Format::Sarif, Format::Markdown, Format::Junit];
 
     /// The canonical name, as accepted by `FromStr`.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +40,8 @@ impl Format {
             Format::Terminal => "terminal",
             Format::Json => "json",
             Format::Sarif => "sarif",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
         }
     }
 }
@@ -56,6 +62,8 @@ impl FromStr for Format {
             "terminal" | "text" => Ok(Format::Terminal),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
+            "markdown" | "md" => Ok(Format::Markdown),
+            "junit" => Ok(Format::Junit),
             planned if PLANNED.contains(&planned) => Err(ParseFormatError::NotImplemented(name)),
             _ => Err(ParseFormatError::Unknown(s.to_string())),
         }

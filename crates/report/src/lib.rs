@@ -5,6 +5,8 @@
 
 mod format;
 mod json;
+mod junit;
+mod markdown;
 mod rule_doc;
 mod sarif;
 mod terminal;
@@ -15,11 +17,15 @@ pub use rule_doc::rule_markdown;
 use tollgate_core::{CheckMeta, Report};
 
 /// Options that change how a report is rendered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RenderOptions {
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
     /// Use ANSI colours (terminal format only). Decide this from the output being a
     /// TTY and `NO_COLOR`; this crate never looks at the environment itself.
     pub color: bool,
+    /// The gate's severity: JUnit fails the checks with findings at or above it.
+    pub fail_on: Option<tollgate_core::Severity>,
+    /// A previous report: Markdown shows new, fixed and remaining counts against it.
+    pub baseline: Option<&'a Report>,
 }
 
 /// Why a report could not be rendered.
@@ -44,5 +50,7 @@ pub fn render(
         Format::Terminal => Ok(terminal::render(report, rules, opts)),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, rules),
+        Format::Markdown => Ok(markdown::render(report, rules, opts)),
+        Format::Junit => Ok(junit::render(report, rules, opts)),
     }
 }

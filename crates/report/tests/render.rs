@@ -45,7 +45,7 @@ fn unknown_format_lists_the_valid_ones() {
 
 #[test]
 fn planned_formats_are_reported_as_not_implemented() {
-    for name in ["html", "junit", "markdown"] {
+    for name in ["html"] {
         let err = name.parse::<Format>().expect_err("not built yet");
         assert_eq!(err, ParseFormatError::NotImplemented(name.to_string()));
         assert!(err

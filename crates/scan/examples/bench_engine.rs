@@ -2,8 +2,11 @@
 //! flight, every request through the full path (scope, budget, limiter, client, capped
 //! body, transcript). URLs are distinct (`?i=N`) so de-duplication cannot short-cut.
 //!
-//! Usage: `bench_engine --url http://127.0.0.1:PORT/ [--requests N] [--concurrency C]`
-//! Prints one summary line: `requests=N ok=.. errors=.. seconds=.. rps=..`.
+//! Usage: `bench_engine --url http://127.0.0.1:PORT/ [--requests N] [--concurrency C]
+//! [--runtime multi|current]`. `multi` (the default) is the multi-threaded runtime the
+//! CLI scans on; `current` is a single-threaded one, which shows the engine's own cost
+//! without cross-thread wake-ups. Prints one summary line:
+//! `requests=N ok=.. errors=.. seconds=.. rps=..`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -17,12 +20,14 @@ struct Args {
     url: Url,
     requests: u64,
     concurrency: usize,
+    multi_thread: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut url = None;
     let mut requests = 10_000;
     let mut concurrency = 16;
+    let mut multi_thread = true;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
@@ -34,6 +39,13 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|e| format!("--concurrency: {e}"))?
             }
+            "--runtime" => {
+                multi_thread = match value()?.as_str() {
+                    "multi" => true,
+                    "current" => false,
+                    other => return Err(format!("--runtime: expected multi or current, not {other}")),
+                }
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -41,15 +53,10 @@ fn parse_args() -> Result<Args, String> {
     if !matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
         return Err("the benchmark only targets loopback".into());
     }
-    Ok(Args {
-        url,
-        requests,
-        concurrency: concurrency.max(1),
-    })
+    Ok(Args { url, requests, concurrency: concurrency.max(1), multi_thread })
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -57,6 +64,21 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let runtime = if args.multi_thread {
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    };
+    match runtime {
+        Ok(rt) => rt.block_on(run(args)),
+        Err(e) => {
+            eprintln!("bench_engine: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn run(args: Args) {
     let config = EngineConfig {
         rate_per_second: 10_000_000,
         per_host_concurrency: args.concurrency,

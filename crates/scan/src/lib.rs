@@ -3,6 +3,7 @@
 pub mod check;
 pub mod checks;
 pub mod engine;
+pub mod jwt;
 pub mod scanner;
 pub mod target;
 

@@ -35,12 +35,7 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         allow_intrusive: false,
         engine: EngineConfig::default(),
     };
-    let sink = Sink {
-        format,
-        outputs: Vec::new(),
-        color: stdout_color(color),
-        progress: true,
-    };
+    let sink = Sink::terminal(format, stdout_color(color));
     scan_and_write(opts, &sink)?;
     server_rt.shutdown_background();
     Ok(ExitCode::SUCCESS)

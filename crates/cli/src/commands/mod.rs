@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod diff;
 mod rules;
 mod scan;
 
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Config {
             command: ConfigCommand::Show(args),
         } => config::show(cli.config.as_deref(), &args),
+        Command::Diff(args) => diff::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -10,8 +10,9 @@ use crate::settings::{load_file, resolve, Settings};
 use anyhow::anyhow;
 use std::path::Path;
 use std::process::ExitCode;
-use tollgate_core::{CheckMeta, Report};
-use tollgate_report::Format;
+use crate::baseline::{ignore_path, read_report, read_suppressions, today};
+use tollgate_core::{diff, CheckMeta, Report, Severity, Suppression};
+use tollgate_report::{Format, RenderOptions};
 use tollgate_scan::engine::{redactor_for, EngineConfig, Identity};
 use tollgate_scan::{registry, run_scan, ScanError, ScanOptions};
 use url::Url;
@@ -32,15 +33,24 @@ pub fn run(
         .map(|o| parse_output(o))
         .collect::<Result<Vec<_>, _>>()
         .map_err(usage)?;
+    let baseline = args.settings.baseline.as_deref().map(read_report).transpose().map_err(usage)?;
+    let suppressions = ignore_path(args.settings.ignore_file.as_deref())
+        .map(|p| read_suppressions(&p))
+        .transpose()
+        .map_err(usage)?
+        .unwrap_or_default();
     let opts = scan_options(target, &settings, identities);
     let sink = Sink {
         format: settings.format.value,
         outputs,
         color: stdout_color(color),
         progress: !args.settings.no_progress,
+        fail_on: settings.fail_on.value,
+        baseline,
+        suppressions,
     };
     let report = scan_and_write(opts, &sink)?;
-    Ok(gate(&report, &settings))
+    Ok(gate(&report, &settings, sink.baseline.as_ref()))
 }
 
 /// Parses and checks the target URL.
@@ -82,12 +92,22 @@ pub fn scan_options(target: Url, s: &Settings, identities: Vec<Identity>) -> Sca
     }
 }
 
-/// Where the report goes.
+/// Where the report goes, and what shapes it on the way.
 pub struct Sink {
     pub format: Format,
     pub outputs: Vec<OutputSpec>,
     pub color: bool,
     pub progress: bool,
+    pub fail_on: Option<Severity>,
+    pub baseline: Option<Report>,
+    pub suppressions: Vec<Suppression>,
+}
+
+impl Sink {
+    /// Terminal output on stdout, nothing else.
+    pub fn terminal(format: Format, color: bool) -> Self {
+        Sink { format, outputs: Vec::new(), color, progress: true, fail_on: None, baseline: None, suppressions: Vec::new() }
+    }
 }
 
 /// Runs the scan on a fresh runtime and writes every output.
@@ -100,38 +120,34 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
         .map_err(usage)?;
     let result = runtime.block_on(run_scan(opts, registry::all(), progress.callback()));
     progress.finish();
-    let report = result.map_err(|e| match e {
+    let mut report = result.map_err(|e| match e {
         ScanError::Unreachable(_) => {
             Failure::Unscannable(anyhow!("{}", redactor.redact(&e.to_string())))
         }
         ScanError::Setup(_) => usage(anyhow!("{}", redactor.redact(&e.to_string()))),
     })?;
+    if !sink.suppressions.is_empty() {
+        report.apply_suppressions(&sink.suppressions, &today());
+    }
     let rules: Vec<&CheckMeta> = registry::all().iter().map(|c| c.meta()).collect();
-    write_all(
-        &report,
-        &rules,
-        sink.format,
-        sink.color,
-        &sink.outputs,
-        &redactor,
-    )
-    .map_err(usage)?;
+    let opts = RenderOptions { color: sink.color, fail_on: sink.fail_on, baseline: sink.baseline.as_ref() };
+    write_all(&report, &rules, sink.format, &opts, &sink.outputs, &redactor).map_err(usage)?;
     Ok(report)
 }
 
-/// Applies `--fail-on` and `--fail-under`, telling stderr why the gate failed.
-fn gate(report: &Report, s: &Settings) -> ExitCode {
+/// Applies `--fail-on` (to new findings only when a baseline is given) and
+/// `--fail-under`, telling stderr why the gate failed.
+fn gate(report: &Report, s: &Settings, baseline: Option<&Report>) -> ExitCode {
     let mut reasons = Vec::new();
     if let Some(threshold) = s.fail_on.value {
-        let n = report
-            .findings
-            .iter()
-            .filter(|f| f.severity >= threshold)
-            .count();
+        let candidates = match baseline {
+            Some(old) => diff(old, report).new,
+            None => report.findings.clone(),
+        };
+        let n = candidates.iter().filter(|f| f.severity >= threshold).count();
+        let new = if baseline.is_some() { "new " } else { "" };
         if n > 0 {
-            reasons.push(format!(
-                "{n} finding(s) at or above {threshold} (--fail-on {threshold})"
-            ));
+            reasons.push(format!("{n} {new}finding(s) at or above {threshold} (--fail-on {threshold})"));
         }
     }
     if let Some(min) = s.fail_under.value {

@@ -16,23 +16,21 @@ pub enum Format {
     Markdown,
     /// JUnit XML, one test case per check.
     Junit,
+    /// A self-contained HTML page.
+    Html,
 }
 
-/// Formats that are designed but not built yet.
-const PLANNED: [&str; 1] = ["html"];
 
 /// Why a format name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseFormatError {
-    #[error("unknown format `{0}`: expected one of terminal (alias text), json, sarif, markdown, junit")]
+    #[error("unknown format `{0}`: expected one of terminal (alias text), json, sarif, markdown, junit, html")]
     Unknown(String),
-    #[error("format `{0}` is not implemented yet: use terminal, json, sarif, markdown or junit")]
-    NotImplemented(String),
 }
 
 impl Format {
     /// Every implemented format, in the order help texts list them.
-    pub const ALL: [Format; 5] = [Format::Terminal, Format::Json, Format::Sarif, Format::Markdown, Format::Junit];
+    pub const ALL: [Format; 6] = [Format::Terminal, Format::Json, Format::Sarif, Format::Markdown, Format::Junit, Format::Html];
 
     /// The canonical name, as accepted by `FromStr`.
     pub fn as_str(self) -> &'static str {
@@ -42,6 +40,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Markdown => "markdown",
             Format::Junit => "junit",
+            Format::Html => "html",
         }
     }
 }
@@ -64,7 +63,7 @@ impl FromStr for Format {
             "sarif" => Ok(Format::Sarif),
             "markdown" | "md" => Ok(Format::Markdown),
             "junit" => Ok(Format::Junit),
-            planned if PLANNED.contains(&planned) => Err(ParseFormatError::NotImplemented(name)),
+            "html" => Ok(Format::Html),
             _ => Err(ParseFormatError::Unknown(s.to_string())),
         }
     }
@@ -85,15 +84,6 @@ mod tests {
     fn aliases_and_case() {
         assert_eq!("text".parse::<Format>(), Ok(Format::Terminal));
         assert_eq!("SARIF".parse::<Format>(), Ok(Format::Sarif));
-    }
-
-    #[test]
-    fn planned_formats_say_so() {
-        let err = "html".parse::<Format>().expect_err("html is not built yet");
-        assert_eq!(err, ParseFormatError::NotImplemented("html".into()));
-        assert!(err
-            .to_string()
-            .starts_with("format `html` is not implemented yet"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! string. Redaction of the user's credentials happens before a report gets here.
 
 mod format;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -33,6 +34,8 @@ pub struct RenderOptions<'a> {
 pub enum RenderError {
     #[error("could not serialise the report as JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("could not render the HTML report: {0}")]
+    Html(#[from] minijinja::Error),
 }
 
 /// Renders `report` in `format`.
@@ -52,5 +55,6 @@ pub fn render(
         Format::Sarif => sarif::render(report, rules),
         Format::Markdown => Ok(markdown::render(report, rules, opts)),
         Format::Junit => Ok(junit::render(report, rules, opts)),
+        Format::Html => html::render(report, rules, opts),
     }
 }

@@ -53,3 +53,11 @@ fn junit_without_gate_fails_every_check_with_findings() {
     let xml = rendered(Format::Junit, &RenderOptions::default());
     assert_eq!(xml.matches("<failure ").count(), with_findings.len());
 }
+
+#[test]
+fn html_structure_snapshot() {
+    let html = rendered(Format::Html, &RenderOptions::default());
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(html.contains("default-src 'none'"));
+    insta::assert_snapshot!("html", html);
+}

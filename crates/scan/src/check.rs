@@ -1,6 +1,7 @@
 //! The check trait and the context a check runs in.
 
 use crate::engine::{Auth, Engine, EngineError, Exchange, ProbeRequest};
+use crate::oast::Reach;
 use crate::target::TargetInfo;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -97,6 +98,7 @@ pub struct CheckCtx {
     target: Arc<TargetInfo>,
     profile: Profile,
     sent: AtomicU32,
+    reach: Arc<Reach>,
 }
 
 impl CheckCtx {
@@ -112,7 +114,20 @@ impl CheckCtx {
             target,
             profile,
             sent: AtomicU32::new(0),
+            reach: Arc::default(),
         }
+    }
+
+    /// The same context with the scan's callback listener, internal targets and host
+    /// services (see [`crate::oast`]); without it a check sees none of them.
+    pub fn with_reach(mut self, reach: Arc<Reach>) -> Self {
+        self.reach = reach;
+        self
+    }
+
+    /// What the check may reach beyond the target's origin.
+    pub fn reach(&self) -> &Reach {
+        &self.reach
     }
 
     pub fn meta(&self) -> &'static CheckMeta {
@@ -166,6 +181,15 @@ impl CheckCtx {
             )),
             None => Ok(None),
         }
+    }
+
+    /// The named identity's credential parsed as a JWT, if it is one. The JWT checks
+    /// decode, crack and re-sign it; the token it holds is a credential (its `Debug`
+    /// hides it, evidence redaction covers it and its segments), so send forgeries as
+    /// [`Auth::Custom`] and never put [`crate::jwt::Token::expose`] in a finding.
+    pub fn identity_jwt(&self, name: &str) -> Option<crate::jwt::Token> {
+        let secret = self.engine.identity_secret(name)?;
+        crate::jwt::Token::parse(secret.expose()).ok()
     }
 
     /// The target URL with `path` resolved against it.

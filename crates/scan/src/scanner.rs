@@ -2,6 +2,7 @@
 
 use crate::check::{Check, CheckCtx, CheckError, Phase, Profile};
 use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequest, Scope};
+use crate::oast::{Reach, ReachOptions};
 use crate::target::{discovery, fingerprint, Soft404, TargetInfo};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -26,6 +27,24 @@ pub struct ScanOptions {
     pub profile: Profile,
     pub allow_intrusive: bool,
     pub engine: EngineConfig,
+    /// The callback listener, the SSRF probe values and the host's service ports.
+    pub reach: ReachOptions,
+}
+
+impl ScanOptions {
+    /// Options for scanning `target` with every default: no extra scope, no identity,
+    /// the standard profile, read-only.
+    pub fn new(target: Url) -> ScanOptions {
+        ScanOptions {
+            target,
+            extra_scope: Vec::new(),
+            identities: Vec::new(),
+            profile: Profile::default(),
+            allow_intrusive: false,
+            engine: EngineConfig::default(),
+            reach: ReachOptions::default(),
+        }
+    }
 }
 
 /// Progress, for a progress bar.
@@ -59,7 +78,11 @@ pub async fn run_scan(
 ) -> Result<Report, ScanError> {
     let started = SystemTime::now();
     let clock = tokio::time::Instant::now();
-    let scope = Scope::new(&opts.target, &opts.extra_scope).map_err(ScanError::Setup)?;
+    // The target host's service ports are contacted only through the scope guard:
+    // their exact origins join the scope here (none with `--no-host-ports`).
+    let mut extra_scope = opts.extra_scope.clone();
+    extra_scope.extend(opts.reach.host_origins(&opts.target));
+    let scope = Scope::new(&opts.target, &extra_scope).map_err(ScanError::Setup)?;
     let engine = Engine::new(
         opts.engine.clone(),
         scope,
@@ -68,13 +91,30 @@ pub async fn run_scan(
     )
     .map_err(ScanError::Setup)?;
     let target = Arc::new(seed(&engine, &opts).await?);
+    let redactor = engine.redactor().clone();
+    let reach = Arc::new(Reach::start(&opts.reach, &opts.target, redactor).await);
     let (active, passive, skipped) = plan(checks, &opts);
     progress(ProgressEvent::Planned(active.len() + passive.len()));
-    let mut results = run_checks(&engine, &target, &active, opts.profile, &progress).await;
-    results.extend(run_checks(&engine, &target, &passive, opts.profile, &progress).await);
+    let run = |checks| run_checks(&engine, &target, &reach, checks, opts.profile, &progress);
+    let mut results = run(&active).await;
+    // Late callbacks get a bounded grace period, spent alongside the analysis phase.
+    let (analysed, waited) = tokio::join!(run(&passive), reach.wait_for_late_callbacks());
+    results.extend(analysed);
+    tracing::debug!(?waited, "waited for late callbacks");
+    let extras = Extras {
+        late_findings: reach.late_findings(engine.redactor()),
+        notes: reach.coverage_notes(),
+    };
     Ok(build_report(
-        &engine, &target, started, clock, results, skipped,
+        &engine, &target, started, clock, results, skipped, extras,
     ))
+}
+
+/// What the callback listener adds to the report.
+struct Extras {
+    /// Findings for callbacks that arrived after their check finished.
+    late_findings: Vec<Finding>,
+    notes: Vec<String>,
 }
 
 /// The scanner's own requests: the target itself (anonymous and as the primary
@@ -197,13 +237,15 @@ type CheckResult = (&'static dyn Check, Result<Vec<Finding>, CheckError>);
 async fn run_checks(
     engine: &Engine,
     target: &Arc<TargetInfo>,
+    reach: &Arc<Reach>,
     checks: &[&'static dyn Check],
     profile: Profile,
     progress: &ProgressFn,
 ) -> Vec<CheckResult> {
     futures::stream::iter(checks.iter().copied())
         .map(|check| {
-            let ctx = CheckCtx::new(engine.clone(), check.meta(), Arc::clone(target), profile);
+            let ctx = CheckCtx::new(engine.clone(), check.meta(), Arc::clone(target), profile)
+                .with_reach(Arc::clone(reach));
             async move {
                 let result = check.run(&ctx).await;
                 let findings = result.as_ref().map_or(0, Vec::len);
@@ -226,8 +268,9 @@ fn build_report(
     clock: tokio::time::Instant,
     results: Vec<CheckResult>,
     mut skipped: Vec<SkippedCheck>,
+    extras: Extras,
 ) -> Report {
-    let mut findings = Vec::new();
+    let mut findings = extras.late_findings;
     let mut errors = Vec::new();
     let mut run = Vec::new();
     for (check, result) in results {
@@ -260,7 +303,10 @@ fn build_report(
         requests_sent: stats.sent,
         requests_deduplicated: stats.deduplicated,
         budget_exhausted: stats.budget_exhausted,
-        notes: coverage_notes(target, stats.budget_exhausted),
+        notes: coverage_notes(target, stats.budget_exhausted)
+            .into_iter()
+            .chain(extras.notes)
+            .collect(),
     };
     let t = Target {
         url: engine.redactor().redact(target.url.as_str()).into_owned(),

@@ -34,6 +34,7 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         profile: Profile::Standard,
         allow_intrusive: false,
         engine: EngineConfig::default(),
+        reach: tollgate_scan::oast::ReachOptions::default(),
     };
     let sink = Sink::terminal(format, stdout_color(color));
     scan_and_write(opts, &sink)?;

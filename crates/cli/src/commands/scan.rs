@@ -89,6 +89,7 @@ pub fn scan_options(target: Url, s: &Settings, identities: Vec<Identity>) -> Sca
         profile: s.profile.value,
         allow_intrusive: s.allow_intrusive.value,
         engine,
+        reach: tollgate_scan::oast::ReachOptions::default(),
     }
 }
 

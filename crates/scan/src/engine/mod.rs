@@ -285,6 +285,12 @@ impl Engine {
         headers
     }
 
+    /// The named identity's secret, for the JWT checks that analyse and re-sign the
+    /// user's own token ([`crate::check::CheckCtx::identity_jwt`]). Never in output.
+    pub(crate) fn identity_secret(&self, name: &str) -> Option<&tollgate_core::Secret> {
+        self.identity(name).map(Identity::secret)
+    }
+
     fn identity(&self, name: &str) -> Option<&Identity> {
         self.inner.identities.iter().find(|i| i.name == name)
     }

@@ -152,26 +152,51 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
 /// Follows same-origin links from the target, breadth first, bounded in depth and
 /// count. Each route is fetched anonymously and as the primary identity, so later
 /// checks find both answers in the transcript.
+///
+/// On a Django target with `DEBUG = True` the soft-404 baseline already fetched the
+/// technical 404 page, which lists every URL pattern: those routes join first.
 async fn discover(engine: &Engine, target: &Url, primary: Option<&str>) -> Vec<Url> {
     let mut routes = vec![target.clone()];
     let mut frontier = vec![target.clone()];
+    let listed: Vec<Url> = engine
+        .transcript()
+        .snapshot()
+        .iter()
+        .flat_map(|ex| discovery::django_debug_routes(ex))
+        .collect();
+    add_routes(engine, &mut routes, &mut frontier, listed);
     for _ in 0..MAX_DEPTH {
         let fetched =
             futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary)))
                 .await;
         frontier = Vec::new();
-        for link in fetched.iter().flatten().flat_map(|ex| discovery::links(ex)) {
-            if routes.len() >= MAX_ROUTES {
-                break;
-            }
-            if engine.scope().allows(&link) && !routes.contains(&link) {
-                routes.push(link.clone());
-                frontier.push(link);
-            }
-        }
+        let found = fetched.iter().flatten().flat_map(|ex| {
+            let mut links = discovery::links(ex);
+            links.extend(discovery::django_debug_routes(ex));
+            links
+        });
+        add_routes(engine, &mut routes, &mut frontier, found);
     }
     futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary))).await;
     routes
+}
+
+/// Adds in-scope routes not seen yet, up to `MAX_ROUTES`, to the routes and the frontier.
+fn add_routes(
+    engine: &Engine,
+    routes: &mut Vec<Url>,
+    frontier: &mut Vec<Url>,
+    found: impl IntoIterator<Item = Url>,
+) {
+    for link in found {
+        if routes.len() >= MAX_ROUTES {
+            break;
+        }
+        if engine.scope().allows(&link) && !routes.contains(&link) {
+            routes.push(link.clone());
+            frontier.push(link);
+        }
+    }
 }
 
 async fn fetch_both(

@@ -15,6 +15,8 @@
 //!
 //! The callback listener's address is the only out-of-scope address inside probes.
 
+#[cfg(test)]
+pub(crate) mod fake_target;
 mod listener;
 mod registry;
 mod targets;

@@ -4,10 +4,14 @@
 //! and OpenAPI documents list routes that way), and from `href`/`src`/`action` in
 //! HTML. Path templates (`{id}`) and paths that look like they change state on GET
 //! (logout, delete) are left alone.
+//!
+//! Django's DEBUG technical 404 page lists every URL pattern of the project; those
+//! patterns become concrete routes (`<int:pk>` → `1`), see [`django_debug_routes`].
 
 use crate::engine::Exchange;
 use regex::Regex;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 use url::Url;
 
@@ -98,6 +102,137 @@ fn candidate(base: &Url, raw: &str) -> Option<Url> {
     Some(url)
 }
 
+/// Whether the response is Django's DEBUG technical 404 page (the URL-pattern listing).
+pub fn is_django_debug_404(ex: &Exchange) -> bool {
+    if ex.response.status != 404 {
+        return false;
+    }
+    let text = ex.response.text();
+    text.contains("Django tried these URL patterns") && text.contains("DEBUG = True")
+}
+
+/// The URL patterns a Django debug 404 page lists, in order, as Django prints them
+/// (`api/v2/products/<str:pk>/`, `^legacy/(?P<id>[0-9]+)/$`). Included patterns are
+/// joined (`admin/` + `login/`).
+pub fn django_url_patterns(html: &str) -> Vec<String> {
+    let Some(start) = html.find("Django tried these URL patterns") else {
+        return Vec::new();
+    };
+    let rest = &html[start..];
+    let list = match (rest.find("<ol>"), rest.find("</ol>")) {
+        (Some(a), Some(b)) if a < b => &rest[a..b],
+        _ => return Vec::new(),
+    };
+    list.split("<li>")
+        .skip(1)
+        .take(MAX_PATTERNS)
+        .map(pattern_of_item)
+        .collect()
+}
+
+/// Most patterns read from one listing.
+const MAX_PATTERNS: usize = 500;
+
+fn pattern_of_item(item: &str) -> String {
+    let mut pattern = String::new();
+    for code in item.split("<code>").skip(1) {
+        let inner = code.split("</code>").next().unwrap_or_default();
+        let text = inner.split("[name=").next().unwrap_or_default().trim();
+        pattern.push_str(&html_unescape(text));
+    }
+    pattern
+}
+
+/// A concrete path for a Django URL pattern: path converters and named regex groups
+/// become sample values (`1`, or the nil UUID), `^`/`$` anchors go. `None` when the
+/// pattern keeps regex syntax that has no single obvious value.
+pub fn concrete_path(pattern: &str) -> Option<String> {
+    static GROUP: OnceLock<Regex> = OnceLock::new();
+    static CONVERTER: OnceLock<Regex> = OnceLock::new();
+    let group = GROUP.get_or_init(|| {
+        Regex::new(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>[^()]*\)").expect("constant regex")
+    });
+    let converter = CONVERTER.get_or_init(|| {
+        Regex::new(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?[A-Za-z_][A-Za-z0-9_]*>").expect("constant regex")
+    });
+    let p = pattern.trim().trim_start_matches('^').trim_end_matches('$');
+    let p = group.replace_all(p, "1");
+    let p = converter.replace_all(&p, |c: &regex::Captures<'_>| {
+        match c.get(1).map(|m| m.as_str()) {
+            Some("uuid") => "00000000-0000-0000-0000-000000000000",
+            _ => "1",
+        }
+    });
+    let p = p.replace("\\.", ".").replace("\\/", "/").replace("\\-", "-");
+    if p.contains(['(', ')', '[', ']', '{', '}', '*', '+', '?', '|', '\\', '<', '>', ' ']) {
+        return None;
+    }
+    Some(format!("/{}", p.trim_start_matches('/')))
+}
+
+/// The routes a Django debug 404 page lists, resolved against its URL and filtered like
+/// crawled links (no state-changing words). Empty for any other response.
+pub fn django_debug_routes(ex: &Exchange) -> Vec<Url> {
+    if !is_django_debug_404(ex) {
+        return Vec::new();
+    }
+    let base = &ex.request.url;
+    django_url_patterns(&ex.response.text())
+        .iter()
+        .filter_map(|p| concrete_path(p))
+        .filter_map(|path| candidate(base, &path))
+        .collect()
+}
+
+/// Decodes the HTML character references Django and most templates emit: the five
+/// named XML ones and numeric (`&#39;`, `&#x27;`) references.
+pub fn html_unescape(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match decode_entity(rest) {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// The character an entity at the start of `s` stands for, and the entity's length.
+fn decode_entity(s: &str) -> Option<(char, usize)> {
+    let end = s.get(..12).unwrap_or(s).find(';')?;
+    let name = &s[1..end];
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((c, end + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +302,91 @@ mod tests {
             "{not json",
         );
         assert!(links(&ex).is_empty());
+    }
+
+    const DEBUG_404: &str = r#"<title>Page not found at /x/</title>
+      Using the URLconf defined in <code>testbed.urls</code>,
+      Django tried these URL patterns, in this order:
+      <ol>
+          <li>
+              <code>
+                [name='index']
+              </code>
+          </li>
+          <li>
+              <code>
+                api/v2/products/&lt;str:pk&gt;/
+                [name='product-detail']
+              </code>
+          </li>
+          <li>
+              <code>admin/</code>
+              <code>logout/ [name='logout']</code>
+          </li>
+          <li><code>^legacy/(?P&lt;id&gt;[0-9]+)/$</code></li>
+          <li><code>^static/(?:.*)$</code></li>
+          <li><code>files/&lt;uuid:key&gt;/</code></li>
+          <li><code>.env [name='dotenv']</code></li>
+      </ol>
+      You’re seeing this error because you have <code>DEBUG = True</code> in"#;
+
+    #[test]
+    fn parses_the_django_debug_404_listing() {
+        let pats = django_url_patterns(DEBUG_404);
+        assert_eq!(
+            pats,
+            [
+                "",
+                "api/v2/products/<str:pk>/",
+                "admin/logout/",
+                "^legacy/(?P<id>[0-9]+)/$",
+                "^static/(?:.*)$",
+                "files/<uuid:key>/",
+                ".env"
+            ]
+        );
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/tollgate-x-missing",
+            404,
+            &[("content-type", "text/html")],
+            DEBUG_404,
+        );
+        let p = paths(&ex);
+        let routes: Vec<String> = django_debug_routes(&ex)
+            .iter()
+            .map(|u| u.path().to_string())
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                "/",
+                "/api/v2/products/1/",
+                "/legacy/1/",
+                "/files/00000000-0000-0000-0000-000000000000/",
+                "/.env"
+            ],
+            "logout is skipped, an unnamed regex has no single value"
+        );
+        assert!(p.is_empty(), "no href links on the page");
+    }
+
+    #[test]
+    fn other_404_pages_list_nothing() {
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/x",
+            404,
+            &[("content-type", "application/json")],
+            r#"{"detail":"Not found."}"#,
+        );
+        assert!(django_debug_routes(&ex).is_empty());
+        assert!(django_url_patterns("<ol><li><code>x</code></li></ol>").is_empty());
+    }
+
+    #[test]
+    fn unescapes_entities() {
+        assert_eq!(html_unescape("&#x27;a&#39; &lt;b&gt; &amp;amp; &bogus; &"), "'a' <b> &amp; &bogus; &");
+        assert_eq!(html_unescape("plain"), "plain");
     }
 }

@@ -1,0 +1,171 @@
+//! Test support for the authentication checks: a small JWT-protected API whose flaws
+//! are switched one by one, and helpers that record what discovery would have.
+//! Compiled for tests and with the `testkit` feature only.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use crate::check::CheckCtx;
+use crate::engine::{Auth, Engine, ProbeRequest};
+use crate::jwt::{forge, hmac_sign, Alg, HmacAlg, Signer, Token};
+use crate::testkit::{RawRequest, RawResponse};
+use serde_json::{json, Value};
+
+/// The test API's signing secret: in the built-in wordlist.
+pub const JWT_SECRET: &str = "secret";
+/// A secret no wordlist holds.
+pub const STRONG_SECRET: &str = "Zq8#vT1!pL0@rW6$kN3^mB9&xC4*hD7s";
+pub const AUDIENCE: &str = "shop-api";
+pub const ISSUER: &str = "shop-auth";
+
+/// An HS256 token over `claims`.
+pub fn jwt_identity(secret: &str, claims: Value) -> String {
+    let signer = Signer::hmac(HmacAlg::Hs256, secret.as_bytes().to_vec());
+    forge(&json!({"alg": "HS256", "typ": "JWT"}), &claims, &signer).expect("forge")
+}
+
+/// Claims of an ordinary user token, valid for an hour.
+pub fn user_claims() -> Value {
+    let now = super::support::now();
+    json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "2", "username": "alice",
+        "role": "user", "scope": "orders:read orders:write profile:read",
+        "iat": now, "exp": now + 3600, "jti": "abc123"
+    })
+}
+
+/// Records an anonymous and an authenticated GET of every route, as discovery does.
+pub async fn seed_routes(engine: &Engine, ctx: &CheckCtx) {
+    for r in &ctx.target().routes {
+        let req = ProbeRequest::get(r.clone());
+        engine.send(None, req.clone()).await.expect("seed anon");
+        if let Some(name) = &ctx.target().primary_identity {
+            engine
+                .send(None, req.auth(Auth::Identity(name.clone())))
+                .await
+                .expect("seed authed");
+        }
+    }
+}
+
+/// Which weaknesses the test API has.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flaws {
+    pub secret_is_weak: bool,
+    pub alg_none: bool,
+    pub skip_signature: bool,
+    pub skip_exp: bool,
+    pub skip_aud: bool,
+    pub trust_role_claim: bool,
+    pub ignore_scopes: bool,
+    pub query_token: bool,
+    pub echo_headers: bool,
+}
+
+impl Flaws {
+    pub fn all() -> Flaws {
+        Flaws {
+            secret_is_weak: true,
+            alg_none: true,
+            skip_signature: false,
+            skip_exp: true,
+            skip_aud: true,
+            trust_role_claim: true,
+            ignore_scopes: true,
+            query_token: true,
+            echo_headers: true,
+        }
+    }
+
+    pub fn secret(&self) -> &'static str {
+        if self.secret_is_weak {
+            JWT_SECRET
+        } else {
+            STRONG_SECRET
+        }
+    }
+}
+
+/// The claims of a token the API accepts.
+fn validate(f: &Flaws, raw: &str) -> Option<Value> {
+    let t = Token::parse(raw).ok()?;
+    match t.alg() {
+        Alg::None if f.alg_none => {}
+        Alg::Hmac(alg) => {
+            let mac = hmac_sign(alg, f.secret().as_bytes(), t.signing_input().as_bytes()).ok()?;
+            if !f.skip_signature && t.signature().ok()? != mac {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    let c = Value::Object(t.claims().clone());
+    if !f.skip_exp && c["exp"].as_i64().is_none_or(|e| e < super::support::now()) {
+        return None;
+    }
+    if !f.skip_aud && (c["aud"] != AUDIENCE || c["iss"] != ISSUER) {
+        return None;
+    }
+    Some(c)
+}
+
+fn token_of<'a>(f: &Flaws, req: &'a RawRequest) -> Option<&'a str> {
+    if let Some(t) = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) {
+        return Some(t);
+    }
+    let (_, q) = req.path.split_once('?')?;
+    q.split('&')
+        .find_map(|p| p.strip_prefix("access_token="))
+        .filter(|_| f.query_token)
+}
+
+fn json(status: u16, body: Value) -> RawResponse {
+    let r = RawResponse::new(status, body.to_string()).header("content-type", "application/json");
+    if status == 401 {
+        r.header("www-authenticate", "Bearer realm=\"shop\"")
+    } else {
+        r
+    }
+}
+
+/// The API: `/api/me/` (any valid token), `/api/admin/` (role admin; the "database"
+/// says alice is not staff), `/api/orders/` (scope `orders:read`), and
+/// `/api/debug/headers/` (echoes request headers when `echo_headers`).
+pub fn api(f: Flaws) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'static {
+    move |req| {
+        let path = req.path.split('?').next().unwrap_or("");
+        let known = ["/api/me/", "/api/admin/", "/api/orders/", "/api/debug/headers/"];
+        if !known.contains(&path) || (path == "/api/debug/headers/" && !f.echo_headers) {
+            return json(404, json!({"detail": "not found"}));
+        }
+        let claims = match token_of(&f, req) {
+            None => return json(401, json!({"detail": "credentials required"})),
+            Some(raw) => match validate(&f, raw) {
+                Some(c) => c,
+                None => return json(401, json!({"detail": "invalid token"})),
+            },
+        };
+        route(&f, req, path, &claims)
+    }
+}
+
+fn route(f: &Flaws, req: &RawRequest, path: &str, claims: &Value) -> RawResponse {
+    let scopes = claims["scope"].as_str().unwrap_or("");
+    match path {
+        "/api/me/" => json(200, json!({"id": claims["sub"], "username": "alice", "email": "alice@shop.test"})),
+        "/api/admin/" if f.trust_role_claim && claims["role"] == "admin" => {
+            json(200, json!({"maintenance": false, "signup_open": true}))
+        }
+        "/api/admin/" => json(403, json!({"detail": "admins only"})),
+        "/api/orders/" if f.ignore_scopes || scopes.split(' ').any(|s| s == "orders:read") => {
+            json(200, json!({"count": 1, "results": [{"id": 1, "total": "9.50"}]}))
+        }
+        "/api/orders/" => json(403, json!({"detail": "scope orders:read required"})),
+        _ => {
+            let headers: serde_json::Map<String, Value> = req
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                .collect();
+            json(200, json!({"headers": headers}))
+        }
+    }
+}

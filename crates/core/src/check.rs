@@ -8,8 +8,8 @@ use std::fmt;
 
 /// A stable check identifier such as `AUTH-003` or `DKR-001`.
 ///
-/// Format: an upper-case prefix of 2–5 letters, a dash, three digits.
-/// IDs are never reused once retired.
+/// Format: an upper-case prefix of 2–5 characters (a letter, then letters or digits, as
+/// in `K8S`), a dash, three digits. IDs are never reused once retired.
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
@@ -32,7 +32,8 @@ impl CheckId {
             return false;
         };
         (2..=5).contains(&prefix.len())
-            && prefix.bytes().all(|b| b.is_ascii_uppercase())
+            && prefix.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+            && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             && digits.len() == 3
             && digits.bytes().all(|b| b.is_ascii_digit())
     }
@@ -242,6 +243,8 @@ mod tests {
     fn check_id_format() {
         assert!(CheckId::new_static("AUTH-003").is_well_formed());
         assert!(CheckId::new_static("DJ-001").is_well_formed());
+        assert!(CheckId::new_static("K8S-001").is_well_formed());
+        assert!(!CheckId::new_static("8KS-001").is_well_formed());
         assert!(!CheckId::new_static("auth-003").is_well_formed());
         assert!(!CheckId::new_static("AUTH-03").is_well_formed());
         assert!(!CheckId::new_static("AUTH003").is_well_formed());

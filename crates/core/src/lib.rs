@@ -4,6 +4,7 @@
 //! the static auditor depend on it without dragging in the HTTP engine.
 
 pub mod category;
+pub mod chain;
 pub mod check;
 pub mod diff;
 pub mod finding;
@@ -17,6 +18,7 @@ pub mod suppress;
 mod testing;
 
 pub use category::Category;
+pub use chain::{AttackChain, ChainLink, ChainSide};
 pub use diff::{diff, Diff};
 pub use suppress::{Suppression, SuppressedFinding};
 pub use check::{CheckDocs, CheckId, CheckMeta, HttpMethod, Owasp, SafetyClass};

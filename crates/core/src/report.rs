@@ -89,6 +89,10 @@ pub struct Report {
     pub suppressed: Vec<crate::SuppressedFinding>,
     pub errors: Vec<ReportError>,
     pub coverage: Coverage,
+    /// Attack chains joining audit and scan findings (`tollgate audit --with-scan`,
+    /// `tollgate scan --audit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<crate::AttackChain>,
 }
 
 impl Report {
@@ -122,6 +126,7 @@ impl Report {
             suppressed: Vec::new(),
             errors,
             coverage,
+            chains: Vec::new(),
         }
     }
 

@@ -7,7 +7,10 @@
 //!
 //! `cargo run --release -p tollgate-scan --example bench_jwt_crack [-- --candidates N]`
 //!
-//! Prints one line per (algorithm, threads): `alg=HS256 threads=2 guesses=.. seconds=.. guesses_per_sec=..`.
+//! Prints one line per (algorithm, threads): `alg=HS256 threads=2 guesses=.. seconds=..
+//! guesses_per_sec=.. cpu_seconds=.. guesses_per_cpu_sec=..`. The wall-clock rate is what
+//! a scan sees; the per-CPU-second rate is the per-core speed even on a busy machine
+//! (multiply by the idle cores for the parallel figure).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -55,17 +58,34 @@ fn run(alg: HmacAlg, threads: usize, cands: &Candidates) {
         .num_threads(threads)
         .build()
         .expect("thread pool");
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let found = pool.install(|| job.search(cands));
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
     assert!(found.is_none(), "the secret is not a candidate");
+    let per_cpu = cpu.map_or("n/a".to_string(), |c| {
+        format!("{:.0}", cands.len() as f64 / c.max(0.01))
+    });
     println!(
-        "alg={} threads={threads} signing_input_bytes={} guesses={} seconds={secs:.3} guesses_per_sec={:.0}",
+        "alg={} threads={threads} signing_input_bytes={} guesses={} seconds={secs:.3} guesses_per_sec={:.0} cpu_seconds={} guesses_per_cpu_sec={per_cpu}",
         alg.name(),
         tok.signing_input().len(),
         cands.len(),
-        cands.len() as f64 / secs
+        cands.len() as f64 / secs,
+        cpu.map_or("n/a".to_string(), |c| format!("{c:.2}")),
     );
+}
+
+/// User + system CPU time of this process (Linux `/proc/self/stat`, 100 ticks/s), so
+/// the per-core rate can be read even when other processes share the cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 fn main() {
@@ -74,13 +94,10 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--candidates" => {
-                n = args
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or_else(|| {
-                        eprintln!("--candidates needs a number");
-                        std::process::exit(2)
-                    })
+                n = args.next().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+                    eprintln!("--candidates needs a number");
+                    std::process::exit(2)
+                })
             }
             other => {
                 eprintln!("unknown argument {other}; usage: bench_jwt_crack [--candidates N]");

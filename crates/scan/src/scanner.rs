@@ -29,6 +29,9 @@ pub struct ScanOptions {
     pub engine: EngineConfig,
     /// The callback listener, the SSRF probe values and the host's service ports.
     pub reach: ReachOptions,
+    /// The API's OpenAPI document (`--spec`); without one the scanner looks for the
+    /// target's own (see [`crate::target::spec::resolve`]).
+    pub spec: Option<Arc<tollgate_spec::ApiModel>>,
 }
 
 impl ScanOptions {
@@ -43,6 +46,7 @@ impl ScanOptions {
             allow_intrusive: false,
             engine: EngineConfig::default(),
             reach: ReachOptions::default(),
+            spec: None,
         }
     }
 }
@@ -139,6 +143,10 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
         soft404.learn(&path, &ex.response);
     }
     let routes = discover(engine, &opts.target, primary.as_deref()).await;
+    let spec = crate::target::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await;
+    if let Some(s) = &spec {
+        crate::target::spec::exercise(engine, &opts.target, s, primary.as_deref()).await;
+    }
     Ok(TargetInfo {
         url: opts.target.clone(),
         technologies: fingerprint(&engine.transcript().snapshot()),
@@ -146,6 +154,7 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
         primary_identity: primary,
         identities: engine.identity_names(),
         routes,
+        spec: spec.map(Arc::new),
     })
 }
 

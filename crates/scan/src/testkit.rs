@@ -169,6 +169,7 @@ pub struct Fixture {
     pub soft404: Soft404,
     pub exchanges: Vec<Exchange>,
     pub routes: Vec<Url>,
+    pub spec: Option<Arc<crate::target::spec::ApiSpec>>,
 }
 
 impl Fixture {
@@ -180,6 +181,7 @@ impl Fixture {
             soft404: Soft404::default(),
             exchanges: Vec::new(),
             routes: Vec::new(),
+            spec: None,
         }
     }
 
@@ -201,6 +203,16 @@ impl Fixture {
     pub fn route(mut self, path: &str) -> Self {
         self.routes
             .push(self.target.join(path).expect("test route"));
+        self
+    }
+
+    /// An OpenAPI document (JSON or YAML) the scan works from.
+    pub fn spec(mut self, doc: &str) -> Self {
+        let model = tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("test spec");
+        self.spec = Some(Arc::new(crate::target::spec::ApiSpec {
+            model: Arc::new(model),
+            served_at: None,
+        }));
         self
     }
 
@@ -232,6 +244,7 @@ impl Fixture {
             routes: std::iter::once(self.target.clone())
                 .chain(self.routes)
                 .collect(),
+            spec: self.spec,
         };
         let ctx = CheckCtx::new(engine.clone(), meta, Arc::new(target), Profile::Standard);
         (engine, ctx)

@@ -55,6 +55,7 @@ async fn a_full_scan_sends_only_declared_safe_methods_within_budget() {
         allow_intrusive: false,
         engine: EngineConfig::default(),
         reach: tollgate_scan::oast::ReachOptions::default(),
+        spec: None,
     };
     let report = run_scan(opts, registry::all(), Arc::new(|_| {}))
         .await

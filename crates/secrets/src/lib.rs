@@ -24,4 +24,4 @@ pub mod validate;
 pub use mask::{mask, mask_within};
 pub use rule::{parse_rules, Kind, Level, Rule, RuleError, Validator, BUILTIN_PATTERNS};
 pub use scanner::{Match, Scanner};
-pub use validate::JwtInfo;
+pub use validate::{is_placeholder, jwt, luhn, shannon_entropy, JwtInfo};

@@ -51,7 +51,13 @@ mod tests {
 
     #[test]
     fn never_shows_half_of_a_value() {
-        for v in ["secret", "Tg-db-P4ssw0rd-2024", "tcp://127.0.0.1:2375", "ab", ""] {
+        for v in [
+            "secret",
+            "Tg-db-P4ssw0rd-2024",
+            "tcp://127.0.0.1:2375",
+            "ab",
+            "",
+        ] {
             let m = mask(v, None);
             let shown = m.chars().filter(|&c| c != '…').count();
             assert!(shown * 2 <= v.chars().count(), "{v} -> {m}");
@@ -71,6 +77,9 @@ mod tests {
 
     #[test]
     fn multibyte_safe() {
-        assert_eq!(mask("ééééééééééééééééééééé", None).chars().count(), 1 + 4 + 4);
+        assert_eq!(
+            mask("ééééééééééééééééééééé", None).chars().count(),
+            1 + 4 + 4
+        );
     }
 }

@@ -146,9 +146,7 @@ impl Rule {
             ));
         }
         if self.validators.contains(&Validator::Entropy) != self.min_entropy.is_some() {
-            return Err(invalid(
-                "the entropy validator and min_entropy go together",
-            ));
+            return Err(invalid("the entropy validator and min_entropy go together"));
         }
         if self.pattern.matches("(?P<secret>").count() != 1 {
             return Err(invalid("the pattern needs exactly one (?P<secret>…) group"));

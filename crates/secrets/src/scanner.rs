@@ -192,7 +192,13 @@ fn gate(ok: bool) -> Option<bool> {
 /// infrastructure (a password before an `@` is not an email's local part), a specific
 /// rule beats a generic one, then the longer value wins.
 fn preferred(a: &Match<'_>, b: &Match<'_>) -> bool {
-    let rank = |m: &Match<'_>| (m.rule.kind == Kind::Credential, !m.rule.generic, m.span.len());
+    let rank = |m: &Match<'_>| {
+        (
+            m.rule.kind == Kind::Credential,
+            !m.rule.generic,
+            m.span.len(),
+        )
+    };
     rank(a) > rank(b)
 }
 

@@ -28,7 +28,10 @@ pub fn shannon_entropy(s: &str) -> f64 {
 /// Luhn checksum over the digits of `s` (spaces and dashes ignored), 13 to 19 digits.
 pub fn luhn(s: &str) -> bool {
     let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
-    if !(13..=19).contains(&digits.len()) || s.chars().any(|c| !c.is_ascii_digit() && c != ' ' && c != '-') {
+    if !(13..=19).contains(&digits.len())
+        || s.chars()
+            .any(|c| !c.is_ascii_digit() && c != ' ' && c != '-')
+    {
         return false;
     }
     let sum: u32 = digits
@@ -68,12 +71,36 @@ pub fn ssn(s: &str) -> bool {
 pub fn is_placeholder(s: &str) -> bool {
     let lower = s.to_ascii_lowercase();
     const WORDS: &[&str] = &[
-        "example", "placeholder", "your_", "your-", "yourkey", "changeme", "change_me",
-        "dummy", "redacted", "xxxxxx", "******", "${", "{{", "<", ">", "%24token", "$token",
+        "example",
+        "placeholder",
+        "your_",
+        "your-",
+        "yourkey",
+        "changeme",
+        "change_me",
+        "dummy",
+        "redacted",
+        "xxxxxx",
+        "******",
+        "${",
+        "{{",
+        "<",
+        ">",
+        "%24token",
+        "$token",
     ];
     const WHOLE: &[&str] = &[
-        "password", "passwd", "pass", "secret", "token", "admin", "root", "test", "null",
-        "none", "undefined",
+        "password",
+        "passwd",
+        "pass",
+        "secret",
+        "token",
+        "admin",
+        "root",
+        "test",
+        "null",
+        "none",
+        "undefined",
     ];
     if WORDS.iter().any(|w| lower.contains(w)) || WHOLE.contains(&lower.as_str()) {
         return true;

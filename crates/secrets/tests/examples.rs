@@ -13,7 +13,10 @@ fn every_example_matches_its_rule() {
             let found = scanner.scan(ex);
             if !found.iter().any(|m| m.rule.id == rule.id) {
                 let got: Vec<&str> = found.iter().map(|m| m.rule.id.as_str()).collect();
-                failures.push(format!("{}: example not matched: {ex:?} (got {got:?})", rule.id));
+                failures.push(format!(
+                    "{}: example not matched: {ex:?} (got {got:?})",
+                    rule.id
+                ));
             }
         }
     }
@@ -42,9 +45,14 @@ fn no_negative_example_matches_its_rule() {
 fn every_rule_has_examples_and_ids_are_unique() {
     let rules = parse_rules(BUILTIN_PATTERNS).expect("patterns");
     for r in &rules {
-        assert!(!r.examples.is_empty() && !r.negative_examples.is_empty(), "{}", r.id);
         assert!(
-            r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'),
+            !r.examples.is_empty() && !r.negative_examples.is_empty(),
+            "{}",
+            r.id
+        );
+        assert!(
+            r.id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'),
             "{}",
             r.id
         );
@@ -69,11 +77,29 @@ fn masked_values_never_contain_the_value() {
 fn required_formats_are_covered() {
     let ids: Vec<String> = Scanner::builtin().rules().map(|r| r.id.clone()).collect();
     for want in [
-        "aws.access_key_id", "github.token", "gitlab.pat", "slack.token", "stripe.secret_key",
-        "google.api_key", "jwt", "http.bearer", "drf.token", "django.insecure_secret_key",
-        "private_key", "database_url", "dockerhub.pat", "npm.token", "pypi.token",
-        "openai.api_key", "anthropic.api_key", "pii.email", "pii.card_number", "pii.ssn",
-        "infra.docker_socket", "infra.docker_host", "infra.kubernetes_service_host",
+        "aws.access_key_id",
+        "github.token",
+        "gitlab.pat",
+        "slack.token",
+        "stripe.secret_key",
+        "google.api_key",
+        "jwt",
+        "http.bearer",
+        "drf.token",
+        "django.insecure_secret_key",
+        "private_key",
+        "database_url",
+        "dockerhub.pat",
+        "npm.token",
+        "pypi.token",
+        "openai.api_key",
+        "anthropic.api_key",
+        "pii.email",
+        "pii.card_number",
+        "pii.ssn",
+        "infra.docker_socket",
+        "infra.docker_host",
+        "infra.kubernetes_service_host",
     ] {
         assert!(ids.iter().any(|i| i == want), "missing rule {want}");
     }

@@ -57,6 +57,7 @@ pub fn scan_options(testbed: &Testbed) -> ScanOptions {
             ..EngineConfig::default()
         },
         reach: tollgate_scan::oast::ReachOptions::for_stand_ins(testbed.docker_url()),
+        spec: None,
     }
 }
 

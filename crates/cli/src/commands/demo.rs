@@ -35,6 +35,7 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         allow_intrusive: false,
         engine: EngineConfig::default(),
         reach: tollgate_scan::oast::ReachOptions::default(),
+        spec: None,
     };
     let sink = Sink::terminal(format, stdout_color(color));
     scan_and_write(opts, &sink)?;

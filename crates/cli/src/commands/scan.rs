@@ -90,6 +90,7 @@ pub fn scan_options(target: Url, s: &Settings, identities: Vec<Identity>) -> Sca
         allow_intrusive: s.allow_intrusive.value,
         engine,
         reach: tollgate_scan::oast::ReachOptions::default(),
+        spec: None,
     }
 }
 

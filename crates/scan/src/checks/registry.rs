@@ -8,10 +8,23 @@ use crate::check::Check;
 
 static CHECKS: &[&'static dyn Check] = &[
     // ---- Authentication (AUTH-)
+    &auth::unauthenticated_data::UnauthenticatedData,
+    &auth::invalid_bearer::InvalidBearerAccepted,
+    &auth::token_in_query::TokenInQuery,
+    &auth::www_authenticate::WwwAuthenticate,
+    &auth::token_reflection::TokenReflection,
+    &auth::jwt_alg_none::JwtAlgNone,
+    &auth::jwt_weak_secret::JwtWeakSecret,
+    &auth::jwt_exp_not_checked::JwtExpNotChecked,
+    &auth::jwt_aud_not_checked::JwtAudNotChecked,
+    &auth::jwt_claims_trusted::JwtClaimsTrusted,
+    &auth::jwt_claims::JwtClaims,
+    &auth::jwt_signature_not_verified::JwtSignatureNotVerified,
     // ---- Encryption & transport (TLS-)
     &transport::plain_http::PlainHttp,
     &transport::hsts::MissingHsts,
     // ---- Input validation & misconfiguration (MISC-)
+    &misconfig::drf_browsable::DrfBrowsableApi,
     &misconfig::nosniff::MissingNosniff,
     &misconfig::clickjacking::Clickjacking,
     &misconfig::cors::Cors,
@@ -20,9 +33,32 @@ static CHECKS: &[&'static dyn Check] = &[
     &misconfig::trace::TraceEnabled,
     &misconfig::dangerous_methods::DangerousMethods,
     // ---- Data exposure (LEAK-)
+    &leak::debug_error_page::DebugErrorPage,
+    &leak::exposed_files::ExposedFiles,
+    &leak::exposed_logs::ExposedLogs,
+    &leak::django_debug_404::DjangoDebug404,
+    &leak::secrets_in_responses::SecretsInResponses,
     &exposure::cacheable_auth_response::CacheableAuthResponse,
+    // ---- Authorization, inventory and resource consumption (BOLA-, BFLA-, PROP-, INV-, RATE-)
+    &bola::cross_user::CrossUserObjectAccess,
+    &bfla::admin_functions::AdminFunctions,
+    &property::sensitive_fields::SensitiveFields,
+    &property::undocumented_fields::UndocumentedFields,
+    &inventory::undocumented_endpoints::UndocumentedEndpoints,
+    &inventory::sibling_versions::SiblingVersions,
+    &inventory::public_spec::PublicSpec,
+    &resource::unbounded_page_size::UnboundedPageSize,
+    &resource::no_rate_limit::NoRateLimit,
     // ---- SSRF and unsafe consumption (SSRF-, UC-)
+    &ssrf::reflected::ReflectedSsrf,
+    &ssrf::blind::BlindSsrf,
+    &ssrf::token_fetch::TokenFetch,
+    &ssrf::forwarded_credentials::ForwardedCredentials,
+    &ssrf::open_redirect::OpenRedirect,
     // ---- Container & host exposure (CONT-)
+    &container::host_ports::HostPorts,
+    &container::ssrf_reach::SsrfReachesRuntime,
+    &container::indicators::RuntimeIndicators,
 ];
 
 /// Every registered check.

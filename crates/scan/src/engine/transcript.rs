@@ -100,7 +100,11 @@ mod tests {
     fn trimmed_bodies_own_their_bytes() {
         let t = Transcript::new(10, 1000);
         let full = t.record(exchange(1000));
-        assert_eq!(full.response.body.len(), 1000, "the caller gets the whole body");
+        assert_eq!(
+            full.response.body.len(),
+            1000,
+            "the caller gets the whole body"
+        );
         let kept = &t.snapshot()[0];
         assert_eq!(kept.response.body.len(), 10);
         assert!(kept.response.truncated);
@@ -117,6 +121,9 @@ mod tests {
         }
         let kept: Vec<usize> = t.snapshot().iter().map(|e| e.response.body.len()).collect();
         assert_eq!(kept, vec![100, 100, 0, 0]);
-        assert_eq!(t.snapshot().iter().map(|e| e.seq).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert_eq!(
+            t.snapshot().iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![0, 1, 2, 3]
+        );
     }
 }

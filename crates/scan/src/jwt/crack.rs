@@ -109,7 +109,11 @@ pub fn builtin_wordlist() -> &'static Candidates {
             if word.is_empty() || word.starts_with('#') {
                 continue;
             }
-            for base in [word.to_string(), capitalise(word), word.to_ascii_uppercase()] {
+            for base in [
+                word.to_string(),
+                capitalise(word),
+                word.to_ascii_uppercase(),
+            ] {
                 for suffix in SUFFIXES {
                     let c = format!("{base}{suffix}");
                     if seen.insert(c.clone()) {
@@ -139,7 +143,12 @@ pub struct Cracked {
 
 impl fmt::Debug for Cracked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cracked({}, {} bytes)", self.alg.name(), self.secret.len())
+        write!(
+            f,
+            "Cracked({}, {} bytes)",
+            self.alg.name(),
+            self.secret.len()
+        )
     }
 }
 
@@ -254,7 +263,16 @@ fn derived_guesses(token: &Token) -> Vec<String> {
             _ => Vec::new(),
         };
         for t in texts.into_iter().filter(|t| t.len() <= 64) {
-            for suffix in ["", "-secret", "_secret", "secret", "-key", "_key", "-jwt", "-jwt-secret"] {
+            for suffix in [
+                "",
+                "-secret",
+                "_secret",
+                "secret",
+                "-key",
+                "_key",
+                "-jwt",
+                "-jwt-secret",
+            ] {
                 words.push(format!("{t}{suffix}"));
             }
         }
@@ -338,7 +356,7 @@ fn pad64(message: &[u8]) -> Vec<Block64> {
     }
     buf.extend_from_slice(&bits.to_be_bytes());
     buf.chunks_exact(64)
-        .map(|c| Block64::clone_from_slice(c))
+        .map(Block64::clone_from_slice)
         .collect()
 }
 
@@ -352,7 +370,7 @@ fn pad128(message: &[u8]) -> Vec<Block128> {
     }
     buf.extend_from_slice(&bits.to_be_bytes());
     buf.chunks_exact(128)
-        .map(|c| Block128::clone_from_slice(c))
+        .map(Block128::clone_from_slice)
         .collect()
 }
 
@@ -421,7 +439,10 @@ mod tests {
             b"acme-shop-secret",
             json!({"iss": "acme-shop", "sub": "1"}),
         );
-        assert_eq!(crack_builtin(&t).expect("cracked").secret, b"acme-shop-secret");
+        assert_eq!(
+            crack_builtin(&t).expect("cracked").secret,
+            b"acme-shop-secret"
+        );
     }
 
     #[test]
@@ -438,6 +459,9 @@ mod tests {
         assert!(w.len() > 3_000, "{}", w.len());
         assert_eq!(w.get(0), b"secret");
         let c: Candidates = ["a", "", "bc"].into_iter().collect();
-        assert_eq!((c.get(0), c.get(1), c.get(2)), (&b"a"[..], &b""[..], &b"bc"[..]));
+        assert_eq!(
+            (c.get(0), c.get(1), c.get(2)),
+            (&b"a"[..], &b""[..], &b"bc"[..])
+        );
     }
 }

@@ -223,7 +223,11 @@ pub fn header_for(signer: &Signer, extra: &[(&str, Value)]) -> Value {
     Value::Object(h)
 }
 
-fn forge_segments(header_b64: &str, payload_b64: &str, signer: &Signer) -> Result<String, JwtError> {
+fn forge_segments(
+    header_b64: &str,
+    payload_b64: &str,
+    signer: &Signer,
+) -> Result<String, JwtError> {
     let input = format!("{header_b64}.{payload_b64}");
     let signature = match signer {
         Signer::Unsigned => String::new(),
@@ -329,13 +333,20 @@ mod tests {
         let header = json!({"alg":"HS256","typ":"JWT"});
         let t = Token::parse(JWT_IO).expect("parse");
         let forged = t
-            .forge_header(&header, &Signer::hmac(HmacAlg::Hs256, "your-256-bit-secret"))
+            .forge_header(
+                &header,
+                &Signer::hmac(HmacAlg::Hs256, "your-256-bit-secret"),
+            )
             .expect("forge");
         // Same header bytes? Our serialisation of the header differs only if key order
         // differs; the signature must verify against the forged input either way.
         let f = Token::parse(&forged).expect("parse forged");
-        let again = hmac_sign(HmacAlg::Hs256, b"your-256-bit-secret", f.signing_input().as_bytes())
-            .expect("sign");
+        let again = hmac_sign(
+            HmacAlg::Hs256,
+            b"your-256-bit-secret",
+            f.signing_input().as_bytes(),
+        )
+        .expect("sign");
         assert_eq!(f.signature().expect("sig"), again);
         assert_eq!(f.payload_segment(), t.payload_segment());
     }
@@ -343,7 +354,13 @@ mod tests {
     #[test]
     fn forge_unsigned_and_arbitrary_header_fields() {
         let signer = Signer::Unsigned;
-        let header = header_for(&signer, &[("kid", json!("../../dev/null")), ("jku", json!("http://127.0.0.1:1/jwks"))]);
+        let header = header_for(
+            &signer,
+            &[
+                ("kid", json!("../../dev/null")),
+                ("jku", json!("http://127.0.0.1:1/jwks")),
+            ],
+        );
         let tok = forge(&header, &json!({"sub":"1"}), &signer).expect("forge");
         assert!(tok.ends_with('.'));
         let t = Token::parse(&tok).expect("parse");
@@ -363,7 +380,8 @@ mod tests {
 
     #[test]
     fn finds_tokens_in_text() {
-        let text = format!("{{\"a\":\"{JWT_IO}\",\"b\":\"{JWT_IO}\",\"c\":\"eyJnot.eyJatoken.x\"}}");
+        let text =
+            format!("{{\"a\":\"{JWT_IO}\",\"b\":\"{JWT_IO}\",\"c\":\"eyJnot.eyJatoken.x\"}}");
         assert_eq!(find_in_text(&text, 5).len(), 1);
     }
 }

@@ -36,7 +36,10 @@ impl HmacAlg {
 
 /// HMAC of `message` under `secret`.
 pub fn hmac_sign(alg: HmacAlg, secret: &[u8], message: &[u8]) -> Result<Vec<u8>, JwtError> {
-    fn mac<M: Mac + hmac::digest::KeyInit>(secret: &[u8], message: &[u8]) -> Result<Vec<u8>, JwtError> {
+    fn mac<M: Mac + hmac::digest::KeyInit>(
+        secret: &[u8],
+        message: &[u8],
+    ) -> Result<Vec<u8>, JwtError> {
         let mut m = <M as Mac>::new_from_slice(secret).map_err(|_| JwtError::Key)?;
         m.update(message);
         Ok(m.finalize().into_bytes().to_vec())

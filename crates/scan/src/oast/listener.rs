@@ -5,7 +5,7 @@
 //! closed at once), [`HEAD_CAP`] bytes of request head, [`READ_TIMEOUT`] to send it.
 //! The body is never read.
 
-use super::registry::{Hit, Registry};
+use super::registry::{ForwardedCredential, Hit, Registry};
 use super::token::looks_like_token;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tollgate_core::redact::PLACEHOLDER;
 use tollgate_core::Redactor;
 
 const MAX_CONNECTIONS: usize = 64;
@@ -165,32 +166,52 @@ fn token_in(target: &str) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-/// Headers with the user's secrets replaced by `$TOKEN` and every other credential
-/// masked; also the names of the credential headers present.
+/// Headers with the user's secrets replaced by `$TOKEN`, every other credential
+/// masked; and the credential headers present.
 fn redact_headers(
     raw: &[(String, String)],
     redactor: &Redactor,
-) -> (Vec<(String, String)>, Vec<String>) {
+) -> (Vec<(String, String)>, Vec<ForwardedCredential>) {
     let mut credentials = Vec::new();
     let headers = raw
         .iter()
         .take(64)
         .map(|(k, v)| {
-            let redacted = redactor.redact(v).into_owned();
-            let value = if CREDENTIAL_HEADERS.contains(&k.as_str()) {
-                credentials.push(k.clone());
-                if redacted.contains(tollgate_core::redact::PLACEHOLDER) {
-                    redacted
-                } else {
-                    mask(&redacted)
-                }
+            if !CREDENTIAL_HEADERS.contains(&k.as_str()) {
+                return (k.clone(), cap(&redactor.redact(v), 256));
+            }
+            // Only a value that is wholly a user's credential may show as `$TOKEN`: the
+            // redactor also replaces fragments (a JWT header segment shared by every
+            // token of an issuer), which must not pass off another token as the user's.
+            let redacted = redactor.redact(v);
+            let callers_own = is_placeholder(&redacted);
+            let shown = if callers_own {
+                redacted.trim().to_string()
             } else {
-                cap(&redacted, 256)
+                mask(v)
             };
-            (k.clone(), value)
+            credentials.push(ForwardedCredential {
+                header: k.clone(),
+                shown: shown.clone(),
+                callers_own,
+            });
+            (k.clone(), shown)
         })
         .collect();
     (headers, credentials)
+}
+
+/// `$TOKEN`, or an auth scheme followed by `$TOKEN`, and nothing else.
+fn is_placeholder(redacted: &str) -> bool {
+    let t = redacted.trim();
+    t == PLACEHOLDER
+        || t.split_once(' ')
+            .is_some_and(|(scheme, rest)| is_scheme(scheme) && rest.trim() == PLACEHOLDER)
+}
+
+/// An HTTP auth scheme name (`Bearer`, `Basic`, `AWS4-HMAC-SHA256`).
+fn is_scheme(s: &str) -> bool {
+    (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// A credential reduced to its scheme, first and last four characters and length:
@@ -198,7 +219,7 @@ fn redact_headers(
 pub fn mask(value: &str) -> String {
     let v = value.trim();
     let (scheme, secret) = match v.split_once(' ') {
-        Some((s, rest)) if s.len() <= 10 && !rest.trim().is_empty() => (format!("{s} "), rest.trim()),
+        Some((s, rest)) if is_scheme(s) && !rest.trim().is_empty() => (format!("{s} "), rest.trim()),
         _ => (String::new(), v),
     };
     let chars: Vec<char> = secret.chars().collect();
@@ -290,7 +311,9 @@ mod tests {
         let hits = registry.hits(&p.token);
         assert_eq!(hits.len(), 1);
         let h = &hits[0];
-        assert_eq!(h.credentials, vec!["authorization", "x-api-key"]);
+        let names: Vec<&str> = h.credentials.iter().map(|c| c.header.as_str()).collect();
+        assert_eq!(names, vec!["authorization", "x-api-key"]);
+        assert!(!h.credentials[0].callers_own && h.credentials[1].callers_own);
         assert!(h.header("authorization").is_some_and(|v| v.starts_with("Bearer eyJh…")));
         assert_eq!(h.header("x-api-key"), Some("$TOKEN"));
         let all = format!("{hits:?}");

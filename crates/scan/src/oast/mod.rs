@@ -23,7 +23,7 @@ mod targets;
 mod token;
 
 pub use listener::{mask, CREDENTIAL_HEADERS};
-pub use registry::{Hit, HitJudge, Probe, ProbeKey, Registry, Summary};
+pub use registry::{ForwardedCredential, Hit, HitJudge, Probe, ProbeKey, Registry, Summary};
 pub use targets::{HostService, InternalTarget, Service, Signature};
 
 use listener::Listener;

@@ -51,10 +51,10 @@ pub struct Hit {
     /// The request target as received (redacted).
     pub path: String,
     /// Request headers, lower-case names, redacted: the user's credentials as `$TOKEN`,
-    /// any other credential masked (`Bearer eyJh…x1Q`).
+    /// any other credential masked (`Bearer eyJh…x1Qw (212 chars)`).
     pub headers: Vec<(String, String)>,
-    /// Names of credential-carrying headers present (`authorization`, `x-api-key`, …).
-    pub credentials: Vec<String>,
+    /// The credential-carrying headers present (`authorization`, `x-api-key`, …).
+    pub credentials: Vec<ForwardedCredential>,
     /// Who connected.
     pub source: SocketAddr,
     /// When the hit arrived.
@@ -80,6 +80,18 @@ impl Hit {
             after.as_millis()
         )
     }
+}
+
+/// A credential header a callback carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardedCredential {
+    /// The header name, lower-case.
+    pub header: String,
+    /// The value as it may be shown: `Bearer $TOKEN` when it is exactly a configured
+    /// identity's credential, masked otherwise.
+    pub shown: String,
+    /// Whether the value is exactly a configured identity's credential.
+    pub callers_own: bool,
 }
 
 /// Turns a probe and its hits into a check's finding (or `None`: not this check's
@@ -152,10 +164,13 @@ impl Registry {
         Ok(probe)
     }
 
-    /// Records the probe's exchange with the target.
+    /// Records the probe's exchange with the target; the grace period for late
+    /// callbacks runs from here.
     pub fn attach(&self, token: &str, exchange: Arc<Exchange>) {
-        if let Some(p) = self.lock().probes.get_mut(token) {
+        let mut st = self.lock();
+        if let Some(p) = st.probes.get_mut(token) {
             p.exchange = Some(exchange);
+            st.last_probe = Some(Instant::now());
         }
     }
 
@@ -230,7 +245,7 @@ impl Registry {
     }
 
     /// How long after now the grace period for late callbacks ends: `grace` after the
-    /// last probe was made, zero when no probe was made at all.
+    /// last probe was made or answered, zero when no probe was made at all.
     pub fn grace_remaining(&self, grace: Duration) -> Duration {
         match self.lock().last_probe {
             Some(t) => (t + grace).saturating_duration_since(Instant::now()),

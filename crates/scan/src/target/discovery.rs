@@ -153,7 +153,8 @@ pub fn concrete_path(pattern: &str) -> Option<String> {
         Regex::new(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>[^()]*\)").expect("constant regex")
     });
     let converter = CONVERTER.get_or_init(|| {
-        Regex::new(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?[A-Za-z_][A-Za-z0-9_]*>").expect("constant regex")
+        Regex::new(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?[A-Za-z_][A-Za-z0-9_]*>")
+            .expect("constant regex")
     });
     let p = pattern.trim().trim_start_matches('^').trim_end_matches('$');
     let p = group.replace_all(p, "1");
@@ -163,8 +164,13 @@ pub fn concrete_path(pattern: &str) -> Option<String> {
             _ => "1",
         }
     });
-    let p = p.replace("\\.", ".").replace("\\/", "/").replace("\\-", "-");
-    if p.contains(['(', ')', '[', ']', '{', '}', '*', '+', '?', '|', '\\', '<', '>', ' ']) {
+    let p = p
+        .replace("\\.", ".")
+        .replace("\\/", "/")
+        .replace("\\-", "-");
+    if p.contains([
+        '(', ')', '[', ']', '{', '}', '*', '+', '?', '|', '\\', '<', '>', ' ',
+    ]) {
         return None;
     }
     Some(format!("/{}", p.trim_start_matches('/')))
@@ -386,7 +392,10 @@ mod tests {
 
     #[test]
     fn unescapes_entities() {
-        assert_eq!(html_unescape("&#x27;a&#39; &lt;b&gt; &amp;amp; &bogus; &"), "'a' <b> &amp; &bogus; &");
+        assert_eq!(
+            html_unescape("&#x27;a&#39; &lt;b&gt; &amp;amp; &bogus; &"),
+            "'a' <b> &amp; &bogus; &"
+        );
         assert_eq!(html_unescape("plain"), "plain");
     }
 }

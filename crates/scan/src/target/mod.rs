@@ -3,6 +3,7 @@
 pub mod discovery;
 pub mod fingerprint;
 pub mod soft404;
+pub mod spec;
 
 pub use fingerprint::fingerprint;
 pub use soft404::Soft404;
@@ -22,6 +23,8 @@ pub struct TargetInfo {
     pub identities: Vec<String>,
     /// Same-origin routes found while seeding (the target itself first).
     pub routes: Vec<Url>,
+    /// The OpenAPI document: supplied (`--spec`) or found on the target.
+    pub spec: Option<std::sync::Arc<spec::ApiSpec>>,
 }
 
 impl TargetInfo {

@@ -118,11 +118,18 @@ mod tests {
     async fn run(legacy_bug: bool) -> (Vec<Finding>, u32) {
         let addr = serve(move |req| {
             let auth = req.header("authorization");
-            let json = |s: u16, b: &str| RawResponse::new(s, b).header("content-type", "application/json");
+            let json =
+                |s: u16, b: &str| RawResponse::new(s, b).header("content-type", "application/json");
             match (req.path.as_str(), auth) {
-                ("/api/v1/orders/", Some(a)) if legacy_bug && a.starts_with("Bearer") => json(200, r#"{"orders":[1,2,3]}"#),
-                ("/api/v1/orders/" | "/api/v2/orders/", Some(a)) if a == "Bearer good-token" => json(200, r#"{"orders":[1]}"#),
-                ("/api/v1/orders/" | "/api/v2/orders/", _) => json(401, r#"{"error":"unauthorized"}"#),
+                ("/api/v1/orders/", Some(a)) if legacy_bug && a.starts_with("Bearer") => {
+                    json(200, r#"{"orders":[1,2,3]}"#)
+                }
+                ("/api/v1/orders/" | "/api/v2/orders/", Some("Bearer good-token")) => {
+                    json(200, r#"{"orders":[1]}"#)
+                }
+                ("/api/v1/orders/" | "/api/v2/orders/", _) => {
+                    json(401, r#"{"error":"unauthorized"}"#)
+                }
                 _ => json(404, "{}"),
             }
         })
@@ -139,7 +146,11 @@ mod tests {
         let (f, sent) = run(true).await;
         assert_eq!(f.len(), 1, "{f:#?}");
         assert!(f[0].location.to_string().contains("/api/v1/orders/"));
-        assert!(f[0].evidence.facts[1].contains("a random string, an empty value, `null`"), "{:?}", f[0].evidence.facts);
+        assert!(
+            f[0].evidence.facts[1].contains("a random string, an empty value, `null`"),
+            "{:?}",
+            f[0].evidence.facts
+        );
         assert!(sent <= META.budget);
     }
 

@@ -4,6 +4,13 @@
 //! forging, the OpenAPI security hints); every other file is one check.
 
 pub mod invalid_bearer;
+pub mod jwt_alg_none;
+pub mod jwt_aud_not_checked;
+pub mod jwt_claims;
+pub mod jwt_claims_trusted;
+pub mod jwt_exp_not_checked;
+pub mod jwt_signature_not_verified;
+pub mod jwt_weak_secret;
 pub mod spec_hint;
 pub mod support;
 pub mod token_in_query;
@@ -11,6 +18,6 @@ pub mod token_reflection;
 pub mod unauthenticated_data;
 pub mod www_authenticate;
 
-#[cfg(any(test, feature = "testkit"))]
+#[cfg(feature = "testkit")]
 #[doc(hidden)]
 pub mod test_support;

@@ -1,7 +1,8 @@
 //! What the OpenAPI document the target serves says about an operation's security.
 //!
-//! There is no spec crate yet, so this reads just enough of an OpenAPI 2/3 document
-//! found in the transcript (discovery fetches the spec when the API links it): the
+//! [`documented_get`] asks the scan's parsed document (`TargetInfo::spec`) first. When
+//! there is none, [`SpecHint`] reads just enough of an OpenAPI 2/3 document found in
+//! the transcript (discovery fetches the spec when the API links it): the
 //! `servers`/`basePath` prefix, the path templates, and the global and per-operation
 //! `security` requirements.
 
@@ -26,13 +27,35 @@ pub struct SpecHint {
     ops: Vec<(Vec<String>, String, Option<Documented>)>,
 }
 
+/// What the scan's OpenAPI document (supplied with `--spec` or found by the scanner)
+/// says about `GET url`, falling back to a document among the recorded answers.
+pub fn documented_get(
+    ctx: &CheckCtx,
+    fallback: Option<&SpecHint>,
+    url: &url::Url,
+) -> Option<Documented> {
+    if let Some(spec) = &ctx.target().spec {
+        let op = spec.operation_for(tollgate_spec::Method::Get, url)?;
+        return match op.security_source {
+            tollgate_spec::SecuritySource::Unspecified => None,
+            _ if op.allows_anonymous() => Some(Documented::Public),
+            _ => Some(Documented::Secured),
+        };
+    }
+    fallback?.security("GET", url.path())
+}
+
 impl SpecHint {
     /// The first OpenAPI/Swagger document among the target's recorded JSON answers.
     pub fn from_transcript(ctx: &CheckCtx) -> Option<SpecHint> {
         ctx.transcript()
             .iter()
             .filter(|e| e.response.is_success() && ctx.in_scope(&e.request.url))
-            .filter(|e| e.response.content_type().is_some_and(|c| c.contains("json")))
+            .filter(|e| {
+                e.response
+                    .content_type()
+                    .is_some_and(|c| c.contains("json"))
+            })
             .find_map(|e| {
                 let v: Value = serde_json::from_slice(&e.response.body).ok()?;
                 SpecHint::parse(&v)
@@ -52,10 +75,13 @@ impl SpecHint {
             ops: Vec::new(),
         };
         for (template, item) in paths {
-            let Some(item) = item.as_object() else { continue };
+            let Some(item) = item.as_object() else {
+                continue;
+            };
             for (method, op) in item {
                 let security = op.get("security").and_then(requirement);
-                hint.ops.push((segments(template), method.to_ascii_lowercase(), security));
+                hint.ops
+                    .push((segments(template), method.to_ascii_lowercase(), security));
             }
         }
         Some(hint)
@@ -97,7 +123,9 @@ fn prefix_of(obj: &Map<String, Value>) -> String {
 
 fn requirement(v: &Value) -> Option<Documented> {
     let list = v.as_array()?;
-    let optional = list.iter().any(|r| r.as_object().is_some_and(Map::is_empty));
+    let optional = list
+        .iter()
+        .any(|r| r.as_object().is_some_and(Map::is_empty));
     Some(if list.is_empty() || optional {
         Documented::Public
     } else {
@@ -142,9 +170,18 @@ mod tests {
     #[test]
     fn per_operation_overrides_global() {
         let h = SpecHint::parse(&doc()).expect("spec");
-        assert_eq!(h.security("GET", "/api/v2/products/"), Some(Documented::Public));
-        assert_eq!(h.security("GET", "/api/v2/users/"), Some(Documented::Secured));
-        assert_eq!(h.security("GET", "/api/v2/orders/7/"), Some(Documented::Secured));
+        assert_eq!(
+            h.security("GET", "/api/v2/products/"),
+            Some(Documented::Public)
+        );
+        assert_eq!(
+            h.security("GET", "/api/v2/users/"),
+            Some(Documented::Secured)
+        );
+        assert_eq!(
+            h.security("GET", "/api/v2/orders/7/"),
+            Some(Documented::Secured)
+        );
         assert_eq!(h.security("GET", "/api/v2/feed/"), Some(Documented::Public));
         assert_eq!(h.security("GET", "/api/v1/users/"), None);
         assert_eq!(h.security("POST", "/api/v2/users/"), None);

@@ -3,11 +3,12 @@
 //! Compiled for tests and with the `testkit` feature only.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::check::CheckCtx;
-use crate::engine::{Auth, Engine, ProbeRequest};
+use crate::check::{Check, CheckCtx};
+use crate::engine::{Auth, Engine, Identity, ProbeRequest};
 use crate::jwt::{forge, hmac_sign, Alg, HmacAlg, Signer, Token};
-use crate::testkit::{RawRequest, RawResponse};
+use crate::testkit::{serve, Fixture, RawRequest, RawResponse};
 use serde_json::{json, Value};
+use tollgate_core::{CheckMeta, Finding, Secret};
 
 /// The test API's signing secret: in the built-in wordlist.
 pub const JWT_SECRET: &str = "secret";
@@ -58,6 +59,10 @@ pub struct Flaws {
     pub ignore_scopes: bool,
     pub query_token: bool,
     pub echo_headers: bool,
+    /// `/api/legacy/orders/`: any `Bearer …` passes, 401 without a challenge.
+    pub legacy_any_bearer: bool,
+    /// `/api/users/`: the user directory, open to anonymous callers.
+    pub open_users: bool,
 }
 
 impl Flaws {
@@ -72,6 +77,8 @@ impl Flaws {
             ignore_scopes: true,
             query_token: true,
             echo_headers: true,
+            legacy_any_bearer: true,
+            open_users: true,
         }
     }
 
@@ -108,7 +115,10 @@ fn validate(f: &Flaws, raw: &str) -> Option<Value> {
 }
 
 fn token_of<'a>(f: &Flaws, req: &'a RawRequest) -> Option<&'a str> {
-    if let Some(t) = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")) {
+    if let Some(t) = req
+        .header("authorization")
+        .and_then(|a| a.strip_prefix("Bearer "))
+    {
         return Some(t);
     }
     let (_, q) = req.path.split_once('?')?;
@@ -132,7 +142,15 @@ fn json(status: u16, body: Value) -> RawResponse {
 pub fn api(f: Flaws) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'static {
     move |req| {
         let path = req.path.split('?').next().unwrap_or("");
-        let known = ["/api/me/", "/api/admin/", "/api/orders/", "/api/debug/headers/"];
+        if let Some(r) = extra_routes(&f, req, path) {
+            return r;
+        }
+        let known = [
+            "/api/me/",
+            "/api/admin/",
+            "/api/orders/",
+            "/api/debug/headers/",
+        ];
         if !known.contains(&path) || (path == "/api/debug/headers/" && !f.echo_headers) {
             return json(404, json!({"detail": "not found"}));
         }
@@ -147,17 +165,45 @@ pub fn api(f: Flaws) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'sta
     }
 }
 
+/// The index (links to every route), the legacy route and the user directory.
+fn extra_routes(f: &Flaws, req: &RawRequest, path: &str) -> Option<RawResponse> {
+    let bearer = req
+        .header("authorization")
+        .is_some_and(|a| a.starts_with("Bearer"));
+    Some(match path {
+        "/" => json(
+            200,
+            json!({"links": ["/api/me/", "/api/admin/", "/api/orders/", "/api/debug/headers/", "/api/legacy/orders/", "/api/users/"]}),
+        ),
+        "/api/legacy/orders/" if f.legacy_any_bearer && bearer => {
+            json(200, json!({"orders": [{"id": 1, "owner": "bob"}]}))
+        }
+        "/api/legacy/orders/" if f.legacy_any_bearer => {
+            RawResponse::new(401, r#"{"error":"unauthorized"}"#)
+        }
+        "/api/users/" if f.open_users => json(
+            200,
+            json!({"results": [{"id": 2, "username": "alice", "email": "alice@shop.test"}]}),
+        ),
+        _ => return None,
+    })
+}
+
 fn route(f: &Flaws, req: &RawRequest, path: &str, claims: &Value) -> RawResponse {
     let scopes = claims["scope"].as_str().unwrap_or("");
     match path {
-        "/api/me/" => json(200, json!({"id": claims["sub"], "username": "alice", "email": "alice@shop.test"})),
+        "/api/me/" => json(
+            200,
+            json!({"id": claims["sub"], "username": "alice", "email": "alice@shop.test"}),
+        ),
         "/api/admin/" if f.trust_role_claim && claims["role"] == "admin" => {
             json(200, json!({"maintenance": false, "signup_open": true}))
         }
         "/api/admin/" => json(403, json!({"detail": "admins only"})),
-        "/api/orders/" if f.ignore_scopes || scopes.split(' ').any(|s| s == "orders:read") => {
-            json(200, json!({"count": 1, "results": [{"id": 1, "total": "9.50"}]}))
-        }
+        "/api/orders/" if f.ignore_scopes || scopes.split(' ').any(|s| s == "orders:read") => json(
+            200,
+            json!({"count": 1, "results": [{"id": 1, "total": "9.50"}]}),
+        ),
         "/api/orders/" => json(403, json!({"detail": "scope orders:read required"})),
         _ => {
             let headers: serde_json::Map<String, Value> = req
@@ -168,4 +214,37 @@ fn route(f: &Flaws, req: &RawRequest, path: &str, claims: &Value) -> RawResponse
             json(200, json!({"headers": headers}))
         }
     }
+}
+
+/// Runs `check` against the test API with `flaws`, alice (an ordinary user token signed
+/// with the API's secret) as the primary identity, and `/api/me/`, `/api/admin/`,
+/// `/api/orders/` discovered. Returns the findings and alice's token.
+pub async fn run_with(
+    flaws: Flaws,
+    meta: &'static CheckMeta,
+    check: &dyn Check,
+) -> (Vec<Finding>, String) {
+    let token = jwt_identity(flaws.secret(), user_claims());
+    let addr = serve(api(flaws)).await;
+    let (engine, ctx) = Fixture::new(&format!("http://{addr}/"))
+        .identity(Identity::bearer("alice", Secret::new(token.clone())))
+        .route("/api/me/")
+        .route("/api/admin/")
+        .route("/api/orders/")
+        .ctx(meta);
+    seed_routes(&engine, &ctx).await;
+    let f = check.run(&ctx).await.expect("run");
+    assert!(ctx.requests_made() <= meta.budget, "over budget");
+    (f, token)
+}
+
+/// Asserts that neither the token nor its signature appears in the findings.
+pub fn assert_token_absent(findings: &[Finding], token: &str) {
+    let json = serde_json::to_string(findings).expect("json");
+    assert!(!json.contains(token), "token in findings: {json}");
+    let sig = token.rsplit('.').next().unwrap_or(token);
+    assert!(
+        sig.len() < 16 || !json.contains(sig),
+        "signature in findings: {json}"
+    );
 }

@@ -65,11 +65,8 @@ impl Check for TokenInQuery {
                     "anonymous GET of the same route answered {}",
                     probe.anon.response.status
                 ));
-            f.location = Location::http_param(
-                "GET",
-                ctx.redactor().redact(probe.url.as_str()),
-                *param,
-            );
+            f.location =
+                Location::http_param("GET", ctx.redactor().redact(probe.url.as_str()), *param);
             return Ok(vec![f.with_key(param)]);
         }
         Ok(Vec::new())
@@ -97,7 +94,10 @@ mod tests {
         })
         .await;
         let (engine, ctx) = Fixture::new(&format!("http://{addr}/"))
-            .identity(crate::engine::Identity::bearer("alice", tollgate_core::Secret::new(token.clone())))
+            .identity(crate::engine::Identity::bearer(
+                "alice",
+                tollgate_core::Secret::new(token.clone()),
+            ))
             .route("/api/me/")
             .ctx(&META);
         seed_routes(&engine, &ctx).await;

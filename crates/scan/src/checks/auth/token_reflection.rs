@@ -41,7 +41,9 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 /// Path words of routes that tend to echo requests, probed first.
-const ECHO_WORDS: &[&str] = &["debug", "echo", "header", "request", "whoami", "diag", "info", "test", "trace"];
+const ECHO_WORDS: &[&str] = &[
+    "debug", "echo", "header", "request", "whoami", "diag", "info", "test", "trace",
+];
 
 #[async_trait]
 impl Check for TokenReflection {
@@ -54,7 +56,11 @@ impl Check for TokenReflection {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let canary = format!("tollgate-canary-{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let canary = format!(
+            "tollgate-canary-{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        );
         let mut findings = Vec::new();
         let mut reported = BTreeSet::new();
         for url in canary_routes(ctx) {
@@ -64,9 +70,15 @@ impl Check for TokenReflection {
             if let Some(place) = where_found(&ex, &canary) {
                 reported.insert(url.path().to_string());
                 findings.push(
-                    ctx.finding(&ex, "Canary bearer token reflected in the response", Some(&canary))
-                        .with_confidence(Confidence::Confirmed)
-                        .with_fact(format!("the canary bearer token `{canary}` reappears in {place}")),
+                    ctx.finding(
+                        &ex,
+                        "Canary bearer token reflected in the response",
+                        Some(&canary),
+                    )
+                    .with_confidence(Confidence::Confirmed)
+                    .with_fact(format!(
+                        "the canary bearer token `{canary}` reappears in {place}"
+                    )),
                 );
             }
         }
@@ -108,7 +120,13 @@ fn json_path(v: &Value, needle: &str, at: String, depth: usize) -> Option<String
     if depth > 16 {
         return None;
     }
-    let join = |k: &str| if at.is_empty() { k.to_string() } else { format!("{at}.{k}") };
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
     match v {
         Value::String(s) if s.contains(needle) => Some(if at.is_empty() { "$".into() } else { at }),
         Value::Array(a) => a
@@ -128,12 +146,18 @@ fn identity_reflections(ctx: &CheckCtx, reported: &mut BTreeSet<String>) -> Vec<
     let mut needles: HashMap<String, Vec<String>> = HashMap::new();
     let mut findings = Vec::new();
     for ex in ctx.transcript() {
-        let Some(name) = ex.request.identity.clone() else { continue };
+        let Some(name) = ex.request.identity.clone() else {
+            continue;
+        };
         if !ctx.in_scope(&ex.request.url) || reported.contains(ex.request.url.path()) {
             continue;
         }
-        let list = needles.entry(name.clone()).or_insert_with(|| identity_needles(ctx, &name));
-        let Some(place) = list.iter().find_map(|n| where_found(&ex, n)) else { continue };
+        let list = needles
+            .entry(name.clone())
+            .or_insert_with(|| identity_needles(ctx, &name));
+        let Some(place) = list.iter().find_map(|n| where_found(&ex, n)) else {
+            continue;
+        };
         if stored_data(ctx, &ex, list) {
             continue;
         }
@@ -141,7 +165,9 @@ fn identity_reflections(ctx: &CheckCtx, reported: &mut BTreeSet<String>) -> Vec<
         findings.push(
             ctx.finding(&ex, "Bearer token reflected in the response", None)
                 .with_confidence(Confidence::Confirmed)
-                .with_fact(format!("the bearer token sent as identity `{name}` reappears in {place}")),
+                .with_fact(format!(
+                    "the bearer token sent as identity `{name}` reappears in {place}"
+                )),
         );
     }
     findings
@@ -170,7 +196,9 @@ fn stored_data(ctx: &CheckCtx, ex: &Arc<Exchange>, needles: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::auth::test_support::{api, jwt_identity, seed_routes, user_claims, Flaws, JWT_SECRET};
+    use crate::checks::auth::test_support::{
+        api, jwt_identity, seed_routes, user_claims, Flaws, JWT_SECRET,
+    };
     use crate::engine::Identity;
     use crate::testkit::{serve, Fixture, RawResponse};
     use tollgate_core::Secret;
@@ -182,10 +210,16 @@ mod tests {
             RawResponse::new(400, format!("{{\"error\":\"bad header {auth}\"}}"))
         })
         .await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).route("/echo").ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .route("/echo")
+            .ctx(&META);
         let f = TokenReflection.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 2, "{f:#?}");
-        assert!(f[0].evidence.facts[0].contains("the JSON body at `error`"), "{:?}", f[0].evidence.facts);
+        assert!(
+            f[0].evidence.facts[0].contains("the JSON body at `error`"),
+            "{:?}",
+            f[0].evidence.facts
+        );
     }
 
     async fn with_identity(flaws: Flaws) -> (Vec<Finding>, String) {
@@ -213,7 +247,10 @@ mod tests {
 
     #[tokio::test]
     async fn silent_without_echo() {
-        let flaws = Flaws { echo_headers: false, ..Flaws::all() };
+        let flaws = Flaws {
+            echo_headers: false,
+            ..Flaws::all()
+        };
         assert!(with_identity(flaws).await.0.is_empty());
     }
 }

@@ -1,7 +1,9 @@
 //! AUTH-001: an endpoint that answers anonymous callers with data it should protect.
 
-use super::spec_hint::{Documented, SpecHint};
-use super::support::{answer, bearer, garbage_bearer, mask_credentials, same_content, sibling_versions};
+use super::spec_hint::{documented_get, Documented, SpecHint};
+use super::support::{
+    answer, bearer, garbage_bearer, mask_credentials, same_content, sibling_versions,
+};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::{Auth, Exchange};
 use async_trait::async_trait;
@@ -85,7 +87,7 @@ async fn candidate(
     hint: Option<&SpecHint>,
     url: Url,
 ) -> Result<Option<Candidate>, CheckError> {
-    let documented = hint.and_then(|h| h.security("GET", url.path()));
+    let documented = documented_get(ctx, hint, &url);
     if documented == Some(Documented::Public) {
         return Ok(None);
     }
@@ -148,11 +150,22 @@ fn classify(key: &str, value: &str) -> Option<&'static str> {
     if value.starts_with("eyJ") && value.matches('.').count() == 2 {
         return Some("bearer tokens");
     }
-    let hash_prefixes = ["pbkdf2_", "argon2", "$argon2", "$2a$", "$2b$", "$2y$", "bcrypt$", "sha1$", "md5$", "scrypt"];
+    let hash_prefixes = [
+        "pbkdf2_", "argon2", "$argon2", "$2a$", "$2b$", "$2y$", "bcrypt$", "sha1$", "md5$",
+        "scrypt",
+    ];
     if hash_prefixes.iter().any(|p| value.starts_with(p)) {
         return Some("password hashes");
     }
-    let credential_names = ["password", "passwd", "secret", "api_key", "apikey", "token", "private_key"];
+    let credential_names = [
+        "password",
+        "passwd",
+        "secret",
+        "api_key",
+        "apikey",
+        "token",
+        "private_key",
+    ];
     if value.len() >= 8 && credential_names.iter().any(|n| k.contains(n)) {
         return Some("credentials");
     }
@@ -203,7 +216,10 @@ async fn judge(ctx: &CheckCtx, c: Candidate) -> Result<Finding, CheckError> {
         facts.push("the OpenAPI document the target serves declares a security requirement for this operation".into());
     }
     if !c.sensitive.is_empty() {
-        facts.push(format!("the anonymous answer contains {}", c.sensitive.join(", ")));
+        facts.push(format!(
+            "the anonymous answer contains {}",
+            c.sensitive.join(", ")
+        ));
     }
     if let Some(name) = ctx.target().primary_identity.clone() {
         let authed = answer(ctx, &c.url, Auth::Identity(name.clone())).await?;
@@ -211,14 +227,22 @@ async fn judge(ctx: &CheckCtx, c: Candidate) -> Result<Finding, CheckError> {
         facts.push(format!(
             "as identity `{name}`: {}{}",
             authed.response.status,
-            if same { ", the same data" } else { ", different content" }
+            if same {
+                ", the same data"
+            } else {
+                ", different content"
+            }
         ));
     }
     let invalid = answer(ctx, &c.url, bearer(garbage_bearer())).await?;
     facts.push(format!(
         "with an invalid bearer token: {}{}",
         invalid.response.status,
-        if invalid.response.is_success() { "" } else { " (tokens are checked when sent, yet anonymous callers pass)" }
+        if invalid.response.is_success() {
+            ""
+        } else {
+            " (tokens are checked when sent, yet anonymous callers pass)"
+        }
     ));
     Ok(build(ctx, &c, facts))
 }
@@ -269,7 +293,8 @@ mod tests {
             if auth.contains("invalid") {
                 return RawResponse::new(401, r#"{"detail":"bad token"}"#);
             }
-            let json = |b: &str| RawResponse::new(200, b).header("content-type", "application/json");
+            let json =
+                |b: &str| RawResponse::new(200, b).header("content-type", "application/json");
             match req.path.as_str() {
                 "/api/schema/openapi.json" => json(SPEC),
                 "/api/v2/products/" => json(PRODUCTS),
@@ -287,7 +312,10 @@ mod tests {
     async fn run(protect_users: bool) -> Vec<Finding> {
         let base = target(protect_users).await;
         let (engine, ctx) = Fixture::new(&base)
-            .identity(Identity::bearer("alice", Secret::new("alice-token-0123456789")))
+            .identity(Identity::bearer(
+                "alice",
+                Secret::new("alice-token-0123456789"),
+            ))
             .route("/api/schema/openapi.json")
             .route("/api/v2/products/")
             .route("/api/v2/users/")
@@ -295,7 +323,10 @@ mod tests {
             .ctx(&META);
         // What discovery records: every route anonymously.
         for r in &ctx.target().routes {
-            engine.send(None, ProbeRequest::get(r.clone())).await.expect("seed");
+            engine
+                .send(None, ProbeRequest::get(r.clone()))
+                .await
+                .expect("seed");
         }
         UnauthenticatedData.run(&ctx).await.expect("run")
     }
@@ -304,18 +335,33 @@ mod tests {
     async fn fires_on_open_user_directory_and_documented_route() {
         let f = run(false).await;
         assert_eq!(f.len(), 2, "{f:#?}");
-        let users = f.iter().find(|f| f.location.to_string().contains("/users/")).expect("users");
+        let users = f
+            .iter()
+            .find(|f| f.location.to_string().contains("/users/"))
+            .expect("users");
         assert_eq!(users.severity, Severity::High);
         assert_eq!(users.confidence, Confidence::Confirmed);
         let facts = users.evidence.facts.join("\n");
         assert!(facts.contains("e-mail addresses (`email`)"), "{facts}");
         assert!(facts.contains("password hashes (`password`)"), "{facts}");
         assert!(facts.contains("invalid bearer token: 401"), "{facts}");
-        let excerpt = &users.evidence.exchanges[0].response.as_ref().expect("resp").body_excerpt;
-        assert!(!excerpt.contains("00112233445566778899aabbccddeeff"), "{excerpt}");
-        let stats = f.iter().find(|f| f.location.to_string().contains("/stats/")).expect("stats");
+        let excerpt = &users.evidence.exchanges[0]
+            .response
+            .as_ref()
+            .expect("resp")
+            .body_excerpt;
+        assert!(
+            !excerpt.contains("00112233445566778899aabbccddeeff"),
+            "{excerpt}"
+        );
+        let stats = f
+            .iter()
+            .find(|f| f.location.to_string().contains("/stats/"))
+            .expect("stats");
         assert_eq!(stats.severity, Severity::Medium);
-        assert!(f.iter().all(|f| !f.location.to_string().contains("/products/")));
+        assert!(f
+            .iter()
+            .all(|f| !f.location.to_string().contains("/products/")));
     }
 
     #[tokio::test]
@@ -325,7 +371,10 @@ mod tests {
 
     #[test]
     fn sensitive_values_need_values_not_just_names() {
-        let v: Value = serde_json::from_str(r#"{"email":"","password":null,"token_type":"Bearer","name":"mug"}"#).expect("json");
+        let v: Value = serde_json::from_str(
+            r#"{"email":"","password":null,"token_type":"Bearer","name":"mug"}"#,
+        )
+        .expect("json");
         assert!(sensitive_values(&v).is_empty());
         let v: Value = serde_json::from_str(USERS).expect("json");
         assert_eq!(sensitive_values(&v).len(), 3, "{:?}", sensitive_values(&v));

@@ -48,7 +48,9 @@ fn problem(ex: &Exchange) -> Option<String> {
         return Some("401 without a `WWW-Authenticate` header".into());
     }
     let bad = values.iter().find(|v| !well_formed(v))?;
-    Some(format!("401 with a malformed challenge `WWW-Authenticate: {bad}`"))
+    Some(format!(
+        "401 with a malformed challenge `WWW-Authenticate: {bad}`"
+    ))
 }
 
 /// `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`: at least a scheme token first.
@@ -87,9 +89,13 @@ impl Check for WwwAuthenticate {
                 continue;
             }
             findings.push(
-                ctx.finding(&ex, "401 answer without a valid WWW-Authenticate challenge", None)
-                    .with_confidence(Confidence::Confirmed)
-                    .with_fact(what),
+                ctx.finding(
+                    &ex,
+                    "401 answer without a valid WWW-Authenticate challenge",
+                    None,
+                )
+                .with_confidence(Confidence::Confirmed)
+                .with_fact(what),
             );
         }
         Ok(findings)
@@ -104,8 +110,12 @@ mod tests {
     async fn run(challenge: Option<&'static str>) -> Vec<Finding> {
         let addr = serve(move |req| match (req.path.as_str(), challenge) {
             ("/api/v1/orders/", None) => RawResponse::new(401, r#"{"error":"unauthorized"}"#),
-            ("/api/v1/orders/" | "/api/v2/orders/", Some(c)) => RawResponse::new(401, "{}").header("www-authenticate", c),
-            ("/api/v2/orders/", None) => RawResponse::new(401, "{}").header("www-authenticate", "Bearer realm=\"api\""),
+            ("/api/v1/orders/" | "/api/v2/orders/", Some(c)) => {
+                RawResponse::new(401, "{}").header("www-authenticate", c)
+            }
+            ("/api/v2/orders/", None) => {
+                RawResponse::new(401, "{}").header("www-authenticate", "Bearer realm=\"api\"")
+            }
             _ => RawResponse::new(404, "{}"),
         })
         .await;
@@ -131,6 +141,8 @@ mod tests {
 
     #[tokio::test]
     async fn silent_with_challenges_everywhere() {
-        assert!(run(Some("Bearer realm=\"api\", error=\"invalid_token\"")).await.is_empty());
+        assert!(run(Some("Bearer realm=\"api\", error=\"invalid_token\""))
+            .await
+            .is_empty());
     }
 }

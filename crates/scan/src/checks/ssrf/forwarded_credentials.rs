@@ -71,9 +71,8 @@ impl Check for ForwardedCredentials {
 /// A finding when a callback carried a credential header.
 pub fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding> {
     let hit = hits.iter().find(|h| !h.credentials.is_empty())?;
-    let name = hit.credentials.first()?;
-    let value = hit.header(name).unwrap_or_default();
-    let own = value.contains(tollgate_core::redact::PLACEHOLDER);
+    let cred = hit.credentials.first()?;
+    let (name, value, own) = (&cred.header, &cred.shown, cred.callers_own);
     let whose = if own {
         "the caller's own credential (the identity tollgate sent)"
     } else {
@@ -137,6 +136,27 @@ mod tests {
         let all = serde_json::to_string(&f).expect("json");
         assert!(all.contains("caller's own") && all.contains("$TOKEN"), "{all}");
         assert!(!all.contains(user));
+    }
+
+    #[tokio::test]
+    async fn a_token_sharing_the_users_jwt_header_is_still_the_apis_and_masked() {
+        // Every token of one issuer starts with the same header segment, which the
+        // redactor knows as a fragment of the user's token.
+        let user = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIyIiwidXNlciI6ImFsaWNlIn0.dXNlci1zaWduYXR1cmU";
+        let mut fake = Fake::new(Mode::Reflect);
+        fake.forward_auth = Some(format!("Bearer {SVC}"));
+        let (addr, _) = fake_target::serve(fake).await;
+        let fx = Fixture::new(&format!("http://{addr}/"))
+            .identity(Identity::bearer("alice", Secret::new(user)))
+            .route("/fetch?url=https://e.example/");
+        let (_e, ctx) = fake_target::ctx_from(fx, vec![], &META).await;
+        let f = ForwardedCredentials.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        let all = serde_json::to_string(&f).expect("json");
+        assert!(all.contains("never sent"), "{all}");
+        for part in SVC.split('.') {
+            assert!(!all.contains(part), "{part} leaked: {all}");
+        }
     }
 
     #[tokio::test]

@@ -9,6 +9,12 @@
 //! the same callback token for the same route, parameter and identity), so the
 //! engine's de-duplication sends each one once however many checks look at it.
 
+pub mod blind;
+pub mod forwarded_credentials;
+pub mod open_redirect;
+pub mod reflected;
+pub mod token_fetch;
+
 use crate::check::CheckCtx;
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::oast::{mask, HitJudge, InternalTarget, Probe, ProbeKey, Service, Signature};
@@ -429,9 +435,14 @@ pub fn param_finding(
 fn credential_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
-            r"(?i)\b(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{12,}|\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
-        )
+        // A scheme and its credential; a JWT (any base64url JSON segment and what
+        // follows it); what is left of a JWT after the redactor replaced one of its
+        // segments (`$TOKEN.eyJ….sig`) that it shares with a user's token.
+        Regex::new(concat!(
+            r"(?i)\b(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=$-]{12,}",
+            r"|eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}",
+            r"|\$TOKEN(?:\.[A-Za-z0-9_-]{4,}){1,2}",
+        ))
         .expect("constant regex")
     })
 }
@@ -524,6 +535,16 @@ mod tests {
         assert_eq!(v.as_str(), "http://h/x?a=1&next=http%3A%2F%2F127.0.0.1%3A1%2Ft&b=2");
         let w = with_param(&Url::parse("http://h/x").expect("url"), "url", "v");
         assert_eq!(w.as_str(), "http://h/x?url=v");
+    }
+
+    #[test]
+    fn partially_redacted_tokens_are_masked_too() {
+        let svc = "$TOKEN.eyJpc3MiOiJ0ZXN0Iiwic3ViIjoiNSJ9.LLlripNubhO-CGVuF3q8ZXnP6";
+        for text in [format!("Bearer {svc}"), format!("x {svc} y")] {
+            let masked = mask_credentials(&text);
+            assert!(!masked.contains("eyJpc3Mi") && !masked.contains("LLlrip"), "{masked}");
+        }
+        assert_eq!(mask_credentials("Authorization: Bearer $TOKEN"), "Authorization: Bearer $TOKEN");
     }
 
     #[test]

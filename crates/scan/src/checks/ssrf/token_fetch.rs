@@ -30,7 +30,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 3,
     docs: CheckDocs {
-        what: "Sends one GET per variant to a route that requires authentication, each with a made-up bearer JWT whose header names a key URL on tollgate's callback listener (`jku`, `x5u`) or whose `iss` claim is such a URL (validators that do OpenID discovery fetch `iss` + `/.well-known/openid-configuration`). Each variant has its own unguessable token in the callback path. A callback proves the API fetches a URL chosen by whoever presents a token, while validating it. The forged tokens carry no valid signature and no real identity; the listener answers with an empty key set. Needs a callback address the target can reach; skipped otherwise.",
+        what: "Sends one GET per variant to a route that answered an anonymous request with 401 (preferring `/me`-like ones; the target itself when none did but the identity is a JWT; skipped when neither), each with a made-up bearer JWT whose header names a key URL on tollgate's callback listener (`jku`, `x5u`) or whose `iss` claim is such a URL (validators that do OpenID discovery fetch `iss` + `/.well-known/openid-configuration`). Each variant has its own unguessable token in the callback path. A callback proves the API fetches a URL chosen by whoever presents a token, while validating it. The forged tokens carry no valid signature and no real identity; the listener answers with an empty key set. Needs a callback address the target can reach; skipped otherwise.",
         why: "The validator fetches attacker-chosen URLs before it trusts anything: SSRF from an unauthenticated header. Worse, a validator that trusts the keys it fetched from `jku`/`x5u` accepts any token the attacker signs with their own key, a complete authentication bypass.",
         evidence: "GET /api/v2/me/ with `Authorization: Bearer eyJhbGciOiJSUzI1NiIsImprdSI6Imh0dHA6Ly8xMjcuMC4wLjE6NDEyMzEvOWYz…` → 401; the listener received `GET /9f3c…e1` from 127.0.0.1 with `User-Agent: python-urllib/3.11`.",
         remediation: "Take verification keys only from configuration: a pinned JWKS URL of your own issuer, fetched on a schedule. Ignore `jku`, `x5u`, `x5c` and `jwk` in token headers (or accept them only when they exactly match the pinned URL), accept only the expected `iss` before doing any discovery, and verify the signature before using any other claim.",
@@ -58,7 +58,12 @@ impl Check for TokenFetch {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let callbacks = ctx.reach().callbacks().map_err(CheckError::Skipped)?;
-        let route = gated_route(ctx);
+        let route = probe_route(ctx).ok_or_else(|| {
+            CheckError::Skipped(
+                "no sign that the API validates bearer tokens (no 401 seen, no JWT identity)"
+                    .into(),
+            )
+        })?;
         for field in VARIANTS {
             let key = ProbeKey {
                 url: ctx.redactor().redact(route.as_str()).into_owned(),
@@ -84,8 +89,9 @@ impl Check for TokenFetch {
 }
 
 /// A route whose anonymous answer was 401 (or 403 with a challenge) during seeding,
-/// preferring `/me`-like ones; the target itself when none was seen.
-fn gated_route(ctx: &CheckCtx) -> Url {
+/// preferring `/me`-like ones; else the target itself when the primary identity is a
+/// JWT (the API validates JWTs somewhere); else none.
+fn probe_route(ctx: &CheckCtx) -> Option<Url> {
     let origin = ctx.target().url.origin();
     let mut gated: Vec<Url> = ctx
         .transcript()
@@ -105,10 +111,15 @@ fn gated_route(ctx: &CheckCtx) -> Url {
             .unwrap_or_default()
     };
     gated.sort_by_key(|u| (!PREFERRED.contains(&last(u).as_str()), u.path().len()));
+    let jwt_identity = ctx
+        .target()
+        .primary_identity
+        .as_ref()
+        .is_some_and(|id| ctx.identity_jwt(id).is_some());
     gated
         .into_iter()
         .next()
-        .unwrap_or_else(|| ctx.target().url.clone())
+        .or_else(|| jwt_identity.then(|| ctx.target().url.clone()))
 }
 
 /// A JWT that names `callback` in `field`, with a random (invalid) RS256 signature.
@@ -181,6 +192,15 @@ mod tests {
         let (f, _) = run_against(Some("x5u")).await;
         assert_eq!(f.len(), 1);
         assert!(f[0].title.contains("`x5u`"));
+    }
+
+    #[tokio::test]
+    async fn skipped_when_nothing_asks_for_a_bearer_token() {
+        let (addr, _) = fake_target::serve(Fake::new(Mode::Refuse)).await;
+        let fx = crate::testkit::Fixture::new(&format!("http://{addr}/"));
+        let (_e, ctx) = fake_target::ctx_from(fx, vec![], &META).await;
+        assert!(matches!(TokenFetch.run(&ctx).await, Err(CheckError::Skipped(_))));
+        assert_eq!(ctx.requests_made(), 0);
     }
 
     #[tokio::test]

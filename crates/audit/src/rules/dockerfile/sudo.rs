@@ -1,0 +1,75 @@
+//! DKR-007: `sudo` installed or used in the image.
+
+use crate::project::{AuditFile, Project};
+use crate::rules::dockerfile::{installed_packages, run_scripts};
+use crate::rules::{Rule, OWASP_API8};
+use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+
+pub struct Sudo;
+
+pub static META: CheckMeta = CheckMeta {
+    id: CheckId::new_static("DKR-007"),
+    name: "sudo installed or used in the image",
+    category: Category::ContainerHostExposure,
+    severity: Severity::High,
+    cwe: 250,
+    owasp: Owasp::Api8,
+    safety: SafetyClass::Passive,
+    methods: &[],
+    budget: 0,
+    docs: CheckDocs {
+        what: "`RUN` lines that call `sudo` or install the `sudo` package (apt, apk, yum, dnf, zypper).",
+        why: "sudo in an image gives any process running as the application user a way back to root: a configured sudoers entry or a sudo vulnerability turns code execution in the API into root in the container, the first step of an escape.",
+        evidence: "Dockerfile:5:5 `RUN apt-get install -y sudo && echo 'app ALL=(ALL) NOPASSWD:ALL' >> /etc/sudoers`.",
+        remediation: "Do privileged setup as root in the Dockerfile before `USER`, then drop privileges for good; if something must change user at start-up, use `gosu` or `setpriv` in the entrypoint and never ship sudo.",
+        remediation_django: None,
+        references: &[
+            OWASP_API8,
+            "https://cwe.mitre.org/data/definitions/250.html",
+            "https://docs.docker.com/build/building/best-practices/#user",
+        ],
+    },
+};
+
+impl Rule for Sudo {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
+        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let mut out = Vec::new();
+        for rs in run_scripts(df) {
+            for cmd in &rs.script.commands {
+                let Some(first) = cmd.words.first() else { continue };
+                let package = cmd.effective().iter().skip(1).find(|w| w.value == "sudo");
+                let (at, title) = if cmd.name() == Some("sudo") {
+                    (first.start, "RUN uses sudo")
+                } else if let Some(w) = package.filter(|_| installed_packages(cmd.effective()).contains(&"sudo")) {
+                    (w.start, "RUN installs the sudo package")
+                } else {
+                    continue;
+                };
+                out.push(file.source.finding(&META, rs.pos(file, at), title).with_key(&format!("{}:{at}", rs.index)));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lines, run};
+
+    #[test]
+    fn fires_on_sudo() {
+        let df = "FROM x\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n      curl sudo\nRUN sudo chown app /srv\n";
+        assert_eq!(lines(&run(&Sudo, &[("Dockerfile", df)])), [3, 4]);
+    }
+
+    #[test]
+    fn silent_without_sudo() {
+        assert!(run(&Sudo, &[("Dockerfile", "FROM x\nRUN apt-get install -y gosu && echo sudo-less\n")]).is_empty());
+    }
+}

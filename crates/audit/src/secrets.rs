@@ -1,0 +1,91 @@
+//! The one door to the shared secret-pattern library (`tollgate-secrets`): the
+//! auditor detects exactly the formats the scanner detects in responses.
+
+use std::ops::Range;
+use tollgate_secrets::{mask, Kind, Level, Scanner};
+
+/// A credential found in a piece of artefact text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretHit {
+    /// Byte range of the value in the scanned text.
+    pub span: Range<usize>,
+    /// The pattern's stable id, e.g. `github.token`.
+    pub rule_id: String,
+    /// The pattern's human name, e.g. "GitHub token".
+    pub rule_name: String,
+    /// The value, masked (`ghp_…RM6r`).
+    pub masked: String,
+    pub level: Level,
+    /// A structural check (checksum, JWT decoding) proved the format.
+    pub verified: bool,
+}
+
+/// Every credential (not PII, not infrastructure hints) in `text`.
+pub fn find_secrets(text: &str) -> Vec<SecretHit> {
+    Scanner::builtin()
+        .scan(text)
+        .into_iter()
+        .filter(|m| m.kind() == Kind::Credential)
+        .map(|m| SecretHit {
+            span: m.span.clone(),
+            rule_id: m.rule.id.clone(),
+            rule_name: m.rule.name.clone(),
+            masked: m.masked(),
+            level: m.rule.severity,
+            verified: m.verified,
+        })
+        .collect()
+}
+
+/// `text` with every credential and personal datum the library recognises masked.
+pub fn mask_secrets(text: &str) -> String {
+    let found = Scanner::builtin().scan(text);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in found.iter().filter(|m| m.kind() != Kind::Infrastructure) {
+        if m.span.start < last {
+            continue;
+        }
+        out.push_str(text.get(last..m.span.start).unwrap_or(""));
+        out.push_str(&m.masked());
+        last = m.span.end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    out
+}
+
+/// A value the patterns do not know (a literal under a secret-looking name), masked
+/// the same way: never more than half of it shown.
+pub fn mask_value(value: &str) -> String {
+    mask(value, None)
+}
+
+/// `text` with `value` masked wherever it occurs (values of 4+ characters).
+pub fn mask_in(text: &str, value: &str) -> String {
+    if value.chars().count() < 4 {
+        return text.to_string();
+    }
+    text.replace(value, &mask_value(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_masks_a_github_token() {
+        let text = "environment:\n  - GH=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\n";
+        let hits = find_secrets(text);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].rule_id, "github.token");
+        assert_eq!(hits[0].masked, "ghp_…RM6r");
+        assert!(!mask_secrets(text).contains("FAKEpat"));
+    }
+
+    #[test]
+    fn masks_literal_values() {
+        let shown = mask_in("API_TOKEN=hunter2hunter2", "hunter2hunter2");
+        assert!(!shown.contains("hunter2hunter2"), "{shown}");
+        assert_eq!(mask_in("X=ab", "ab"), "X=ab");
+    }
+}

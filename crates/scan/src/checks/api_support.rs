@@ -1,0 +1,137 @@
+//! Helpers shared by the API-description checks (BOLA, BFLA, property authorization,
+//! inventory, resource consumption): JSON answers, who the identities are, and
+//! masking values a target leaked.
+
+use crate::check::CheckCtx;
+use crate::engine::Exchange;
+use crate::target::spec::ApiSpec;
+use serde_json::Value;
+use tollgate_core::Finding;
+
+/// Words in an identity's name that mark it as privileged (`admin`, `root_user`).
+const PRIVILEGED_NAMES: &[&str] = &["admin", "root", "super", "staff", "operator", "owner"];
+
+/// Whether an identity's name says it is privileged.
+pub fn privileged_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    PRIVILEGED_NAMES.iter().any(|w| n.contains(w))
+}
+
+/// The low-privilege identity: the primary one unless its name says it is
+/// privileged, else the first identity whose name does not.
+pub fn low_identity(ctx: &CheckCtx) -> Option<String> {
+    let t = ctx.target();
+    t.primary_identity
+        .clone()
+        .filter(|p| !privileged_name(p))
+        .or_else(|| t.identities.iter().find(|i| !privileged_name(i)).cloned())
+}
+
+/// Another low-privilege identity besides `low` (the victim of a BOLA test).
+pub fn peer_identity(ctx: &CheckCtx, low: &str) -> Option<String> {
+    ctx.target()
+        .identities
+        .iter()
+        .find(|i| i.as_str() != low && !privileged_name(i))
+        .cloned()
+}
+
+/// The identity whose name says it is privileged (the admin of a BFLA comparison).
+pub fn admin_identity(ctx: &CheckCtx) -> Option<String> {
+    ctx.target()
+        .identities
+        .iter()
+        .find(|i| privileged_name(i))
+        .cloned()
+}
+
+/// The parsed JSON body of a successful answer that says (or looks like) it is JSON.
+pub fn json_body(ex: &Exchange) -> Option<Value> {
+    if !ex.response.is_success() {
+        return None;
+    }
+    let declared = ex.response.content_type().is_some_and(|c| c.contains("json"));
+    let looks = ex
+        .response
+        .body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{' || *b == b'[');
+    if !(declared || looks) {
+        return None;
+    }
+    serde_json::from_slice(&ex.response.body).ok()
+}
+
+/// Whether two answers are the same object: equal, or equal apart from fields that
+/// change between calls (timestamps of "now", request ids), judged as at least 90%
+/// of the top-level fields equal with the same `id`.
+pub fn same_object(a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    let (Some(x), Some(y)) = (a.as_object(), b.as_object()) else {
+        return false;
+    };
+    if x.is_empty() || x.get("id") != y.get("id") || x.len() != y.len() {
+        return false;
+    }
+    let equal = x.iter().filter(|(k, v)| y.get(*k) == Some(v)).count();
+    equal * 10 >= x.len() * 9
+}
+
+/// Whether the answer looks like "not found" on this target (404/410, or the
+/// soft-404 page).
+pub fn is_missing(ctx: &CheckCtx, ex: &Exchange) -> bool {
+    ctx.target().soft404.is_missing(ex.request.url.path(), &ex.response)
+}
+
+/// The scan's OpenAPI document, if any.
+pub fn spec(ctx: &CheckCtx) -> Option<&ApiSpec> {
+    ctx.target().spec.as_deref()
+}
+
+/// The finding with every leaked value masked in its evidence excerpts (and the
+/// highlight moved to what remains shown).
+pub fn mask_values(mut f: Finding, values: &[String]) -> Finding {
+    for ex in &mut f.evidence.exchanges {
+        let Some(resp) = ex.response.as_mut() else { continue };
+        let marked = resp
+            .highlight
+            .and_then(|(a, b)| resp.body_excerpt.get(a..b))
+            .map(str::to_string);
+        let mut body = resp.body_excerpt.clone();
+        for v in values.iter().filter(|v| v.len() >= 4) {
+            body = body.replace(v.as_str(), &tollgate_secrets::mask(v, None));
+        }
+        resp.highlight = marked
+            .filter(|m| !values.iter().any(|v| m.contains(v.as_str())))
+            .and_then(|m| body.find(&m).map(|i| (i, i + m.len())));
+        resp.body_excerpt = body;
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names() {
+        assert!(privileged_name("admin") && privileged_name("SuperUser") && privileged_name("root"));
+        assert!(!privileged_name("alice") && !privileged_name("bob"));
+    }
+
+    #[test]
+    fn objects_compare_by_content() {
+        let a = json!({"id": 2, "owner": "bob", "total": "9.00"});
+        assert!(same_object(&a, &a.clone()));
+        assert!(!same_object(&a, &json!({"id": 3, "owner": "bob", "total": "9.00"})));
+        assert!(!same_object(&a, &json!({"detail": "Not found."})));
+        let many: serde_json::Map<String, Value> = (0..20).map(|i| (format!("f{i}"), json!(i))).collect();
+        let mut b = many.clone();
+        b.insert("f19".into(), json!("changed"));
+        assert!(same_object(&Value::Object(many), &Value::Object(b)));
+    }
+}

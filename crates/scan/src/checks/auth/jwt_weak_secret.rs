@@ -1,0 +1,230 @@
+//! AUTH-011: a JWT HMAC secret found in the built-in wordlist (cracked offline).
+
+use super::support::{
+    accepted, edited_claims, forged_facts, fresh_jti, probe_endpoint, send_token, Forger,
+};
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::engine::Exchange;
+use crate::jwt::{crack_builtin, find_in_text, Cracked, Token};
+use async_trait::async_trait;
+use std::sync::Arc;
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
+
+pub struct JwtWeakSecret;
+
+pub static META: CheckMeta = CheckMeta {
+    id: CheckId::new_static("AUTH-011"),
+    name: "JWT signed with a guessable HMAC secret",
+    category: Category::Authentication,
+    severity: Severity::High,
+    cwe: 521,
+    owasp: Owasp::Api2,
+    safety: SafetyClass::Safe,
+    methods: &[HttpMethod::Get],
+    budget: 2,
+    docs: CheckDocs {
+        what: "Cracks the HS256/HS384/HS512 signature of every identity's JWT, and of JWTs the API hands out in recorded responses, offline against the built-in wordlist of common JWT secrets (a few thousand candidates with case and suffix variants, plus guesses derived from the token's issuer and audience), on every core. No request is needed to crack. When the primary identity's secret is found, a forged copy of its token (a fresh `jti`, signed with the cracked secret) is sent to a route that refuses anonymous callers: acceptance proves the server verifies with that secret. The cracked secret is shown: it is the finding.",
+        why: "Whoever knows the HMAC secret can mint valid tokens for any user, any role and any lifetime: a complete authentication bypass that leaves no trace of a stolen credential.",
+        evidence: "alice's HS256 token verifies with the secret `secret` (wordlist entry); a forged token with a new `jti` signed with it → GET /api/v2/me/ 200, the same answer as alice's own token.",
+        remediation: "Sign with a random key of at least 256 bits (HS256) from a secrets manager, never a word, a default or a sample value; rotate it now, since every token ever issued can be forged. Prefer asymmetric signatures (RS256/ES256/EdDSA) when several services verify tokens.",
+        remediation_django: Some("Generate the key with `python -c \"import secrets; print(secrets.token_urlsafe(64))\"`, load it from the environment or a secrets manager (not settings.py or `.env` in the image), and pass it as the signing key (`SIMPLE_JWT[\"SIGNING_KEY\"]` or your `jwt.encode`/`jwt.decode` key); do not reuse `SECRET_KEY`."),
+        references: &[
+            "https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/",
+            "https://www.rfc-editor.org/rfc/rfc8725#section-3.5",
+            "https://cheatsheetseries.owasp.org/cheatsheets/JSON_Web_Token_for_Java_Cheat_Sheet.html",
+            "https://cwe.mitre.org/data/definitions/521.html",
+        ],
+    },
+};
+
+/// Most JWTs taken from responses.
+const MAX_HANDED_OUT: usize = 6;
+
+/// A token and where it came from.
+struct Source {
+    token: Token,
+    /// `identity alice`, or `the response of GET /x`.
+    label: String,
+    exchange: Option<Arc<Exchange>>,
+}
+
+#[async_trait]
+impl Check for JwtWeakSecret {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
+        let sources = sources(ctx);
+        if sources.is_empty() {
+            return Err(CheckError::Skipped(
+                "no HMAC-signed JWT among the identities or the recorded responses".into(),
+            ));
+        }
+        let mut cracked: Vec<(Cracked, Vec<&Source>)> = Vec::new();
+        for s in &sources {
+            let Some(c) = crack_builtin(&s.token) else {
+                continue;
+            };
+            match cracked.iter_mut().find(|(k, _)| k.secret == c.secret) {
+                Some((_, list)) => list.push(s),
+                None => cracked.push((c, vec![s])),
+            }
+        }
+        let mut findings = Vec::new();
+        for (c, list) in cracked {
+            if let Some(f) = report(ctx, &c, &list).await? {
+                findings.push(f);
+            }
+        }
+        Ok(findings)
+    }
+}
+
+/// Every identity's JWT, then JWTs in recorded responses from the target.
+fn sources(ctx: &CheckCtx) -> Vec<Source> {
+    let mut out: Vec<Source> = ctx
+        .target()
+        .identities
+        .iter()
+        .filter_map(|name| {
+            Some(Source {
+                token: ctx.identity_jwt(name)?,
+                label: format!("identity `{name}`"),
+                exchange: None,
+            })
+        })
+        .collect();
+    let mut handed_out = 0;
+    for ex in ctx.transcript() {
+        if handed_out >= MAX_HANDED_OUT || !ctx.in_scope(&ex.request.url) {
+            continue;
+        }
+        for token in find_in_text(&ex.response.text(), 2) {
+            if out.iter().all(|s| s.token != token) && handed_out < MAX_HANDED_OUT {
+                handed_out += 1;
+                out.push(Source {
+                    token,
+                    label: format!(
+                        "the response of {} {}",
+                        ex.request.method,
+                        ex.request.url.path()
+                    ),
+                    exchange: Some(Arc::clone(&ex)),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One finding per cracked secret; confirmed by a forgery when the primary identity's
+/// token is among the cracked ones.
+async fn report(
+    ctx: &CheckCtx,
+    c: &Cracked,
+    list: &[&Source],
+) -> Result<Option<Finding>, CheckError> {
+    let primary = ctx.target().primary_identity.clone();
+    let primary_label = primary.as_ref().map(|n| format!("identity `{n}`"));
+    let mut labels: Vec<String> = Vec::new();
+    for s in list {
+        if !labels.contains(&s.label) {
+            labels.push(s.label.clone());
+        }
+    }
+    let fact = format!(
+        "{} token(s) verify with the {} secret `{}` from the built-in wordlist: {}",
+        list.len(),
+        c.alg.name(),
+        c.secret_text(),
+        labels.join("; ")
+    );
+    let own = list
+        .iter()
+        .find(|s| Some(&s.label) == primary_label.as_ref());
+    if let (Some(name), Some(src)) = (primary.as_deref(), own) {
+        if let Some(f) = confirm(ctx, name, &src.token, c).await? {
+            return Ok(Some(f.with_fact(fact).with_key(&c.secret_text())));
+        }
+    }
+    let Some(ex) = list
+        .iter()
+        .find_map(|s| s.exchange.clone())
+        .or_else(|| seed_exchange(ctx))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(
+        ctx.finding(&ex, "JWT signed with a guessable HMAC secret", None)
+            .with_confidence(Confidence::Firm)
+            .with_fact(fact)
+            .with_key(&c.secret_text()),
+    ))
+}
+
+/// A forged copy of the identity's token, sent to the probe endpoint.
+async fn confirm(
+    ctx: &CheckCtx,
+    name: &str,
+    token: &Token,
+    c: &Cracked,
+) -> Result<Option<Finding>, CheckError> {
+    let Ok(probe) = probe_endpoint(ctx, name).await else {
+        return Ok(None);
+    };
+    let forger = Forger::Cracked(c.clone());
+    let forged = forger.forge(token, &edited_claims(token, fresh_jti))?;
+    let ex = send_token(ctx, &probe.url, &forged).await?;
+    if !accepted(&probe.authed, &ex) {
+        return Ok(None);
+    }
+    let mut f = ctx
+        .finding(&ex, "JWT signed with a guessable HMAC secret: forged tokens accepted", None)
+        .with_severity(Severity::Critical)
+        .with_confidence(Confidence::Confirmed)
+        .with_fact(format!(
+            "a token forged with the cracked secret got the same answer ({}) as identity `{name}`'s own token",
+            ex.response.status
+        ));
+    for fact in forged_facts(&forged) {
+        f = f.with_fact(fact);
+    }
+    Ok(Some(f))
+}
+
+/// Any recorded exchange with the target, for evidence when no forgery was sent.
+fn seed_exchange(ctx: &CheckCtx) -> Option<Arc<Exchange>> {
+    ctx.transcript()
+        .into_iter()
+        .find(|e| ctx.in_scope(&e.request.url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::auth::test_support::{assert_token_absent, run_with, Flaws};
+
+    #[tokio::test]
+    async fn cracks_and_confirms_with_a_forgery() {
+        let (f, token) = run_with(Flaws::all(), &META, &JwtWeakSecret).await;
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].severity, Severity::Critical);
+        let facts = f[0].evidence.facts.join("\n");
+        assert!(facts.contains("HS256 secret `secret`"), "{facts}");
+        assert!(facts.contains("forged claims:"), "{facts}");
+        assert_token_absent(&f, &token);
+    }
+
+    #[tokio::test]
+    async fn silent_with_a_strong_secret() {
+        let flaws = Flaws {
+            secret_is_weak: false,
+            ..Flaws::all()
+        };
+        assert!(run_with(flaws, &META, &JwtWeakSecret).await.0.is_empty());
+    }
+}

@@ -1,0 +1,251 @@
+//! BFLA-001: administrative functions answer a low-privilege identity.
+
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::api_support::{self, json_body};
+use crate::engine::{Auth, Exchange, ProbeRequest};
+use crate::target::spec::{operation_url, ApiSpec};
+use async_trait::async_trait;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
+    Severity,
+};
+use tollgate_spec::{Method, Operation};
+use url::Url;
+
+pub struct AdminFunctions;
+
+pub static META: CheckMeta = CheckMeta {
+    id: CheckId::new_static("BFLA-001"),
+    name: "Administrative function available to a low-privilege user",
+    category: Category::Bfla,
+    severity: Severity::High,
+    cwe: 285,
+    owasp: Owasp::Api5,
+    safety: SafetyClass::Safe,
+    methods: &[HttpMethod::Get],
+    budget: 36,
+    docs: CheckDocs {
+        what: "Finds administrative read operations: by path (`/admin/`, `/internal/`, `/manage/`, `/staff/`), by tag, by an `admin` scope in the OpenAPI security requirements, or by a summary saying \"staff only\". Calls each with the low-privilege identity and anonymously; with an admin identity available (an identity named like `admin`), calls it as the admin too. The low-privilege identity getting the admin's answer while anonymous callers are refused is confirmed; without an admin identity to compare with, a JSON answer to an operation the document reserves for admins is firm, one that only looks administrative by its path is tentative.",
+        why: "Function-level authorization gaps let any signed-up user call the endpoints behind the admin UI: list every user, change roles, read settings. Hiding the links is not access control.",
+        evidence: "`GET /api/v2/admin/users/` as alice (role user) → 200 with the same 5 user records admin gets; anonymous → 401.",
+        remediation: "Deny by default: every administrative route checks the caller's role or permission on the server, from the database or a verified claim, not from the client. Group admin routes under one router with one enforced policy.",
+        remediation_django: Some("Use `permission_classes = [IsAdminUser]` (is_staff from the database) or a custom permission that checks `request.user.has_perm(...)` on every admin view; set a restrictive `DEFAULT_PERMISSION_CLASSES` in `REST_FRAMEWORK` so a view without its own permission is not open to any authenticated user."),
+        references: &[
+            "https://owasp.org/API-Security/editions/2023/en/0xa5-broken-function-level-authorization/",
+            "https://cwe.mitre.org/data/definitions/285.html",
+            "https://www.django-rest-framework.org/api-guide/permissions/",
+        ],
+    },
+};
+
+/// Path segments that name administrative areas.
+const ADMIN_SEGMENTS: &[&str] = &[
+    "admin", "admins", "administration", "administrator", "internal", "manage", "management",
+    "staff", "superuser", "sudo", "backoffice", "back-office", "ops",
+];
+/// Operations tested at most.
+const MAX_OPERATIONS: usize = 10;
+
+/// How sure the document is that an operation is for administrators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Evidence {
+    /// Only the path looks administrative.
+    Path,
+    /// A tag, an `admin` scope or the summary says so.
+    Documented,
+}
+
+fn admin_path(path: &str) -> bool {
+    path.split('/')
+        .any(|seg| ADMIN_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str()))
+}
+
+fn classify(op: &Operation) -> Option<Evidence> {
+    let says = |t: &str| {
+        let t = t.to_ascii_lowercase();
+        t.contains("admin") || t.contains("staff only") || t.contains("superuser")
+    };
+    let documented = op.tags.iter().any(|t| says(t))
+        || op.scopes().any(|s| s.to_ascii_lowercase().contains("admin"))
+        || op.summary.as_deref().is_some_and(says);
+    if documented {
+        Some(Evidence::Documented)
+    } else {
+        admin_path(&op.path).then_some(Evidence::Path)
+    }
+}
+
+/// The URLs to try: the document's admin-looking GET operations, else the
+/// discovered routes under an administrative path.
+fn candidates(ctx: &CheckCtx, spec: Option<&ApiSpec>) -> Vec<(Url, Evidence)> {
+    let target = &ctx.target().url;
+    let mut out: Vec<(Url, Evidence)> = match spec {
+        Some(spec) => spec
+            .model
+            .operations
+            .iter()
+            .filter(|o| o.method == Method::Get && !o.allows_anonymous())
+            .filter_map(|o| Some((operation_url(target, spec, o, &HashMap::new())?, classify(o)?)))
+            .collect(),
+        None => ctx
+            .target()
+            .routes
+            .iter()
+            .filter(|u| admin_path(u.path()))
+            .map(|u| (u.clone(), Evidence::Path))
+            .collect(),
+    };
+    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.dedup_by(|a, b| a.0 == b.0);
+    out.truncate(MAX_OPERATIONS);
+    out
+}
+
+#[async_trait]
+impl Check for AdminFunctions {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
+        let low = api_support::low_identity(ctx)
+            .ok_or_else(|| CheckError::Skipped("needs a low-privilege identity (pass --token-file)".into()))?;
+        let admin = api_support::admin_identity(ctx);
+        let mut findings = Vec::new();
+        for (url, evidence) in candidates(ctx, api_support::spec(ctx)) {
+            if let Some(f) = test_one(ctx, url, evidence, &low, admin.as_deref()).await? {
+                findings.push(f);
+            }
+        }
+        Ok(findings)
+    }
+}
+
+async fn get(ctx: &CheckCtx, url: &Url, who: Option<&str>) -> Result<Arc<Exchange>, CheckError> {
+    let auth = who.map_or(Auth::Anonymous, |w| Auth::Identity(w.to_string()));
+    ctx.send(ProbeRequest::get(url.clone()).auth(auth)).await
+}
+
+async fn test_one(
+    ctx: &CheckCtx,
+    url: Url,
+    evidence: Evidence,
+    low: &str,
+    admin: Option<&str>,
+) -> Result<Option<Finding>, CheckError> {
+    let mine = get(ctx, &url, Some(low)).await?;
+    let Some(body) = json_body(&mine).filter(|_| !api_support::is_missing(ctx, &mine)) else {
+        return Ok(None);
+    };
+    let anon = get(ctx, &url, None).await?;
+    if json_body(&anon).is_some() {
+        // Public to everyone: an authentication question, not a privilege one.
+        return Ok(None);
+    }
+    let (confidence, fact) = match admin {
+        Some(admin) => {
+            let theirs = get(ctx, &url, Some(admin)).await?;
+            match json_body(&theirs) {
+                Some(a) if same_shape(&a, &body) => (Confidence::Confirmed, format!("{low} gets the answer {admin} gets (same fields, same size)")),
+                // The admin is refused too, or sees something else: not this check's call.
+                _ => return Ok(None),
+            }
+        }
+        None if evidence == Evidence::Documented => (Confidence::Firm, "the document reserves this operation for administrators (tag, scope or summary)".to_string()),
+        None => (Confidence::Tentative, "the path looks administrative; pass an admin identity to confirm".to_string()),
+    };
+    let title = format!("administrative {} {} answers {low}", mine.request.method, url.path());
+    Ok(Some(
+        ctx.finding(&mine, title, None)
+            .with_confidence(confidence)
+            .with_key(url.path())
+            .with_fact(fact)
+            .with_fact(format!("anonymous callers get HTTP {}", anon.response.status)),
+    ))
+}
+
+/// Same kind of answer: equal, or objects with the same keys (and, for lists, the
+/// same number of items).
+fn same_shape(a: &Value, b: &Value) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len(),
+        (Value::Object(x), Value::Object(y)) => {
+            let keys_equal = x.keys().eq(y.keys());
+            let lists_equal = crate::target::spec::list_items(a).len() == crate::target::spec::list_items(b).len();
+            keys_equal && lists_equal
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Identity;
+    use crate::testkit::{serve, Fixture, RawResponse};
+    use tollgate_core::Secret;
+
+    const SPEC: &str = r#"{"openapi":"3.0.3","security":[{"b":[]}],"components":{"securitySchemes":{"b":{"type":"http","scheme":"bearer"}}},
+      "paths":{"/api/admin/users/":{"get":{"tags":["admin"],"responses":{"200":{"description":"ok"}}}},
+               "/api/me/":{"get":{"responses":{"200":{"description":"ok"}}}}}}"#;
+    const USERS: &str = r#"{"count":2,"results":[{"id":1,"username":"admin"},{"id":2,"username":"alice"}]}"#;
+
+    fn server(enforced: bool) -> impl Fn(&crate::testkit::RawRequest) -> RawResponse + Send + Sync + 'static {
+        move |req| {
+            let who = req.header("authorization").unwrap_or("");
+            let json = |s: u16, b: &str| RawResponse::new(s, b.to_string()).header("content-type", "application/json");
+            match (req.path.as_str(), who) {
+                (_, "") => json(401, r#"{"detail":"auth"}"#),
+                ("/api/admin/users/", "Bearer tok-alice-0123456789") if enforced => json(403, r#"{"detail":"no"}"#),
+                ("/api/admin/users/", _) => json(200, USERS),
+                ("/api/me/", _) => json(200, r#"{"id":2}"#),
+                _ => json(404, r#"{"detail":"nf"}"#),
+            }
+        }
+    }
+
+    fn fixture(addr: std::net::SocketAddr, admin: bool) -> Fixture {
+        let mut f = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .identity(Identity::bearer("alice", Secret::new("tok-alice-0123456789")));
+        if admin {
+            f = f.identity(Identity::bearer("admin", Secret::new("tok-admin-0123456789")));
+        }
+        f
+    }
+
+    #[tokio::test]
+    async fn confirms_with_an_admin_to_compare() {
+        let addr = serve(server(false)).await;
+        let (_e, ctx) = fixture(addr, true).ctx(&META);
+        let f = AdminFunctions.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].confidence, Confidence::Confirmed);
+        assert!(f[0].title.contains("/api/admin/users/"));
+        let (_e, ctx) = fixture(addr, false).ctx(&META);
+        let f = AdminFunctions.run(&ctx).await.expect("run");
+        assert_eq!(f[0].confidence, Confidence::Firm, "documented by tag");
+    }
+
+    #[tokio::test]
+    async fn silent_when_refused() {
+        let addr = serve(server(true)).await;
+        let (_e, ctx) = fixture(addr, true).ctx(&META);
+        assert!(AdminFunctions.run(&ctx).await.expect("run").is_empty());
+        assert!(ctx.requests_made() <= 2, "me is not administrative");
+    }
+
+    #[test]
+    fn classification() {
+        let spec = tollgate_spec::parse(SPEC.as_bytes(), tollgate_spec::no_files).expect("spec");
+        assert_eq!(classify(&spec.operations[0]), Some(Evidence::Documented));
+        assert_eq!(classify(&spec.operations[1]), None);
+        assert!(admin_path("/internal/metrics") && !admin_path("/administrivia"));
+    }
+}

@@ -1,0 +1,3 @@
+//! Broken function level authorization: privileged operations open to ordinary users.
+
+pub mod admin_functions;

@@ -1,0 +1,3 @@
+//! Broken object level authorization: one user's access to another user's objects.
+
+pub mod cross_user;

@@ -1,0 +1,798 @@
+//! LEAK-002: debug error pages, stack traces and SQL errors, and the secrets they show.
+//!
+//! Safe GETs that make frameworks fail (a word where a numeric id goes, malformed and
+//! oversized query values, an odd `Accept`, a trailing dot) are sent to the routes
+//! discovery found; the answers, and any 5xx already in the transcript, are checked for
+//! the debug pages of Django, Werkzeug/Flask, Starlette/FastAPI, Express/Node, Spring,
+//! Rails, Laravel, ASP.NET, PHP and Go, and for SQL error text. What the page leaks
+//! (environment, settings, tokens) decides the severity.
+
+use super::support::{self, Leaked};
+use crate::check::Check;
+use crate::check::{CheckCtx, CheckError, Profile};
+use crate::engine::{Auth, Exchange, ProbeRequest};
+use crate::target::discovery::html_unescape;
+use async_trait::async_trait;
+use futures::StreamExt;
+use regex::Regex;
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
+    SafetyClass, Severity,
+};
+use url::Url;
+
+pub struct DebugErrorPage;
+
+pub static META: CheckMeta = CheckMeta {
+    id: CheckId::new_static("LEAK-002"),
+    name: "Debug error page or stack trace exposes internals",
+    category: Category::DataExposure,
+    severity: Severity::High,
+    cwe: 209,
+    owasp: Owasp::Api8,
+    safety: SafetyClass::Safe,
+    methods: &[HttpMethod::Get],
+    budget: 48,
+    docs: CheckDocs {
+        what: "Sends safe GET requests built to make a framework fail on the routes discovery found: a word (`abc`) in a numeric path segment or as a child of a collection, non-numeric, oversized and JSON-looking values in query parameters, malformed pagination parameters, an unexpected `Accept` header and a trailing dot (8 probes in the quick profile, 24 in standard, 48 in deep). Answers of 400 and above, and every 5xx already recorded, are matched against the debug pages of Django (technical 500, `DEBUG = True`), Werkzeug/Flask, Starlette/FastAPI, Rails, Laravel, ASP.NET, Spring, PHP, Go and Node stack traces, and SQL error text. A signature that the route's normal answer also contains is ignored. The page is then searched for credentials and infrastructure details with tollgate's secret patterns (Django's settings and `request.META` tables are read row by row).",
+        why: "A debug page is a guided tour for an attacker. Django's technical 500 page prints the settings and `request.META`; under `runserver` and many container setups that is the process environment, with deploy tokens, database URLs and `DOCKER_HOST`. A token found there is a working credential, a `DOCKER_HOST=tcp://…` is a container escape waiting for an SSRF, and even a bare stack trace names the code paths, libraries and SQL to attack.",
+        evidence: "GET /api/v2/products/abc/ → 500 `ValueError at /api/v2/products/abc/` with `You're seeing this error because you have DEBUG = True`; META shows `DEPLOY_GITHUB_PAT` = `ghp_…RM6r` (checksum valid) and `DOCKER_HOST=tcp:…2375`.",
+        remediation: "Turn debug mode off in every deployed environment and serve a generic error page; log the details server-side instead. Validate path and query parameters (type-convert with a 400/404 on failure) so bad input never reaches the database layer. Rotate every credential the page showed: treat it as published.",
+        remediation_django: Some("Set `DEBUG = False` (read it from the environment, default False) and `ALLOWED_HOSTS`; define `handler500`/`handler404` that return JSON. Use typed URL converters (`<int:pk>`) and let DRF pagination raise `NotFound` instead of calling `int()` on query values. Never run `manage.py runserver` in production: it copies `os.environ` into `request.META`. Secrets whose names avoid `API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE` are not masked by `SafeExceptionReporterFilter`; rotate them."),
+        references: &[
+            "https://owasp.org/API-Security/editions/2023/en/0xa8-security-misconfiguration/",
+            "https://cwe.mitre.org/data/definitions/209.html",
+            "https://docs.djangoproject.com/en/stable/ref/settings/#debug",
+            "https://docs.djangoproject.com/en/stable/howto/error-reporting/#filtering-error-reports",
+        ],
+    },
+};
+
+/// A recognisable debug or error page.
+struct PageKind {
+    name: &'static str,
+    severity: Severity,
+    pattern: &'static str,
+}
+
+/// Most specific first: a Django page also contains a Python traceback.
+const KINDS: &[PageKind] = &[
+    PageKind {
+        name: "Django technical 500 page (DEBUG = True)",
+        severity: Severity::High,
+        pattern: r"(?s)(?:Traceback|Exception Value).*DEBUG = True",
+    },
+    PageKind {
+        name: "Werkzeug/Flask interactive debugger",
+        severity: Severity::High,
+        pattern: r"The debugger caught an exception in your WSGI application|Werkzeug Debugger|__debugger__=yes",
+    },
+    PageKind {
+        name: "Rails debug exception page",
+        severity: Severity::High,
+        pattern: r"Action Controller: Exception caught|Rails\.root: /",
+    },
+    PageKind {
+        name: "Laravel debug page (Ignition/Whoops)",
+        severity: Severity::High,
+        pattern: r"Whoops, looks like something went wrong|Whoops\\{1,2}Run|window\.ignite|laravel-ignition|Illuminate\\{1,2}[A-Z][A-Za-z]+\\{1,2}",
+    },
+    PageKind {
+        name: "Starlette/FastAPI debug traceback",
+        severity: Severity::Medium,
+        pattern: r#"Starlette Debugger|class="traceback-container""#,
+    },
+    PageKind {
+        name: "ASP.NET error page with stack trace",
+        severity: Severity::Medium,
+        pattern: r"Server Error in '[^']*' Application|An unhandled exception occurred while processing the request",
+    },
+    PageKind {
+        name: "Java stack trace",
+        severity: Severity::Medium,
+        pattern: r"(?:Exception|Error)\b[^\n]{0,300}\n\s*at [A-Za-z_$][\w$]*(?:\.[\w$<>]+)+\([\w$ ]+\.java:\d+\)",
+    },
+    PageKind {
+        name: "Node.js stack trace",
+        severity: Severity::Medium,
+        pattern: r"Error\b[^\n]{0,300}\n[ \t]*at [^\n]{0,200}?\(?(?:/|[A-Za-z]:\\|file://|node:)[^\n)]{1,300}\.(?:js|mjs|cjs|ts):\d+:\d+",
+    },
+    PageKind {
+        name: "Python traceback",
+        severity: Severity::Medium,
+        pattern: r#"Traceback \(most recent call last\):\s+File ""#,
+    },
+    PageKind {
+        name: "PHP error with file path",
+        severity: Severity::Medium,
+        pattern: r"(?:Fatal error|Parse error|Warning|Notice)(?:</b>)?:\s.{0,500}? in (?:<b>)?/[^\n]{1,300}? on line (?:<b>)?\d+|Stack trace:\s*#0 /",
+    },
+    PageKind {
+        name: "Go panic trace",
+        severity: Severity::Medium,
+        pattern: r"goroutine \d+ \[running\]:|panic: runtime error",
+    },
+    PageKind {
+        name: "SQL error message",
+        severity: Severity::Medium,
+        pattern: SQL_ERRORS,
+    },
+    PageKind {
+        name: "Spring Whitelabel error page",
+        severity: Severity::Low,
+        pattern: r"Whitelabel Error Page",
+    },
+];
+
+const SQL_ERRORS: &str = r#"You have an error in your SQL syntax|SQLSTATE\[[0-9A-Z]{5}\]|ORA-\d{5}:|PG::[A-Z][A-Za-z]+Error|psycopg2?\.(?:errors\.)?[A-Z][A-Za-z]+(?:Error|Violation)|syntax error at or near "|unterminated quoted string at or near|sqlite3\.OperationalError|SQLITE_ERROR|Unclosed quotation mark after the character string|Microsoft OLE DB Provider for SQL Server|org\.postgresql\.util\.PSQLException|com\.mysql\.jdbc\.exceptions|java\.sql\.SQLException|django\.db\.utils\.[A-Za-z]+Error"#;
+
+fn kind_regexes() -> &'static [(usize, Regex)] {
+    static CELL: OnceLock<Vec<(usize, Regex)>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        KINDS
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| Regex::new(k.pattern).ok().map(|re| (i, re)))
+            .collect()
+    })
+}
+
+fn sql_regex() -> &'static Regex {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    CELL.get_or_init(|| Regex::new(SQL_ERRORS).expect("constant regex"))
+}
+
+/// The body as text a signature can match: entities decoded, `<br>` as new lines.
+fn normalised(ex: &Exchange) -> String {
+    html_unescape(&ex.response.text())
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n")
+}
+
+/// Which debug page the text is, if any.
+fn recognise(text: &str) -> Option<&'static PageKind> {
+    kind_regexes()
+        .iter()
+        .find(|(_, re)| re.is_match(text))
+        .and_then(|(i, _)| KINDS.get(*i))
+}
+
+/// `NAME=value` lines from Django's settings, META and local-variable tables
+/// (`<td>NAME</td><td class="code"><pre>'value'</pre></td>`).
+fn django_rows(html: &str) -> Vec<(String, String)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r#"(?s)<td>([A-Za-z_][A-Za-z0-9_.-]{0,100})</td>\s*<td class="code"><pre>(.*?)</pre></td>"#)
+            .expect("constant regex")
+    });
+    re.captures_iter(html)
+        .take(5_000)
+        .filter_map(|c| {
+            let name = c.get(1)?.as_str().to_string();
+            let raw = html_unescape(c.get(2)?.as_str()).trim().to_string();
+            let value = raw
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .map_or(raw.clone(), str::to_string);
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// Environment names whose values point at credentials or control planes.
+const NOTABLE_ENV: &[&str] = &[
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "DOCKER_CERT_PATH",
+    "KUBERNETES_PORT",
+];
+
+/// What a page shows, judged.
+struct Judged {
+    kind: &'static PageKind,
+    severity: Severity,
+    leaks: Vec<Leaked>,
+    facts: Vec<String>,
+    highlight: Option<String>,
+}
+
+fn judge(ctx: &CheckCtx, ex: &Exchange, kind: &'static PageKind, text: &str) -> Judged {
+    let rows = django_rows(&ex.response.text());
+    let synthetic: String = rows.iter().map(|(n, v)| format!("{n}={v}\n")).collect();
+    let echoed = support::echoed_by_request(ex);
+    let mut leaks = support::find_leaks(&synthetic, ctx.redactor(), &echoed);
+    for l in support::find_leaks(text, ctx.redactor(), &echoed) {
+        if !leaks.iter().any(|k| k.raw() == l.raw()) {
+            leaks.push(l);
+        }
+    }
+    leaks.retain(|l| l.kind != tollgate_secrets::Kind::Pii);
+    let mut facts = Vec::new();
+    let mut severity = kind
+        .severity
+        .max(support::worst(&leaks).unwrap_or(Severity::Info));
+    if support::shows_own_credential(&ex.response.text(), ctx.redactor()) {
+        severity = Severity::Critical;
+        facts.push("the page shows the scanner's own credential (shown here as $TOKEN)".into());
+    }
+    for (name, value) in rows
+        .iter()
+        .filter(|(n, _)| NOTABLE_ENV.contains(&n.as_str()))
+    {
+        if !value.is_empty() && !value.starts_with("****") {
+            severity = severity.max(Severity::High);
+            facts.push(format!(
+                "environment variable `{name}` = `{}`",
+                tollgate_secrets::mask(value, None)
+            ));
+        }
+    }
+    if rows.len() > 10 {
+        facts.push(format!(
+            "{} settings, request.META and local-variable rows are printed (under runserver, META holds the process environment)",
+            rows.len()
+        ));
+    }
+    if kind.pattern != SQL_ERRORS && sql_regex().is_match(text) {
+        facts.push("the page also contains database error text".into());
+    }
+    let highlight = leaks
+        .iter()
+        .find_map(|l| l.field.clone())
+        .or_else(|| kind_marker(kind, text));
+    Judged {
+        kind,
+        severity,
+        leaks,
+        facts,
+        highlight,
+    }
+}
+
+/// The first line of what matched the page's signature, to centre the evidence on.
+fn kind_marker(kind: &PageKind, text: &str) -> Option<String> {
+    let re = Regex::new(kind.pattern).ok()?;
+    let m = re.find(text)?;
+    let line = m.as_str().lines().next()?.trim();
+    (!line.is_empty()).then(|| line.chars().take(60).collect())
+}
+
+/// One error-triggering request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Probe {
+    url: Url,
+    /// The route the probe mutates: its normal answer is the baseline.
+    origin: Url,
+    accept: Option<&'static str>,
+    why: &'static str,
+}
+
+/// Probes in the quick, standard and deep profiles.
+fn probe_limit(profile: Profile) -> usize {
+    match profile {
+        Profile::Quick => 8,
+        Profile::Standard => 24,
+        Profile::Deep => 48,
+    }
+}
+
+/// Routes worth mutating: in scope, not files (`openapi.json`, `.env`, `access.log`).
+fn mutable_routes(ctx: &CheckCtx) -> Vec<Url> {
+    ctx.target()
+        .routes
+        .iter()
+        .filter(|u| ctx.in_scope(u))
+        .filter(|u| {
+            let last = u
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .unwrap_or("");
+            !last.contains('.')
+        })
+        .cloned()
+        .collect()
+}
+
+fn with_path(url: &Url, path: &str) -> Url {
+    let mut u = url.clone();
+    u.set_path(path);
+    u
+}
+
+fn with_query(url: &Url, query: &str) -> Url {
+    let mut u = url.clone();
+    u.set_query(Some(query));
+    u
+}
+
+/// `/orders/2/` → `/orders/abc/`: the last all-digit segment replaced by a word.
+fn numeric_segment(url: &Url) -> Option<Probe> {
+    let segs: Vec<&str> = url.path_segments()?.collect();
+    let i = segs
+        .iter()
+        .rposition(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))?;
+    let mut segs: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
+    segs[i] = "abc".into();
+    Some(Probe {
+        url: with_path(url, &format!("/{}", segs.join("/"))),
+        origin: url.clone(),
+        accept: None,
+        why: "a word where the path has a numeric id",
+    })
+}
+
+/// `/products/` → `/products/abc/`: a non-numeric id under a collection.
+fn collection_child(url: &Url) -> Option<Probe> {
+    let path = url.path();
+    if path == "/" || url.query().is_some() {
+        return None;
+    }
+    let child = if path.ends_with('/') {
+        format!("{path}abc/")
+    } else {
+        format!("{path}/abc")
+    };
+    Some(Probe {
+        url: with_path(url, &child),
+        origin: url.clone(),
+        accept: None,
+        why: "a non-numeric id under a collection route",
+    })
+}
+
+/// Each query value rewritten by `f`, when the route has a query.
+fn rewrite_query(url: &Url, f: impl Fn(&str, &str) -> Option<String>) -> Option<Url> {
+    url.query()?;
+    let mut changed = false;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| match f(&k, &v) {
+            Some(new) => {
+                changed = true;
+                (k.into_owned(), new)
+            }
+            None => (k.into_owned(), v.into_owned()),
+        })
+        .collect();
+    if !changed {
+        return None;
+    }
+    let mut u = url.clone();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    Some(u)
+}
+
+fn is_number(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Query mutations, most telling first.
+fn query_probes(url: &Url) -> Vec<Probe> {
+    let mut out = Vec::new();
+    if let Some(u) = rewrite_query(url, |_, v| is_number(v).then(|| "abc".to_string())) {
+        out.push(Probe {
+            url: u,
+            origin: url.clone(),
+            accept: None,
+            why: "a word in a numeric query parameter",
+        });
+    }
+    if let Some(u) = rewrite_query(url, |_, v| is_number(v).then(|| "9".repeat(64))) {
+        out.push(Probe {
+            url: u,
+            origin: url.clone(),
+            accept: None,
+            why: "an oversized number in a numeric query parameter",
+        });
+    }
+    if let Some(u) = rewrite_query(url, |_, _| Some("{\"tollgate\":[".to_string())) {
+        out.push(Probe {
+            url: u,
+            origin: url.clone(),
+            accept: None,
+            why: "a malformed JSON-looking query value",
+        });
+    }
+    out
+}
+
+/// Malformed values for the common pagination parameters, on a route without a query.
+fn pagination_junk(url: &Url) -> Option<Probe> {
+    if url.query().is_some() {
+        return None;
+    }
+    Some(Probe {
+        url: with_query(url, "page=abc&page_size=abc&limit=abc&offset=abc"),
+        origin: url.clone(),
+        accept: None,
+        why: "malformed values for common pagination parameters",
+    })
+}
+
+/// Probes independent of particular routes: a trailing dot, odd `Accept` headers.
+fn global_probes(routes: &[Url]) -> Vec<Probe> {
+    let Some(first) = routes.iter().find(|u| u.path() != "/").or(routes.first()) else {
+        return Vec::new();
+    };
+    let trimmed = first.path().trim_end_matches('/');
+    let mut out = vec![Probe {
+        url: with_path(first, &format!("{trimmed}.")),
+        origin: first.clone(),
+        accept: None,
+        why: "a trailing dot on the path",
+    }];
+    for accept in ["application/x-tollgate-unknown", "text/html;q=abc, */*;q=x"] {
+        out.push(Probe {
+            url: first.clone(),
+            origin: first.clone(),
+            accept: Some(accept),
+            why: "an unexpected Accept header",
+        });
+    }
+    out
+}
+
+/// The probes to send, in priority order, distinct, at most the profile's limit.
+fn plan(routes: &[Url], limit: usize) -> Vec<Probe> {
+    let mut tiers: [Vec<Probe>; 3] = Default::default();
+    for r in routes {
+        let numeric = numeric_segment(r);
+        let has_numeric = numeric.is_some();
+        tiers[0].extend(numeric);
+        let mut q = query_probes(r).into_iter();
+        tiers[0].extend(q.next());
+        tiers[2].extend(q);
+        if !has_numeric {
+            tiers[1].extend(collection_child(r));
+        }
+        tiers[1].extend(pagination_junk(r));
+    }
+    tiers[2].extend(global_probes(routes));
+    let mut out: Vec<Probe> = Vec::new();
+    for p in tiers.into_iter().flatten() {
+        if !out.contains(&p) && !routes.contains(&p.url) {
+            out.push(p);
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    out
+}
+
+/// Debug pages found at most per scan (each proves the same misconfiguration).
+const MAX_FINDINGS: usize = 4;
+/// Probes in flight at once.
+const CONCURRENCY: usize = 4;
+
+#[async_trait]
+impl Check for DebugErrorPage {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
+        let routes = mutable_routes(ctx);
+        let probes = plan(&routes, probe_limit(ctx.profile()));
+        let mut findings = Vec::new();
+        let mut seen = HashSet::new();
+        let mut sent = HashSet::new();
+        for batch in probes.chunks(CONCURRENCY) {
+            if findings.len() >= MAX_FINDINGS {
+                break;
+            }
+            let pending: Vec<_> = batch.iter().map(|p| send(ctx, p)).collect();
+            let answers = futures::stream::iter(pending)
+                .buffer_unordered(CONCURRENCY)
+                .collect::<Vec<_>>()
+                .await;
+            for (probe, answer) in answers {
+                let ex = match answer {
+                    Ok(ex) => ex,
+                    Err(CheckError::Engine(e)) if e.is_transport() => {
+                        tracing::debug!(url = %probe.url, error = %e, "error probe failed");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                sent.insert(ex.request.url.clone());
+                if let Some(f) = probe_finding(ctx, &probe, &ex, &mut seen) {
+                    findings.push(f);
+                }
+            }
+        }
+        for ex in recorded_errors(ctx, &sent) {
+            if findings.len() >= MAX_FINDINGS {
+                break;
+            }
+            if let Some(f) = page_finding(ctx, &ex, None, &mut seen) {
+                findings.push(f);
+            }
+        }
+        findings.truncate(MAX_FINDINGS);
+        Ok(findings)
+    }
+}
+
+async fn send(ctx: &CheckCtx, probe: &Probe) -> (Probe, Result<Arc<Exchange>, CheckError>) {
+    let mut req = ProbeRequest::get(probe.url.clone());
+    if let Some(a) = probe.accept {
+        req = req.header("accept", a);
+    }
+    if let Some(id) = &ctx.target().primary_identity {
+        req = req.auth(Auth::Identity(id.clone()));
+    }
+    (probe.clone(), ctx.send(req).await)
+}
+
+/// A probe's answer as a finding, when it is an error page the route's normal answer
+/// is not.
+fn probe_finding(
+    ctx: &CheckCtx,
+    probe: &Probe,
+    ex: &Exchange,
+    seen: &mut HashSet<String>,
+) -> Option<Finding> {
+    if ex.response.status < 400 {
+        return None;
+    }
+    let text = normalised(ex);
+    let kind = recognise(&text)?;
+    if normal_answer_matches(ctx, &probe.origin, kind) {
+        return None;
+    }
+    page_finding(ctx, ex, Some(probe), seen).map(|f| {
+        f.with_confidence(Confidence::Confirmed)
+            .with_fact(format!("triggered by {}", probe.why))
+    })
+}
+
+/// Whether the unmutated route already shows the same signature (then it is content,
+/// such as documentation quoting a traceback, not an error page).
+fn normal_answer_matches(ctx: &CheckCtx, origin: &Url, kind: &PageKind) -> bool {
+    ctx.transcript()
+        .iter()
+        .filter(|e| e.request.url.path() == origin.path() && e.response.status < 400)
+        .any(|e| recognise(&normalised(e)).is_some_and(|k| std::ptr::eq(k, kind)))
+}
+
+/// 5xx answers in the transcript that this check did not send.
+fn recorded_errors(ctx: &CheckCtx, sent: &HashSet<Url>) -> Vec<Arc<Exchange>> {
+    ctx.transcript()
+        .into_iter()
+        .filter(|e| e.response.status >= 500 && ctx.in_scope(&e.request.url))
+        .filter(|e| e.check.as_ref() != Some(&META.id) && !sent.contains(&e.request.url))
+        .collect()
+}
+
+fn page_finding(
+    ctx: &CheckCtx,
+    ex: &Exchange,
+    probe: Option<&Probe>,
+    seen: &mut HashSet<String>,
+) -> Option<Finding> {
+    let text = normalised(ex);
+    let kind = recognise(&text)?;
+    let location = Location::http("GET", ex.request.url.as_str());
+    if !seen.insert(format!("{}|{}", location.stable_key(), kind.name)) {
+        return None;
+    }
+    let j = judge(ctx, ex, kind, &text);
+    let title = title(&j);
+    let mut f = ctx
+        .finding(ex, title, j.highlight.as_deref())
+        .with_key(kind.name)
+        .with_severity(j.severity)
+        .with_fact(format!(
+            "{} answered {}",
+            ex.request.url.path(),
+            ex.response.status
+        ));
+    if probe.is_none() {
+        f = f.with_fact("seen in a response recorded earlier in the scan");
+    }
+    for fact in &j.facts {
+        f = f.with_fact(fact.clone());
+    }
+    f = support::with_leak_facts(f, &j.leaks);
+    Some(support::mask_evidence(f, &j.leaks))
+}
+
+fn title(j: &Judged) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for l in &j.leaks {
+        if !names.contains(&l.name.as_str()) {
+            names.push(&l.name);
+        }
+    }
+    match names.len() {
+        0 => j.kind.name.to_string(),
+        1..=3 => format!("{} leaks {}", j.kind.name, names.join(", ")),
+        n => format!(
+            "{} leaks {}, … ({n} kinds of secrets)",
+            j.kind.name,
+            names[..3].join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Identity;
+    use crate::testkit::{exchange, serve, Fixture, RawRequest, RawResponse};
+    use tollgate_core::Secret;
+
+    const PAT: &str = "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";
+
+    /// A trimmed-down Django technical 500 page with the planted environment.
+    fn django_500(path: &str) -> String {
+        format!(
+            r#"<!DOCTYPE html><html><head><meta name="robots" content="NONE,NOARCHIVE"><title>ValueError at {path}</title></head>
+<body><header id="summary"><h1>ValueError at {path}</h1>
+<table><tr><th scope="row">Exception Value:</th><td><pre>Field &#x27;id&#x27; expected a number but got &#x27;abc&#x27;.</pre></td></tr></table></header>
+<div id="traceback"><h2>Traceback</h2></div>
+<h3 id="meta-info">META</h3><table class="req"><tbody>
+<tr><td>DATABASE_URL</td><td class="code"><pre>&#x27;postgres://tollgate_app:Tg-db-P4ssw0rd-2024@db.internal.tollgate.test:5432/tollgate&#x27;</pre></td></tr>
+<tr><td>DEPLOY_GITHUB_PAT</td><td class="code"><pre>&#x27;{PAT}&#x27;</pre></td></tr>
+<tr><td>DOCKER_HOST</td><td class="code"><pre>&#x27;tcp://127.0.0.1:2375&#x27;</pre></td></tr>
+<tr><td>HTTP_AUTHORIZATION</td><td class="code"><pre>&#x27;********************&#x27;</pre></td></tr>
+</tbody></table>
+<p>You’re seeing this error because you have <code>DEBUG = True</code> in your Django settings file.</p></body></html>"#
+        )
+    }
+
+    /// Products 1..3 exist; anything else under /api/products/ crashes with the debug page.
+    fn vulnerable(req: &RawRequest) -> RawResponse {
+        let path = req.path.split('?').next().unwrap_or("").to_string();
+        match path.as_str() {
+            "/api/products/" | "/api/products/1/" => {
+                RawResponse::new(200, r#"{"id":1}"#).header("content-type", "application/json")
+            }
+            p if p.starts_with("/api/products/") => {
+                RawResponse::new(500, django_500(p)).header("content-type", "text/html")
+            }
+            _ => RawResponse::new(404, r#"{"detail":"Not found."}"#)
+                .header("content-type", "application/json"),
+        }
+    }
+
+    #[tokio::test]
+    async fn probes_find_the_django_500_page_and_mask_its_secrets() {
+        let addr = serve(vulnerable).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .route("/api/products/")
+            .route("/api/products/1/")
+            .ctx(&META);
+        let f = DebugErrorPage.run(&ctx).await.expect("run");
+        assert!(!f.is_empty(), "no finding");
+        let first = &f[0];
+        assert_eq!(first.severity, Severity::Critical);
+        assert_eq!(first.confidence, Confidence::Confirmed);
+        assert!(
+            first.title.starts_with("Django technical 500 page"),
+            "{}",
+            first.title
+        );
+        let all = serde_json::to_string(&f).expect("json");
+        assert!(!all.contains(PAT), "the token leaked into the finding");
+        assert!(!all.contains("Tg-db-P4ssw0rd-2024"), "the password leaked");
+        assert!(
+            !all.contains("tcp://127.0.0.1:2375"),
+            "DOCKER_HOST unmasked"
+        );
+        assert!(all.contains("ghp_…RM6r"), "{all}");
+        assert!(first
+            .evidence
+            .facts
+            .iter()
+            .any(|x| x.contains("DOCKER_HOST")));
+        assert!(ctx.requests_made() <= probe_limit(Profile::Standard) as u32);
+    }
+
+    #[tokio::test]
+    async fn silent_when_errors_are_generic() {
+        let addr = serve(|req: &RawRequest| {
+            if req.path.contains("abc") || req.path.contains('.') {
+                RawResponse::new(500, r#"{"detail":"Internal server error."}"#)
+                    .header("content-type", "application/json")
+            } else {
+                RawResponse::new(404, r#"{"detail":"Not found."}"#)
+            }
+        })
+        .await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .route("/api/products/")
+            .route("/api/products/7/?page=2")
+            .ctx(&META);
+        assert!(DebugErrorPage.run(&ctx).await.expect("run").is_empty());
+        assert!(ctx.requests_made() > 3, "it did probe");
+    }
+
+    #[tokio::test]
+    async fn documentation_quoting_a_traceback_is_not_an_error_page() {
+        let page = "Traceback (most recent call last):\n  File \"app.py\", line 1";
+        let addr = serve(move |_| RawResponse::new(400, page)).await;
+        let base = format!("http://{addr}/docs/");
+        let normal = exchange(HttpMethod::Get, &base, 200, &[], page);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .route("/docs/")
+            .recorded(normal)
+            .ctx(&META);
+        let f = DebugErrorPage.run(&ctx).await.expect("run");
+        assert!(
+            f.iter()
+                .all(|f| !f.location.to_string().contains("/docs/abc")),
+            "{f:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn own_token_on_the_page_is_critical_and_redacted() {
+        let token = "canary-token-0123456789abcdef";
+        let addr = serve(|req: &RawRequest| {
+            let auth = req.header("authorization").unwrap_or("").to_string();
+            RawResponse::new(
+                500,
+                format!("Traceback (most recent call last):\n  File \"/app/x.py\", line 3\nheaders: {auth}"),
+            )
+        })
+        .await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .identity(Identity::bearer("alice", Secret::new(token)))
+            .route("/api/items/")
+            .ctx(&META);
+        let f = DebugErrorPage.run(&ctx).await.expect("run");
+        assert_eq!(f[0].severity, Severity::Critical);
+        let all = serde_json::to_string(&f).expect("json");
+        assert!(!all.contains(token));
+    }
+
+    #[test]
+    fn recognises_other_frameworks() {
+        let cases = [
+            ("The debugger caught an exception in your WSGI application", "Werkzeug"),
+            ("<title>Starlette Debugger</title>", "Starlette"),
+            ("TypeError: x is undefined\n    at Layer.handle [as handle_request] (/app/node_modules/express/lib/router/layer.js:95:5)", "Node"),
+            ("java.lang.NullPointerException: boom\n\tat com.example.Api.get(Api.java:42)", "Java"),
+            ("<title>Action Controller: Exception caught</title>", "Rails"),
+            ("Whoops, looks like something went wrong.", "Laravel"),
+            ("<b>Fatal error</b>: Uncaught Error in /var/www/index.php on line 12", "PHP"),
+            ("goroutine 1 [running]:\nmain.main()", "Go"),
+            ("ERROR: syntax error at or near \"abc\"", "SQL"),
+            ("Server Error in '/' Application.", "ASP.NET"),
+        ];
+        for (body, want) in cases {
+            let text = html_unescape(body).replace("<br>", "\n");
+            let got = recognise(&text).map(|k| k.name).unwrap_or("none");
+            assert!(got.contains(want), "{want}: got {got}");
+        }
+        assert!(recognise(r#"{"detail":"Internal server error."}"#).is_none());
+    }
+
+    #[test]
+    fn plans_bounded_probes_in_priority_order() {
+        let base = Url::parse("http://127.0.0.1:9/").expect("url");
+        let routes: Vec<Url> = [
+            "/",
+            "/api/orders/2/",
+            "/api/products/?page=2",
+            "/api/users/",
+        ]
+        .iter()
+        .map(|p| base.join(p).expect("url"))
+        .collect();
+        let p = plan(&routes, 24);
+        let urls: Vec<String> = p.iter().map(|p| p.url.to_string()).collect();
+        assert_eq!(urls[0], "http://127.0.0.1:9/api/orders/abc/");
+        assert_eq!(urls[1], "http://127.0.0.1:9/api/products/?page=abc");
+        assert!(urls.contains(&"http://127.0.0.1:9/api/users/abc/".to_string()));
+        assert!(urls.iter().any(|u| u.ends_with("/api/orders/2.")));
+        assert_eq!(plan(&routes, 3).len(), 3);
+    }
+}

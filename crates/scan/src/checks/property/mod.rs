@@ -1,0 +1,5 @@
+//! Broken object property level authorization: what fields an answer exposes and a
+//! request may set.
+
+pub mod sensitive_fields;
+pub mod undocumented_fields;

@@ -10,11 +10,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     findings.sort_by_key(|f| (f.location.to_string(), f.check_id.clone()));
     let mut out = std::io::stdout().lock();
     for f in &findings {
-        writeln!(out, "{} {} {} [{}]", f.check_id, f.location, f.title, f.severity)?;
+        writeln!(
+            out,
+            "{} {} {} [{}]",
+            f.check_id, f.location, f.title, f.severity
+        )?;
     }
     for e in &outcome.errors {
         writeln!(out, "error: {:?} {}", e.url, e.message)?;
     }
-    writeln!(out, "{} findings; {}", findings.len(), outcome.notes.join("; "))?;
+    writeln!(
+        out,
+        "{} findings; {}",
+        findings.len(),
+        outcome.notes.join("; ")
+    )?;
     Ok(())
 }

@@ -9,8 +9,9 @@
 //! | `cluster-takeover` | ServiceAccount token automounted (K8S-009) and over-privileged RBAC (K8S-012) | SSRF (SSRF-*) or a node/runtime API reached (CONT-*) |
 //!
 //! A chain is `confirmed` when both sides name the same thing: an environment variable
-//! the audit found holding a token appears in the scan's evidence (the variable the
-//! DEBUG page showed), or the scan reached the runtime API the audit saw mounted.
+//! the audit found holding a token, or the token itself (both sides mask it the same
+//! way, through `tollgate-secrets`), appears in the scan's evidence; or the scan reached
+//! the runtime API the audit saw mounted.
 
 use crate::rules::env_var_of;
 use tollgate_core::{AttackChain, ChainLink, ChainSide, Confidence, Finding, Severity};
@@ -43,11 +44,19 @@ fn env_exposed(id: &str) -> bool {
 }
 
 fn runtime_access(id: &str) -> bool {
-    matches!(id, "CMP-001" | "CMP-002" | "CMP-011" | "K8S-001" | "K8S-007" | "DKR-009" | "SH-006")
+    matches!(
+        id,
+        "CMP-001" | "CMP-002" | "CMP-011" | "K8S-001" | "K8S-007" | "DKR-009" | "SH-006"
+    )
 }
 
 fn way_in(id: &str) -> bool {
-    id.starts_with("SSRF-") || id.starts_with("CONT-") || matches!(id, "LEAK-002" | "LEAK-004" | "LEAK-005" | "LEAK-006" | "AUTH-005")
+    id.starts_with("SSRF-")
+        || id.starts_with("CONT-")
+        || matches!(
+            id,
+            "LEAK-002" | "LEAK-004" | "LEAK-005" | "LEAK-006" | "AUTH-005"
+        )
 }
 
 fn sa_token(id: &str) -> bool {
@@ -122,12 +131,28 @@ fn evidence_text(f: &Finding) -> String {
     text
 }
 
-/// Environment variables named by audit links that the scan links' evidence shows.
-fn shared_variables(audit: &[&Finding], scan: &[&Finding]) -> Vec<String> {
+/// A masked secret quoted in a fact (`` value `ghp_…RM6r` ``): distinctive enough to
+/// recognise the same token in the scan's (identically masked) evidence.
+fn masked_value(fact: &str) -> Option<&str> {
+    let start = fact.find('`')? + 1;
+    let len = fact.get(start..)?.find('`')?;
+    let value = fact.get(start..start + len)?;
+    let (head, tail) = value.split_once('…')?;
+    (head.chars().count() + tail.chars().count() >= 6).then_some(value)
+}
+
+/// What both sides name: environment variables the audit found holding a token, and
+/// masked token values, that also appear in the scan links' evidence.
+fn shared_names(audit: &[&Finding], scan: &[&Finding]) -> Vec<String> {
     let texts: Vec<String> = scan.iter().map(|f| evidence_text(f)).collect();
     let mut names: Vec<String> = audit
         .iter()
-        .flat_map(|f| f.evidence.facts.iter().filter_map(|x| env_var_of(x)))
+        .flat_map(|f| {
+            f.evidence
+                .facts
+                .iter()
+                .filter_map(|x| env_var_of(x).or_else(|| masked_value(x)))
+        })
         .filter(|name| texts.iter().any(|t| t.contains(name)))
         .map(str::to_string)
         .collect();
@@ -138,7 +163,10 @@ fn shared_variables(audit: &[&Finding], scan: &[&Finding]) -> Vec<String> {
 
 /// Joins audit and scan findings into every chain they complete.
 pub fn join(audit: &[Finding], scan: &[Finding]) -> Vec<AttackChain> {
-    SPECS.iter().filter_map(|spec| chain(spec, audit, scan)).collect()
+    SPECS
+        .iter()
+        .filter_map(|spec| chain(spec, audit, scan))
+        .collect()
 }
 
 fn chain(spec: &Spec, audit: &[Finding], scan: &[Finding]) -> Option<AttackChain> {
@@ -150,7 +178,10 @@ fn chain(spec: &Spec, audit: &[Finding], scan: &[Finding]) -> Option<AttackChain
             ChainSide::Audit => audit,
             ChainSide::Scan => scan,
         };
-        let found: Vec<&Finding> = pool.iter().filter(|f| (step.matches)(f.check_id.as_str())).collect();
+        let found: Vec<&Finding> = pool
+            .iter()
+            .filter(|f| (step.matches)(f.check_id.as_str()))
+            .collect();
         if found.is_empty() && step.required {
             return None;
         }
@@ -162,12 +193,22 @@ fn chain(spec: &Spec, audit: &[Finding], scan: &[Finding]) -> Option<AttackChain
             ChainSide::Scan => scan_links.extend(found),
         }
     }
-    let shared = shared_variables(&audit_links, &scan_links);
-    let runtime_reached = spec.kind == "container-escape" && scan_links.iter().any(|f| f.check_id.as_str().starts_with("CONT-"));
-    let confidence = if !shared.is_empty() || runtime_reached { Confidence::Confirmed } else { Confidence::Firm };
+    let shared = shared_names(&audit_links, &scan_links);
+    let runtime_reached = spec.kind == "container-escape"
+        && scan_links
+            .iter()
+            .any(|f| f.check_id.as_str().starts_with("CONT-"));
+    let confidence = if !shared.is_empty() || runtime_reached {
+        Confidence::Confirmed
+    } else {
+        Confidence::Firm
+    };
     let mut summary = spec.summary.to_string();
     if !shared.is_empty() {
-        summary.push_str(&format!(" The scan saw {} — the variable(s) the audit found in the deployment.", shared.join(", ")));
+        summary.push_str(&format!(
+            " The scan saw {}, which the audit found in the deployment files.",
+            shared.join(", ")
+        ));
     }
     Some(AttackChain {
         kind: spec.kind.to_string(),
@@ -194,12 +235,19 @@ mod tests {
             confidence: Confidence::Firm,
             title: format!("{id} finding"),
             location,
-            evidence: Evidence { facts: facts.iter().map(|s| s.to_string()).collect(), ..Evidence::default() },
+            evidence: Evidence {
+                facts: facts.iter().map(|s| s.to_string()).collect(),
+                ..Evidence::default()
+            },
         }
     }
 
     fn file(line: u32) -> Location {
-        Location::File { path: "deploy/docker-compose.yml".into(), line, column: 9 }
+        Location::File {
+            path: "deploy/docker-compose.yml".into(),
+            line,
+            column: 9,
+        }
     }
 
     #[test]
@@ -209,24 +257,57 @@ mod tests {
             finding("CMP-001", file(20), &[]),
             finding("DJ-001", file(3), &[]),
         ];
-        let scan = [finding("LEAK-002", Location::http("GET", "http://t/api/v2/products/abc/"), &["DEPLOY_GITHUB_PAT=ghp_…RM6r on the 500 page"])];
+        let scan = [finding(
+            "LEAK-002",
+            Location::http("GET", "http://t/api/v2/products/abc/"),
+            &["DEPLOY_GITHUB_PAT=ghp_…RM6r on the 500 page"],
+        )];
         let chains = join(&audit, &scan);
         let kinds: Vec<&str> = chains.iter().map(|c| c.kind.as_str()).collect();
         assert_eq!(kinds, ["bearer-token-leak", "container-escape"]);
         let leak = &chains[0];
         assert_eq!(leak.confidence, Confidence::Confirmed);
         assert_eq!(leak.links.len(), 3);
-        assert!(leak.links.iter().any(|l| l.side == ChainSide::Scan && l.check_id.as_str() == "LEAK-002"));
+        assert!(leak
+            .links
+            .iter()
+            .any(|l| l.side == ChainSide::Scan && l.check_id.as_str() == "LEAK-002"));
         assert!(leak.summary.contains("DEPLOY_GITHUB_PAT"));
     }
 
     #[test]
+    fn the_same_masked_token_confirms_a_chain() {
+        let audit = [finding(
+            "K8S-010",
+            file(33),
+            &["env var `GH`", "value `ghp_…RM6r`"],
+        )];
+        let scan = [finding(
+            "LEAK-004",
+            Location::http("GET", "http://t/.env"),
+            &["github.token `ghp_…RM6r`"],
+        )];
+        let chains = join(&audit, &scan);
+        assert_eq!(chains[0].confidence, Confidence::Confirmed);
+        assert!(chains[0].summary.contains("ghp_…RM6r"));
+        assert_eq!(masked_value("value `…`"), None);
+    }
+
+    #[test]
     fn no_chain_without_both_sides() {
-        let audit = [finding("CMP-010", file(12), &[]), finding("K8S-009", file(3), &[]), finding("K8S-012", file(9), &[])];
+        let audit = [
+            finding("CMP-010", file(12), &[]),
+            finding("K8S-009", file(3), &[]),
+            finding("K8S-012", file(9), &[]),
+        ];
         assert!(join(&audit, &[]).is_empty());
         let scan = [finding("MISC-001", Location::http("GET", "http://t/"), &[])];
         assert!(join(&audit, &scan).is_empty());
-        let ssrf = [finding("SSRF-001", Location::http("GET", "http://t/fetch"), &[])];
+        let ssrf = [finding(
+            "SSRF-001",
+            Location::http("GET", "http://t/fetch"),
+            &[],
+        )];
         let chains = join(&audit, &ssrf);
         assert_eq!(chains.len(), 1);
         assert_eq!(chains[0].kind, "cluster-takeover");

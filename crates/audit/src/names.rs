@@ -15,13 +15,67 @@ const SECRET_NAME: &str = r"(?ix)
 /// Last name segments that make a secret-looking name refer to something else: where a
 /// secret is stored, how long it lives, who the user is.
 const NOT_A_SECRET_SUFFIX: &[&str] = &[
-    "file", "path", "dir", "url", "uri", "endpoint", "host", "hostname", "port", "name", "user",
-    "username", "type", "mode", "length", "len", "ttl", "expiry", "expires", "expiration",
-    "lifetime", "timeout", "header", "enabled", "enable", "disabled", "required", "algorithm",
-    "alg", "issuer", "audience", "scope", "scopes", "id", "ids", "count", "backend", "class",
-    "provider", "method", "format", "policy", "rotation", "version", "prefix", "secure",
-    "httponly", "samesite", "age", "seconds", "minutes", "hours", "days", "limit", "size",
-    "required", "validators", "hashers", "domain", "realm", "region",
+    "file",
+    "path",
+    "dir",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "hostname",
+    "port",
+    "name",
+    "user",
+    "username",
+    "type",
+    "mode",
+    "length",
+    "len",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "lifetime",
+    "timeout",
+    "header",
+    "enabled",
+    "enable",
+    "disabled",
+    "required",
+    "algorithm",
+    "alg",
+    "issuer",
+    "audience",
+    "scope",
+    "scopes",
+    "id",
+    "ids",
+    "count",
+    "backend",
+    "class",
+    "provider",
+    "method",
+    "format",
+    "policy",
+    "rotation",
+    "version",
+    "prefix",
+    "secure",
+    "httponly",
+    "samesite",
+    "age",
+    "seconds",
+    "minutes",
+    "hours",
+    "days",
+    "limit",
+    "size",
+    "required",
+    "validators",
+    "hashers",
+    "domain",
+    "realm",
+    "region",
 ];
 
 fn secret_name_re() -> &'static Regex {
@@ -60,8 +114,13 @@ pub fn is_literal_secret_value(value: &str) -> bool {
     let reference = v.starts_with('$') || v.starts_with("{{") || v.contains("${");
     let path = v.starts_with("/run/secrets/") || v.starts_with("/var/run/secrets/");
     let placeholder = (v.starts_with('<') && v.ends_with('>'))
-        || matches!(lower.as_str(), "true" | "false" | "none" | "null" | "yes" | "no")
-        || lower.chars().all(|c| c == 'x' || c == '*' || c == '.' || c == '-')
+        || matches!(
+            lower.as_str(),
+            "true" | "false" | "none" | "null" | "yes" | "no"
+        )
+        || lower
+            .chars()
+            .all(|c| c == 'x' || c == '*' || c == '.' || c == '-')
         || lower.contains("placeholder")
         || lower.starts_with("your_")
         || lower.starts_with("your-")
@@ -116,7 +175,17 @@ mod tests {
     fn literal_values() {
         assert!(is_literal_secret_value("hunter2hunter2"));
         assert!(is_literal_secret_value("\"s3cr3t-value\""));
-        for v in ["${TOKEN}", "$TOKEN", "", "x", "<token>", "xxxx", "/run/secrets/db", "true", "{{ .Values.x }}"] {
+        for v in [
+            "${TOKEN}",
+            "$TOKEN",
+            "",
+            "x",
+            "<token>",
+            "xxxx",
+            "/run/secrets/db",
+            "true",
+            "{{ .Values.x }}",
+        ] {
             assert!(!is_literal_secret_value(v), "{v}");
         }
     }

@@ -6,7 +6,9 @@ use crate::source::SourceFile;
 use crate::AuditError;
 use ignore::WalkBuilder;
 use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// Files larger than this are not audited (deployment files are small).
 pub const MAX_FILE_BYTES: u64 = 2 << 20;
@@ -114,13 +116,26 @@ pub struct FileError {
     pub message: String,
 }
 
-/// Every audited file of a repository.
+/// A ServiceAccount bound to a Role or ClusterRole with dangerous grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundAccount {
+    pub namespace: String,
+    pub name: String,
+    pub role_kind: String,
+    pub role_name: String,
+    pub role_namespace: String,
+}
+
+/// Every audited file of a repository, and facts across files (computed once).
 #[derive(Debug, Clone, Default)]
 pub struct Project {
     pub files: Vec<AuditFile>,
     pub errors: Vec<FileError>,
     /// Files the walker saw (recognised or not).
     pub files_seen: usize,
+    by_path: OnceLock<HashMap<String, usize>>,
+    base_settings: OnceLock<HashSet<String>>,
+    bound: OnceLock<Vec<BoundAccount>>,
 }
 
 impl Project {
@@ -133,7 +148,10 @@ impl Project {
         })?;
         let mut paths = Vec::new();
         if meta.is_file() {
-            let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             paths.push((root.to_path_buf(), name));
         } else {
             let walker = WalkBuilder::new(root)
@@ -168,7 +186,10 @@ impl Project {
             .into_par_iter()
             .map(|(path, text)| recognise_and_parse(path, text))
             .collect();
-        let mut project = Project { files_seen, ..Project::default() };
+        let mut project = Project {
+            files_seen,
+            ..Project::default()
+        };
         for p in parsed.into_iter().flatten() {
             match p {
                 Ok(f) => project.files.push(f),
@@ -180,7 +201,9 @@ impl Project {
 
     /// Every Dockerfile.
     pub fn dockerfiles(&self) -> impl Iterator<Item = (&AuditFile, &dockerfile::Dockerfile)> {
-        self.files.iter().filter_map(|f| f.dockerfile().map(|d| (f, d)))
+        self.files
+            .iter()
+            .filter_map(|f| f.dockerfile().map(|d| (f, d)))
     }
 
     /// Every Kubernetes object, with its file.
@@ -192,8 +215,22 @@ impl Project {
 
     /// The file at a relative path (`.` and `..` segments resolved).
     pub fn file(&self, path: &str) -> Option<&AuditFile> {
-        let want = normalise_rel(path);
-        self.files.iter().find(|f| f.source.path == want)
+        let index = self.by_path.get_or_init(|| {
+            self.files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.source.path.clone(), i))
+                .collect()
+        });
+        index
+            .get(&normalise_rel(path))
+            .and_then(|&i| self.files.get(i))
+    }
+
+    /// ServiceAccounts bound to roles with dangerous grants (K8S-009, K8S-012).
+    pub fn bound_accounts(&self) -> &[BoundAccount] {
+        self.bound
+            .get_or_init(|| crate::rules::k8s::bound_service_accounts(self))
     }
 
     /// The Django version pinned in a requirements file, if any.
@@ -215,12 +252,27 @@ impl Project {
 
     /// Settings modules that another settings module star-imports (`from .base import *`).
     pub fn is_base_settings(&self, file: &AuditFile) -> bool {
-        self.files.iter().any(|other| {
-            other.python().is_some_and(|m| {
-                other.source.dir() == file.source.dir()
-                    && m.star_imports.iter().any(|s| imports_file(s, &file.source))
-            })
-        })
+        let bases = self.base_settings.get_or_init(|| {
+            let by_dir: HashSet<(&str, &str)> = self
+                .files
+                .iter()
+                .filter_map(|f| f.python().map(|m| (f, m)))
+                .flat_map(|(f, m)| {
+                    m.star_imports
+                        .iter()
+                        .map(move |s| (f.source.dir(), s.rsplit('.').next().unwrap_or(s)))
+                })
+                .collect();
+            self.files
+                .iter()
+                .filter(|f| f.python().is_some())
+                .filter(|f| {
+                    by_dir.contains(&(f.source.dir(), f.source.file_name().trim_end_matches(".py")))
+                })
+                .map(|f| f.source.path.clone())
+                .collect()
+        });
+        bases.contains(&file.source.path)
     }
 
     /// The settings modules a module star-imports, nearest first (at most 4 levels).
@@ -232,9 +284,10 @@ impl Project {
             for f in frontier {
                 let Some(m) = f.python() else { continue };
                 for s in &m.star_imports {
-                    let base = self.files.iter().find(|o| {
-                        o.source.dir() == f.source.dir() && o.python().is_some() && imports_file(s, &o.source)
-                    });
+                    let last = s.rsplit('.').next().unwrap_or(s);
+                    let base = self
+                        .file(&join(f.source.dir(), &format!("{last}.py")))
+                        .filter(|o| o.python().is_some());
                     if let Some(b) = base.filter(|b| !out.iter().any(|o| std::ptr::eq(*o, *b))) {
                         out.push(b);
                         next.push(b);
@@ -248,18 +301,15 @@ impl Project {
 
     /// The effective value of a setting for a leaf settings module: its own last
     /// assignment, else the nearest base module's.
-    pub fn setting<'a>(&'a self, file: &'a AuditFile, name: &str) -> Option<(&'a AuditFile, &'a python::Assign)> {
+    pub fn setting<'a>(
+        &'a self,
+        file: &'a AuditFile,
+        name: &str,
+    ) -> Option<(&'a AuditFile, &'a python::Assign)> {
         std::iter::once(file)
             .chain(self.base_settings(file))
             .find_map(|f| f.python().and_then(|m| m.setting(name)).map(|a| (f, a)))
     }
-}
-
-/// Whether `from <module> import *` names this file.
-fn imports_file(module: &str, file: &SourceFile) -> bool {
-    let last = module.rsplit('.').next().unwrap_or(module);
-    let stem = file.file_name().trim_end_matches(".py");
-    !last.is_empty() && last == stem
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -314,7 +364,10 @@ pub fn recognise(path: &str, text: &str) -> Option<Kind> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     let by_name = match lower.as_str() {
-        n if n.starts_with("dockerfile") || n.starts_with("containerfile") || n.ends_with(".dockerfile") => {
+        n if n.starts_with("dockerfile")
+            || n.starts_with("containerfile")
+            || n.ends_with(".dockerfile") =>
+        {
             Some(Kind::Dockerfile)
         }
         n if n.ends_with(".yml") || n.ends_with(".yaml") => Some(Kind::Yaml),
@@ -322,12 +375,21 @@ pub fn recognise(path: &str, text: &str) -> Option<Kind> {
         n if n.ends_with(".py") => Some(Kind::Python),
         ".dockerignore" => Some(Kind::DockerIgnore),
         n if n == ".env" || n.starts_with(".env.") || n.ends_with(".env") => Some(Kind::DotEnv),
-        n if (n.starts_with("requirements") && n.ends_with(".txt")) || n == "pyproject.toml" || n == "pipfile" => {
+        n if (n.starts_with("requirements") && n.ends_with(".txt"))
+            || n == "pyproject.toml"
+            || n == "pipfile" =>
+        {
             Some(Kind::Requirements)
         }
         _ => None,
     };
-    by_name.or_else(|| if lower.contains('.') && !lower.starts_with("entrypoint") { None } else { sniff(text) })
+    by_name.or_else(|| {
+        if lower.contains('.') && !lower.starts_with("entrypoint") {
+            None
+        } else {
+            sniff(text)
+        }
+    })
 }
 
 /// Content recognition for files without a telling name: shebangs and Dockerfile syntax.
@@ -352,23 +414,52 @@ fn sniff(text: &str) -> Option<Kind> {
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| l.split_whitespace().next().unwrap_or("").to_ascii_uppercase());
+        .map(|l| {
+            l.split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase()
+        });
     let first_instruction = instructions.next()?;
     let dockerish = |w: &str| {
         matches!(
             w,
-            "FROM" | "ARG" | "RUN" | "COPY" | "ADD" | "ENV" | "USER" | "WORKDIR" | "CMD" | "ENTRYPOINT" | "EXPOSE"
-                | "LABEL" | "VOLUME" | "HEALTHCHECK" | "SHELL" | "STOPSIGNAL" | "ONBUILD"
+            "FROM"
+                | "ARG"
+                | "RUN"
+                | "COPY"
+                | "ADD"
+                | "ENV"
+                | "USER"
+                | "WORKDIR"
+                | "CMD"
+                | "ENTRYPOINT"
+                | "EXPOSE"
+                | "LABEL"
+                | "VOLUME"
+                | "HEALTHCHECK"
+                | "SHELL"
+                | "STOPSIGNAL"
+                | "ONBUILD"
         )
     };
     let starts_right = first_instruction == "FROM" || first_instruction == "ARG";
-    let has_from = head.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "));
+    let has_from = head
+        .lines()
+        .any(|l| l.trim_start().to_ascii_uppercase().starts_with("FROM "));
     let all_docker = head
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with(char::is_whitespace))
         .take(5)
-        .all(|l| dockerish(&l.split_whitespace().next().unwrap_or("").to_ascii_uppercase()) || l.ends_with('\\'));
+        .all(|l| {
+            dockerish(
+                &l.split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_uppercase(),
+            ) || l.ends_with('\\')
+        });
     (starts_right && has_from && all_docker).then_some(Kind::Dockerfile)
 }
 
@@ -385,7 +476,10 @@ const SETTINGS_MARKERS: &[&str] = &[
 ];
 
 fn python_role(path: &str, module: &python::Module) -> PythonRole {
-    let markers = SETTINGS_MARKERS.iter().filter(|m| module.setting(m).is_some()).count();
+    let markers = SETTINGS_MARKERS
+        .iter()
+        .filter(|m| module.setting(m).is_some())
+        .count();
     let name = path.rsplit('/').next().unwrap_or(path);
     let in_settings_dir = path.split('/').rev().nth(1) == Some("settings");
     let named = name == "settings.py" || (in_settings_dir && name != "__init__.py");
@@ -393,9 +487,17 @@ fn python_role(path: &str, module: &python::Module) -> PythonRole {
         return PythonRole::Module;
     }
     let stem = name.trim_end_matches(".py");
-    let dev = ["dev", "development", "local", "test", "tests", "testing", "ci"]
-        .iter()
-        .any(|d| stem == *d || stem.ends_with(&format!("_{d}")) || stem.starts_with(&format!("{d}_")));
+    let dev = [
+        "dev",
+        "development",
+        "local",
+        "test",
+        "tests",
+        "testing",
+        "ci",
+    ]
+    .iter()
+    .any(|d| stem == *d || stem.ends_with(&format!("_{d}")) || stem.starts_with(&format!("{d}_")));
     if dev {
         PythonRole::DevSettings
     } else {
@@ -426,7 +528,10 @@ pub fn recognise_and_parse(path: String, text: String) -> Option<Result<AuditFil
 }
 
 fn error(source: &SourceFile, message: String) -> FileError {
-    FileError { path: source.path.clone(), message }
+    FileError {
+        path: source.path.clone(),
+        message,
+    }
 }
 
 /// Compose if a document has `services`, Kubernetes if one has `apiVersion` and
@@ -455,7 +560,8 @@ fn yaml_artefact(source: SourceFile) -> Option<Result<AuditFile, FileError>> {
 }
 
 fn looks_like_k8s(text: &str) -> bool {
-    text.lines().any(|l| l.starts_with("apiVersion:")) && text.lines().any(|l| l.starts_with("kind:"))
+    text.lines().any(|l| l.starts_with("apiVersion:"))
+        && text.lines().any(|l| l.starts_with("kind:"))
 }
 
 #[cfg(test)]
@@ -465,9 +571,21 @@ mod tests {
     #[test]
     fn recognition_by_name_and_content() {
         assert_eq!(recognise("a/Dockerfile.prod", ""), Some(Kind::Dockerfile));
-        assert_eq!(recognise("build/app", "# syntax=docker/dockerfile:1\nARG X=1\nFROM python:3.12\nRUN x\n"), Some(Kind::Dockerfile));
-        assert_eq!(recognise("bin/start", "#!/usr/bin/env bash\nset -e\n"), Some(Kind::Shell));
-        assert_eq!(recognise("bin/manage", "#!/usr/bin/env python3\n"), Some(Kind::Python));
+        assert_eq!(
+            recognise(
+                "build/app",
+                "# syntax=docker/dockerfile:1\nARG X=1\nFROM python:3.12\nRUN x\n"
+            ),
+            Some(Kind::Dockerfile)
+        );
+        assert_eq!(
+            recognise("bin/start", "#!/usr/bin/env bash\nset -e\n"),
+            Some(Kind::Shell)
+        );
+        assert_eq!(
+            recognise("bin/manage", "#!/usr/bin/env python3\n"),
+            Some(Kind::Python)
+        );
         assert_eq!(recognise("README", "FROM here we go\nthe text\n"), None);
         assert_eq!(recognise("notes.txt", "FROM x\n"), None);
         assert_eq!(recognise("x/.env.production", ""), Some(Kind::DotEnv));
@@ -475,11 +593,33 @@ mod tests {
 
     #[test]
     fn yaml_kinds() {
-        let k = recognise_and_parse("deploy/app.yaml".into(), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n".into());
-        assert!(matches!(k, Some(Ok(AuditFile { artefact: Artefact::Kubernetes(_), .. }))));
-        let c = recognise_and_parse("stack.yml".into(), "services:\n  web:\n    image: x\n".into());
-        assert!(matches!(c, Some(Ok(AuditFile { artefact: Artefact::Compose(_), .. }))));
-        assert!(recognise_and_parse(".github/workflows/ci.yml".into(), "on: push\njobs: {}\n".into()).is_none());
+        let k = recognise_and_parse(
+            "deploy/app.yaml".into(),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n".into(),
+        );
+        assert!(matches!(
+            k,
+            Some(Ok(AuditFile {
+                artefact: Artefact::Kubernetes(_),
+                ..
+            }))
+        ));
+        let c = recognise_and_parse(
+            "stack.yml".into(),
+            "services:\n  web:\n    image: x\n".into(),
+        );
+        assert!(matches!(
+            c,
+            Some(Ok(AuditFile {
+                artefact: Artefact::Compose(_),
+                ..
+            }))
+        ));
+        assert!(recognise_and_parse(
+            ".github/workflows/ci.yml".into(),
+            "on: push\njobs: {}\n".into()
+        )
+        .is_none());
         let bad = recognise_and_parse("docker-compose.yml".into(), "services: [\n".into());
         assert!(matches!(bad, Some(Err(_))));
     }

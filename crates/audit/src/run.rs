@@ -34,7 +34,11 @@ pub fn audit_project(project: &Project) -> AuditOutcome {
     let errors = project
         .errors
         .iter()
-        .map(|e| ReportError { check_id: None, url: Some(e.path.clone()), message: e.message.clone() })
+        .map(|e| ReportError {
+            check_id: None,
+            url: Some(e.path.clone()),
+            message: e.message.clone(),
+        })
         .collect();
     AuditOutcome {
         findings,
@@ -55,7 +59,11 @@ fn notes(project: &Project) -> Vec<String> {
         "audited {} of {} files: {}",
         project.files.len(),
         project.files_seen,
-        if parts.is_empty() { "no deployment artefacts recognised".to_string() } else { parts.join(", ") }
+        if parts.is_empty() {
+            "no deployment artefacts recognised".to_string()
+        } else {
+            parts.join(", ")
+        }
     )];
     for f in &project.files {
         if matches!(f.artefact, Artefact::Python(_, PythonRole::DevSettings)) {
@@ -72,7 +80,11 @@ fn technologies(project: &Project) -> Vec<Technology> {
     let mut out: Vec<Technology> = Vec::new();
     let mut add = |name: &str, path: &str, what: &str| {
         if !out.iter().any(|t| t.name == name) {
-            out.push(Technology { name: name.to_string(), version: None, evidence: format!("{what} `{path}`") });
+            out.push(Technology {
+                name: name.to_string(),
+                version: None,
+                evidence: format!("{what} `{path}`"),
+            });
         }
     };
     for f in &project.files {
@@ -81,7 +93,9 @@ fn technologies(project: &Project) -> Vec<Technology> {
             Artefact::Dockerfile(_) => add("docker", path, "Dockerfile"),
             Artefact::Compose(_) => add("docker-compose", path, "compose file"),
             Artefact::Kubernetes(_) => add("kubernetes", path, "manifest"),
-            Artefact::Python(_, PythonRole::Settings | PythonRole::DevSettings) => add("django", path, "settings module"),
+            Artefact::Python(_, PythonRole::Settings | PythonRole::DevSettings) => {
+                add("django", path, "settings module")
+            }
             _ => {}
         }
     }
@@ -92,7 +106,13 @@ fn technologies(project: &Project) -> Vec<Technology> {
 /// `path_prefix` is put before every finding's path so paths read relative to the
 /// directory the user ran from (fingerprints stay relative to the audit root, so a
 /// baseline matches wherever it is run from).
-pub fn report(outcome: AuditOutcome, display_root: &str, path_prefix: &str, started_at: String, duration_ms: u64) -> Report {
+pub fn report(
+    outcome: AuditOutcome,
+    display_root: &str,
+    path_prefix: &str,
+    started_at: String,
+    duration_ms: u64,
+) -> Report {
     let mut findings = outcome.findings;
     if !path_prefix.is_empty() {
         for f in &mut findings {
@@ -102,10 +122,23 @@ pub fn report(outcome: AuditOutcome, display_root: &str, path_prefix: &str, star
         }
     }
     let coverage = Coverage {
-        checks_run: registry::all().iter().map(|r| r.meta().id.clone()).collect(),
+        checks_run: registry::all()
+            .iter()
+            .map(|r| r.meta().id.clone())
+            .collect(),
         notes: outcome.notes,
         ..Coverage::default()
     };
-    let target = Target { url: display_root.to_string(), technologies: outcome.technologies };
-    Report::new(target, started_at, duration_ms, findings, outcome.errors, coverage)
+    let target = Target {
+        url: display_root.to_string(),
+        technologies: outcome.technologies,
+    };
+    Report::new(
+        target,
+        started_at,
+        duration_ms,
+        findings,
+        outcome.errors,
+        coverage,
+    )
 }

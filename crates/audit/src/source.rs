@@ -61,10 +61,11 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let idx = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.line_starts.get(idx).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(start..)
-            .map_or(0, |rest| rest.char_indices().take_while(|(i, _)| *i < offset - start).count());
+        let column = self.text.get(start..).map_or(0, |rest| {
+            rest.char_indices()
+                .take_while(|(i, _)| *i < offset - start)
+                .count()
+        });
         Pos::new(to_u32(idx + 1), to_u32(column + 1))
     }
 

@@ -48,6 +48,8 @@ pub enum Command {
     },
     /// Compare two JSON reports: new, fixed and unchanged findings, and the score change.
     Diff(DiffArgs),
+    /// Audit deployment files (Dockerfile, compose, Kubernetes, entrypoints, Django settings, Python) without running anything.
+    Audit(AuditArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate completions for.
@@ -82,6 +84,33 @@ pub struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The repository (or one file) to audit; .gitignore is honoured.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// A JSON scan report (`tollgate scan URL -o json=scan.json`) to join with the audit into attack chains.
+    #[arg(long, value_name = "PATH")]
+    pub with_scan: Option<PathBuf>,
+
+    /// Output format on stdout: terminal, json, sarif, markdown, junit or html.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Also write FORMAT to PATH (repeatable), e.g. -o sarif=audit.sarif -o json=audit.json.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+
+    /// Exit 1 if any finding or attack chain is at or above this severity (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+
+    /// Exit 1 if the score is below this value (0-100).
+    #[arg(long, value_name = "SCORE")]
+    pub fail_under: Option<u8>,
+}
+
+#[derive(Debug, Args)]
 pub struct DiffArgs {
     /// The earlier JSON report (`tollgate scan … -o json=old.json`).
     pub old: PathBuf,
@@ -113,6 +142,10 @@ pub struct ScanSettingsArgs {
     /// Exit 1 if the score is below this value (0-100).
     #[arg(long, value_name = "SCORE")]
     pub fail_under: Option<u8>,
+
+    /// The API's OpenAPI 2.0/3.x document (JSON or YAML), as a file path or an in-scope URL. Without it, tollgate looks for the target's own document at the usual paths.
+    #[arg(long, value_name = "PATH|URL")]
+    pub spec: Option<String>,
 
     /// Read the bearer token from this file (safer than the command line). TOLLGATE_TOKEN also works.
     #[arg(long, value_name = "PATH")]
@@ -173,6 +206,10 @@ pub struct ScanSettingsArgs {
     /// Suppressions file [default: ./.tollgate-ignore.toml if present].
     #[arg(long, value_name = "PATH")]
     pub ignore_file: Option<PathBuf>,
+
+    /// Also audit this repository's deployment files (see `tollgate audit`) and join both into attack chains.
+    #[arg(long, value_name = "PATH")]
+    pub audit: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -7,9 +7,14 @@ use tollgate_core::{Report, Suppression};
 
 /// Reads a JSON report written by tollgate.
 pub fn read_report(path: &Path) -> Result<Report> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read report {} — pass a JSON report written with `-o json=PATH`", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| anyhow!("{} is not a tollgate JSON report: {e}", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read report {} — pass a JSON report written with `-o json=PATH`",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{} is not a tollgate JSON report: {e}", path.display()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,14 +34,20 @@ pub fn ignore_path(explicit: Option<&Path>) -> Option<PathBuf> {
 
 /// Reads and validates a suppressions file.
 pub fn read_suppressions(path: &Path) -> Result<Vec<Suppression>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read suppressions file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read suppressions file {}", path.display()))?;
     let file: IgnoreFile = toml::from_str(&text)
         .map_err(|e| anyhow!("{}: {e}\neach [[ignore]] entry needs `reason` and `fingerprint` or `rule` (optional `location`, `expires = \"YYYY-MM-DD\"`)", path.display()))?;
-    tollgate_core::suppress::validate(&file.ignore).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    tollgate_core::suppress::validate(&file.ignore)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
     Ok(file.ignore)
 }
 
 /// Today as `YYYY-MM-DD` (UTC).
 pub fn today() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string().chars().take(10).collect()
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .chars()
+        .take(10)
+        .collect()
 }

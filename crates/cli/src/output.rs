@@ -61,7 +61,10 @@ pub fn write_all(
     outputs: &[OutputSpec],
     redactor: &Redactor,
 ) -> Result<()> {
-    let plain = RenderOptions { color: false, ..*opts };
+    let plain = RenderOptions {
+        color: false,
+        ..*opts
+    };
     for out in outputs {
         let text = rendered(out.format, report, rules, &plain, redactor)?;
         std::fs::write(&out.path, text).with_context(|| {
@@ -71,7 +74,10 @@ pub fn write_all(
             )
         })?;
     }
-    let stdout_opts = RenderOptions { color: opts.color && stdout_format == Format::Terminal, ..*opts };
+    let stdout_opts = RenderOptions {
+        color: opts.color && stdout_format == Format::Terminal,
+        ..*opts
+    };
     let text = rendered(stdout_format, report, rules, &stdout_opts, redactor)?;
     let mut stdout = std::io::stdout().lock();
     match stdout

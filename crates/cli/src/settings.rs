@@ -61,6 +61,7 @@ pub struct FileScan {
     pub identity: Option<String>,
     pub format: Option<String>,
     pub token_file: Option<PathBuf>,
+    pub spec: Option<String>,
 }
 
 /// `[identity.NAME]` in tollgate.toml.
@@ -105,6 +106,8 @@ pub struct Settings {
     pub identity: Setting<Option<String>>,
     pub format: Setting<Format>,
     pub token_file: Setting<Option<PathBuf>>,
+    /// OpenAPI document: a path (relative to tollgate.toml when set there) or a URL.
+    pub spec: Setting<Option<String>>,
     /// Named identities, with token paths already resolved against the config file.
     pub identities: BTreeMap<String, FileIdentity>,
 }
@@ -358,6 +361,16 @@ pub fn resolve(
                 flag_src(flags.token_file.clone(), "--token-file").map(some),
             ],
         ),
+        spec: pick(
+            None,
+            [
+                file_src(f.spec.map(|v| spec_relative_to(p, v)), p).map(some),
+                env("TOLLGATE_SPEC")
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (Some(v), Source::Env("TOLLGATE_SPEC"))),
+                flag_src(flags.spec.clone(), "--spec").map(some),
+            ],
+        ),
         identities: file
             .identity
             .into_iter()
@@ -377,6 +390,16 @@ fn relative_to(config: &Option<PathBuf>, path: PathBuf) -> PathBuf {
         Some(dir) if path.is_relative() && !dir.as_os_str().is_empty() => dir.join(path),
         _ => path,
     }
+}
+
+/// A spec path from tollgate.toml is relative to that file; URLs stay as they are.
+fn spec_relative_to(config: &Option<PathBuf>, spec: String) -> String {
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return spec;
+    }
+    relative_to(config, PathBuf::from(spec))
+        .display()
+        .to_string()
 }
 
 fn resolve_identity_paths(config: &Option<PathBuf>, mut id: FileIdentity) -> FileIdentity {

@@ -9,7 +9,11 @@ use support::{tollgate, Servers};
 use tollgate_scan::testkit::RawResponse;
 
 fn weak(servers: &Servers) -> String {
-    let addr = servers.serve(|_| RawResponse::new(200, "<html>hi</html>").header("content-type", "text/html").header("server", "Thing/1.2.3"));
+    let addr = servers.serve(|_| {
+        RawResponse::new(200, "<html>hi</html>")
+            .header("content-type", "text/html")
+            .header("server", "Thing/1.2.3")
+    });
     format!("http://{addr}/")
 }
 
@@ -25,7 +29,13 @@ fn clean(servers: &Servers) -> String {
 
 fn scan_json(url: &str, dir: &Path, name: &str, extra: &[&str]) -> serde_json::Value {
     let path = dir.join(name);
-    tollgate().current_dir(dir).args(["scan", url, "-o"]).arg(format!("json={}", path.display())).args(extra).assert().code(0);
+    tollgate()
+        .current_dir(dir)
+        .args(["scan", url, "-o"])
+        .arg(format!("json={}", path.display()))
+        .args(extra)
+        .assert()
+        .code(0);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -36,7 +46,11 @@ fn baseline_gates_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     let old = scan_json(&url, dir.path(), "old.json", &[]);
     assert!(!old["findings"].as_array().unwrap().is_empty());
-    tollgate().args(["scan", &url, "--fail-on", "low", "--baseline"]).arg(dir.path().join("old.json")).assert().code(0);
+    tollgate()
+        .args(["scan", &url, "--fail-on", "low", "--baseline"])
+        .arg(dir.path().join("old.json"))
+        .assert()
+        .code(0);
     // Against a baseline of a clean API every finding is new.
     scan_json(&clean(&servers), dir.path(), "clean.json", &[]);
     tollgate()
@@ -58,10 +72,24 @@ fn suppressions_hide_findings_until_they_expire() {
     )
     .unwrap();
     let r = scan_json(&url, dir.path(), "r.json", &[]);
-    let ids: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["check_id"].as_str().unwrap()).collect();
-    assert!(!ids.contains(&"MISC-005"), "suppressed finding still reported");
-    assert!(ids.contains(&"MISC-001"), "an expired entry must stop suppressing");
-    assert_eq!(r["suppressed"][0]["reason"], "version banner accepted until the proxy lands");
+    let ids: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"MISC-005"),
+        "suppressed finding still reported"
+    );
+    assert!(
+        ids.contains(&"MISC-001"),
+        "an expired entry must stop suppressing"
+    );
+    assert_eq!(
+        r["suppressed"][0]["reason"],
+        "version banner accepted until the proxy lands"
+    );
     let notes = r["coverage"]["notes"].to_string();
     assert!(notes.contains("expired on 2001-01-01"), "{notes}");
 }
@@ -71,7 +99,12 @@ fn suppression_entries_need_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ignore.toml");
     std::fs::write(&file, "[[ignore]]\nrule = \"MISC-005\"\n").unwrap();
-    tollgate().args(["scan", "http://127.0.0.1:9/", "--ignore-file"]).arg(&file).assert().code(2).stderr(predicate::str::contains("reason"));
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "--ignore-file"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("reason"));
 }
 
 #[test]
@@ -85,7 +118,23 @@ fn diff_prints_new_fixed_unchanged_and_score_delta() {
         .args(["diff", "old.json", "new.json"])
         .assert()
         .code(0)
-        .stdout(predicate::str::is_match(r"score \d+ → \d+ \(-\d+\)").unwrap().and(predicate::str::contains("new (")).and(predicate::str::contains("fixed (0)")).and(predicate::str::contains("MISC-005")));
-    tollgate().current_dir(dir.path()).args(["diff", "old.json", "new.json", "--format", "markdown"]).assert().code(0).stdout(predicate::str::contains("| new | fixed | remaining |"));
-    tollgate().current_dir(dir.path()).args(["diff", "old.json", "missing.json"]).assert().code(2).stderr(predicate::str::contains("-o json=PATH"));
+        .stdout(
+            predicate::str::is_match(r"score \d+ → \d+ \(-\d+\)")
+                .unwrap()
+                .and(predicate::str::contains("new ("))
+                .and(predicate::str::contains("fixed (0)"))
+                .and(predicate::str::contains("MISC-005")),
+        );
+    tollgate()
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "new.json", "--format", "markdown"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("| new | fixed | remaining |"));
+    tollgate()
+        .current_dir(dir.path())
+        .args(["diff", "old.json", "missing.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("-o json=PATH"));
 }

@@ -271,3 +271,70 @@ fn demo_runs_and_finds_the_planted_weaknesses() {
                 .and(predicate::str::contains("MISC-007")),
         );
 }
+
+#[test]
+fn spec_errors_are_usage_errors_with_a_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("openapi.json");
+    std::fs::write(&bad, "{\"openapi\": \"3.0.3\", \"paths\": {}}").unwrap();
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "--spec"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("paths"));
+    std::fs::write(&bad, "{\"openapi\": \"3.0.3\",\n \"paths\": [}").unwrap();
+    tollgate()
+        .args(["scan", "http://127.0.0.1:9/", "--spec"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line"));
+    tollgate()
+        .args([
+            "scan",
+            "http://127.0.0.1:9/",
+            "--spec",
+            "/nonexistent/openapi.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read the OpenAPI document"));
+}
+
+#[test]
+fn spec_file_drives_the_scan() {
+    let servers = Servers::new();
+    let addr = servers.serve(|req| match req.path.as_str() {
+        "/api/items/" => {
+            RawResponse::new(200, "[{\"id\":1}]").header("content-type", "application/json")
+        }
+        _ => RawResponse::new(404, "{}").header("content-type", "application/json"),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("openapi.yaml");
+    std::fs::write(&spec, "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /api/items/:\n    get:\n      responses:\n        '200': {description: ok}\n").unwrap();
+    let out = tollgate()
+        .args([
+            "scan",
+            &format!("http://{addr}/"),
+            "--format",
+            "json",
+            "--spec",
+        ])
+        .arg(&spec)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tollgate()
+        .args(["config", "show", "--spec"])
+        .arg(&spec)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("(flag --spec)"));
+}

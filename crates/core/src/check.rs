@@ -32,8 +32,13 @@ impl CheckId {
             return false;
         };
         (2..=5).contains(&prefix.len())
-            && prefix.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
-            && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && prefix
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_uppercase())
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             && digits.len() == 3
             && digits.bytes().all(|b| b.is_ascii_digit())
     }

@@ -25,12 +25,29 @@ impl Diff {
 
 /// Compares `old` with `new`.
 pub fn diff(old: &Report, new: &Report) -> Diff {
-    let before: BTreeSet<&str> = old.findings.iter().map(|f| f.fingerprint.0.as_str()).collect();
-    let after: BTreeSet<&str> = new.findings.iter().map(|f| f.fingerprint.0.as_str()).collect();
-    let (unchanged, new_only) = new.findings.iter().cloned().partition(|f| before.contains(f.fingerprint.0.as_str()));
+    let before: BTreeSet<&str> = old
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.0.as_str())
+        .collect();
+    let after: BTreeSet<&str> = new
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.0.as_str())
+        .collect();
+    let (unchanged, new_only) = new
+        .findings
+        .iter()
+        .cloned()
+        .partition(|f| before.contains(f.fingerprint.0.as_str()));
     Diff {
         new: new_only,
-        fixed: old.findings.iter().filter(|f| !after.contains(f.fingerprint.0.as_str())).cloned().collect(),
+        fixed: old
+            .findings
+            .iter()
+            .filter(|f| !after.contains(f.fingerprint.0.as_str()))
+            .cloned()
+            .collect(),
         unchanged,
         score_before: old.score.score,
         score_after: new.score.score,

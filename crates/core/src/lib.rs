@@ -19,11 +19,11 @@ mod testing;
 
 pub use category::Category;
 pub use chain::{AttackChain, ChainLink, ChainSide};
-pub use diff::{diff, Diff};
-pub use suppress::{Suppression, SuppressedFinding};
 pub use check::{CheckDocs, CheckId, CheckMeta, HttpMethod, Owasp, SafetyClass};
+pub use diff::{diff, Diff};
 pub use finding::{Evidence, Finding, Fingerprint, HttpExchangeEvidence, Location};
 pub use redact::{Redactor, Secret};
 pub use report::{Coverage, Report, ReportError, SkippedCheck, Target, Technology};
 pub use score::{grade_for, score_findings, CategoryScore, Grade, ScoreCard};
 pub use severity::{Confidence, Severity};
+pub use suppress::{SuppressedFinding, Suppression};

@@ -60,7 +60,11 @@ impl Redactor {
         }
         self.push(value.to_string());
         if value.len() >= 2 * MIN_FRAGMENT {
-            for part in value.split(['.', ' ', ':']) {
+            // A JWT's header segment is shared by every token with the same algorithm
+            // (`eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9`): it identifies nothing, so only
+            // the payload and signature count as fragments of the secret.
+            let skip = usize::from(is_jwt(value));
+            for part in value.split(['.', ' ', ':']).skip(skip) {
                 if part.len() >= MIN_FRAGMENT {
                     self.push(part.to_string());
                 }
@@ -100,6 +104,10 @@ impl Redactor {
     }
 }
 
+fn is_jwt(value: &str) -> bool {
+    value.starts_with("eyJ") && value.split('.').count() == 3
+}
+
 fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -132,6 +140,14 @@ mod tests {
         assert_eq!(r.redact(sig_only), "sig=$TOKEN");
         assert!(r.contains_secret(jwt));
         assert!(!r.contains_secret("hello"));
+    }
+
+    #[test]
+    fn a_jwt_header_alone_is_not_a_secret() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let r = Redactor::new([&Secret::new(jwt)]);
+        let other = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.b3RoZXJzaWduYXR1cmUxMjM0";
+        assert_eq!(r.redact(other), other);
     }
 
     #[test]

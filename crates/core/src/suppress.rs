@@ -46,7 +46,9 @@ fn is_date(s: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Checks every entry (numbered from 1 in errors).
@@ -76,8 +78,14 @@ impl Suppression {
         if let Some(fp) = &self.fingerprint {
             return fp == &f.fingerprint.0;
         }
-        let rule_ok = self.rule.as_deref().is_some_and(|r| r.eq_ignore_ascii_case(f.check_id.as_str()));
-        let loc_ok = self.location.as_deref().is_none_or(|l| f.location.to_string().contains(l));
+        let rule_ok = self
+            .rule
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case(f.check_id.as_str()));
+        let loc_ok = self
+            .location
+            .as_deref()
+            .is_none_or(|l| f.location.to_string().contains(l));
         rule_ok && loc_ok
     }
 
@@ -103,11 +111,18 @@ pub struct Applied {
 
 /// Hides the findings that a live entry matches.
 pub fn apply(findings: Vec<Finding>, entries: &[Suppression], today: &str) -> Applied {
-    let (live, expired): (Vec<&Suppression>, Vec<&Suppression>) = entries.iter().partition(|e| !e.is_expired(today));
-    let mut out = Applied { expired: expired.into_iter().cloned().collect(), ..Applied::default() };
+    let (live, expired): (Vec<&Suppression>, Vec<&Suppression>) =
+        entries.iter().partition(|e| !e.is_expired(today));
+    let mut out = Applied {
+        expired: expired.into_iter().cloned().collect(),
+        ..Applied::default()
+    };
     for f in findings {
         match live.iter().find(|e| e.matches(&f)) {
-            Some(e) => out.suppressed.push(SuppressedFinding { finding: f, reason: e.reason.clone() }),
+            Some(e) => out.suppressed.push(SuppressedFinding {
+                finding: f,
+                reason: e.reason.clone(),
+            }),
             None => out.kept.push(f),
         }
     }
@@ -121,15 +136,30 @@ mod tests {
     use crate::Severity;
 
     fn entry(rule: &str, expires: Option<&str>) -> Suppression {
-        Suppression { fingerprint: None, rule: Some(rule.into()), location: None, reason: "accepted".into(), expires: expires.map(String::from) }
+        Suppression {
+            fingerprint: None,
+            rule: Some(rule.into()),
+            location: None,
+            reason: "accepted".into(),
+            expires: expires.map(String::from),
+        }
     }
 
     #[test]
     fn suppresses_by_rule_location_and_fingerprint() {
         let a = finding("MISC-001", "/a", Severity::Low);
         let b = finding("MISC-002", "/b", Severity::Low);
-        let by_fp = Suppression { fingerprint: Some(b.fingerprint.0.clone()), rule: None, location: None, reason: "r".into(), expires: None };
-        let by_loc = Suppression { location: Some("/a".into()), ..entry("misc-001", None) };
+        let by_fp = Suppression {
+            fingerprint: Some(b.fingerprint.0.clone()),
+            rule: None,
+            location: None,
+            reason: "r".into(),
+            expires: None,
+        };
+        let by_loc = Suppression {
+            location: Some("/a".into()),
+            ..entry("misc-001", None)
+        };
         let out = apply(vec![a, b], &[by_fp, by_loc], "2026-01-01");
         assert!(out.kept.is_empty());
         assert_eq!(out.suppressed.len(), 2);
@@ -138,18 +168,41 @@ mod tests {
     #[test]
     fn expired_entries_stop_suppressing_and_are_reported() {
         let a = finding("MISC-001", "/a", Severity::Low);
-        let out = apply(vec![a], &[entry("MISC-001", Some("2026-06-30"))], "2026-07-01");
+        let out = apply(
+            vec![a],
+            &[entry("MISC-001", Some("2026-06-30"))],
+            "2026-07-01",
+        );
         assert_eq!(out.kept.len(), 1);
         assert_eq!(out.expired.len(), 1);
-        let out = apply(vec![finding("MISC-001", "/a", Severity::Low)], &[entry("MISC-001", Some("2026-07-02"))], "2026-07-01");
+        let out = apply(
+            vec![finding("MISC-001", "/a", Severity::Low)],
+            &[entry("MISC-001", Some("2026-07-02"))],
+            "2026-07-01",
+        );
         assert!(out.kept.is_empty());
     }
 
     #[test]
     fn validation_requires_reason_matcher_and_date() {
         assert!(validate(&[entry("MISC-001", Some("2026-07-02"))]).is_ok());
-        assert_eq!(validate(&[Suppression { reason: " ".into(), ..entry("X-001", None) }]), Err(SuppressionError::NoReason(1)));
-        assert_eq!(validate(&[Suppression { rule: None, ..entry("X-001", None) }]), Err(SuppressionError::NoMatcher(1)));
-        assert!(matches!(validate(&[entry("X-001", Some("July"))]), Err(SuppressionError::BadDate(1, _))));
+        assert_eq!(
+            validate(&[Suppression {
+                reason: " ".into(),
+                ..entry("X-001", None)
+            }]),
+            Err(SuppressionError::NoReason(1))
+        );
+        assert_eq!(
+            validate(&[Suppression {
+                rule: None,
+                ..entry("X-001", None)
+            }]),
+            Err(SuppressionError::NoMatcher(1))
+        );
+        assert!(matches!(
+            validate(&[entry("X-001", Some("July"))]),
+            Err(SuppressionError::BadDate(1, _))
+        ));
     }
 }

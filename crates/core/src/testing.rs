@@ -1,6 +1,9 @@
 //! Small builders for this crate's unit tests.
 
-use crate::{Category, CheckId, Confidence, Coverage, Evidence, Finding, Fingerprint, Location, Report, Severity, Target};
+use crate::{
+    Category, CheckId, Confidence, Coverage, Evidence, Finding, Fingerprint, Location, Report,
+    Severity, Target,
+};
 
 pub fn finding(check: &str, path: &str, severity: Severity) -> Finding {
     let check_id = CheckId::from(check.to_string());
@@ -18,6 +21,16 @@ pub fn finding(check: &str, path: &str, severity: Severity) -> Finding {
 }
 
 pub fn report(findings: Vec<Finding>) -> Report {
-    let target = Target { url: "http://t/".into(), technologies: vec![] };
-    Report::new(target, "2026-01-01T00:00:00Z".into(), 1, findings, vec![], Coverage::default())
+    let target = Target {
+        url: "http://t/".into(),
+        technologies: vec![],
+    };
+    Report::new(
+        target,
+        "2026-01-01T00:00:00Z".into(),
+        1,
+        findings,
+        vec![],
+        Coverage::default(),
+    )
 }

@@ -20,7 +20,6 @@ pub enum Format {
     Html,
 }
 
-
 /// Why a format name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseFormatError {
@@ -30,7 +29,14 @@ pub enum ParseFormatError {
 
 impl Format {
     /// Every implemented format, in the order help texts list them.
-    pub const ALL: [Format; 6] = [Format::Terminal, Format::Json, Format::Sarif, Format::Markdown, Format::Junit, Format::Html];
+    pub const ALL: [Format; 6] = [
+        Format::Terminal,
+        Format::Json,
+        Format::Sarif,
+        Format::Markdown,
+        Format::Junit,
+        Format::Html,
+    ];
 
     /// The canonical name, as accepted by `FromStr`.
     pub fn as_str(self) -> &'static str {

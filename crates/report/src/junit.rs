@@ -20,15 +20,35 @@ pub fn render(report: &Report, rules: &[&CheckMeta], opts: &RenderOptions) -> St
 }
 
 fn case(report: &Report, meta: &CheckMeta, gate: Severity) -> String {
-    let open = format!("    <testcase classname=\"tollgate.{}\" name=\"{}: {}\"", meta.category.slug(), meta.id, xml(meta.name));
-    if let Some(s) = report.coverage.checks_skipped.iter().find(|s| s.check_id == meta.id) {
-        return format!("{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n", xml(&s.reason));
+    let open = format!(
+        "    <testcase classname=\"tollgate.{}\" name=\"{}: {}\"",
+        meta.category.slug(),
+        meta.id,
+        xml(meta.name)
+    );
+    if let Some(s) = report
+        .coverage
+        .checks_skipped
+        .iter()
+        .find(|s| s.check_id == meta.id)
+    {
+        return format!(
+            "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+            xml(&s.reason)
+        );
     }
-    let failing: Vec<_> = report.findings.iter().filter(|f| f.check_id == meta.id && f.severity >= gate).collect();
+    let failing: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == meta.id && f.severity >= gate)
+        .collect();
     if failing.is_empty() {
         return format!("{open}/>\n");
     }
-    let text: String = failing.iter().map(|f| format!("[{}] {} at {}\n", f.severity, f.title, f.location)).collect();
+    let text: String = failing
+        .iter()
+        .map(|f| format!("[{}] {} at {}\n", f.severity, f.title, f.location))
+        .collect();
     format!(
         "{open}>\n      <failure message=\"{} finding(s) at or above {gate}\" type=\"{}\">{}</failure>\n    </testcase>\n",
         failing.len(),
@@ -40,7 +60,9 @@ fn case(report: &Report, meta: &CheckMeta, gate: Severity) -> String {
 /// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
 fn xml(s: &str) -> String {
     s.chars()
-        .filter(|c| matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && *c != '\u{FFFE}' && *c != '\u{FFFF}'))
+        .filter(|c| {
+            matches!(c, '\t' | '\n' | '\r') || (*c >= ' ' && *c != '\u{FFFE}' && *c != '\u{FFFF}')
+        })
         .map(|c| match c {
             '&' => "&amp;".to_string(),
             '<' => "&lt;".to_string(),

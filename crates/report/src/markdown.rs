@@ -32,7 +32,10 @@ pub fn render(report: &Report, rules: &[&CheckMeta], opts: &RenderOptions) -> St
 
 fn counts(report: &Report, opts: &RenderOptions) -> String {
     let Some(base) = opts.baseline else {
-        return format!("**{} findings** (no baseline given)\n\n", report.findings.len());
+        return format!(
+            "**{} findings** (no baseline given)\n\n",
+            report.findings.len()
+        );
     };
     let d = diff(base, report);
     let delta = d.score_delta();
@@ -53,7 +56,13 @@ fn top_table(report: &Report) -> String {
     }
     let mut md = String::from("| severity | check | finding | location |\n|---|---|---|---|\n");
     for f in report.findings.iter().take(TOP) {
-        md.push_str(&format!("| {} | {} | {} | `{}` |\n", f.severity, f.check_id, cell(&f.title), code(&f.location.to_string())));
+        md.push_str(&format!(
+            "| {} | {} | {} | `{}` |\n",
+            f.severity,
+            f.check_id,
+            cell(&f.title),
+            code(&f.location.to_string())
+        ));
     }
     if report.findings.len() > TOP {
         md.push_str(&format!("\n… and {} more.\n", report.findings.len() - TOP));
@@ -71,9 +80,17 @@ fn details(report: &Report, rules: &[&CheckMeta]) -> String {
     for (id, findings) in by_check {
         let meta = rules.iter().find(|m| m.id.as_str() == id);
         let name = meta.map_or(id, |m| m.name);
-        md.push_str(&format!("\n<details><summary>{id}: {} ({})</summary>\n\n", html(name), findings.len()));
+        md.push_str(&format!(
+            "\n<details><summary>{id}: {} ({})</summary>\n\n",
+            html(name),
+            findings.len()
+        ));
         for f in findings {
-            md.push_str(&format!("- `{}` — {}\n", code(&f.location.to_string()), cell(&f.title)));
+            md.push_str(&format!(
+                "- `{}` — {}\n",
+                code(&f.location.to_string()),
+                cell(&f.title)
+            ));
             for fact in &f.evidence.facts {
                 md.push_str(&format!("  - {}\n", cell(fact)));
             }
@@ -92,10 +109,14 @@ fn cell(s: &str) -> String {
 }
 
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Text safe inside an inline code span.
 fn code(s: &str) -> String {
-    s.replace('`', "'").replace(['\n', '\r'], " ").replace('|', "\\|")
+    s.replace('`', "'")
+        .replace(['\n', '\r'], " ")
+        .replace('|', "\\|")
 }

@@ -17,8 +17,16 @@ fn json_round_trips() {
 #[test]
 fn json_is_pretty_and_colourless() {
     let report = common::report();
-    let text =
-        render(Format::Json, &report, &[], &RenderOptions { color: true, ..Default::default() }).expect("JSON renders");
+    let text = render(
+        Format::Json,
+        &report,
+        &[],
+        &RenderOptions {
+            color: true,
+            ..Default::default()
+        },
+    )
+    .expect("JSON renders");
     assert!(text.starts_with("{\n  \"schema_version\""));
     assert!(!text.contains('\x1b'));
 }

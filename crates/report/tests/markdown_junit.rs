@@ -16,11 +16,27 @@ fn rendered(format: Format, opts: &RenderOptions) -> String {
 fn markdown_has_grade_counts_top_and_details() {
     let report = common::report();
     let baseline = common::keep_only(report.clone(), |f| f.severity <= Severity::Medium);
-    let md = rendered(Format::Markdown, &RenderOptions { baseline: Some(&baseline), ..Default::default() });
-    assert!(md.starts_with(&format!("## tollgate: grade {} · {}/100", report.score.grade, report.score.score)));
+    let md = rendered(
+        Format::Markdown,
+        &RenderOptions {
+            baseline: Some(&baseline),
+            ..Default::default()
+        },
+    );
+    assert!(md.starts_with(&format!(
+        "## tollgate: grade {} · {}/100",
+        report.score.grade, report.score.score
+    )));
     assert!(md.contains("| new | fixed | remaining | score change |"));
-    let new = report.findings.iter().filter(|f| f.severity > Severity::Medium).count();
-    assert!(md.contains(&format!("| {new} | 0 | {} |", report.findings.len())), "{md}");
+    let new = report
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Medium)
+        .count();
+    assert!(
+        md.contains(&format!("| {new} | 0 | {} |", report.findings.len())),
+        "{md}"
+    );
     assert!(md.contains("| severity | check | finding | location |"));
     assert!(md.contains("<details><summary>"));
     assert!(md.contains("**Fix:**"));
@@ -36,10 +52,21 @@ fn markdown_without_baseline_says_so() {
 #[test]
 fn junit_has_one_case_per_check_and_fails_at_the_gate() {
     let rules = common::rules();
-    let xml = rendered(Format::Junit, &RenderOptions { fail_on: Some(Severity::High), ..Default::default() });
+    let xml = rendered(
+        Format::Junit,
+        &RenderOptions {
+            fail_on: Some(Severity::High),
+            ..Default::default()
+        },
+    );
     assert_eq!(xml.matches("<testcase ").count(), rules.len());
     let report = common::report();
-    let failing_checks: std::collections::BTreeSet<_> = report.findings.iter().filter(|f| f.severity >= Severity::High).map(|f| f.check_id.clone()).collect();
+    let failing_checks: std::collections::BTreeSet<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High)
+        .map(|f| f.check_id.clone())
+        .collect();
     assert_eq!(xml.matches("<failure ").count(), failing_checks.len());
     assert!(xml.contains("<skipped message="));
     assert!(!xml.contains("<script"), "attacker text must be escaped");
@@ -49,7 +76,8 @@ fn junit_has_one_case_per_check_and_fails_at_the_gate() {
 #[test]
 fn junit_without_gate_fails_every_check_with_findings() {
     let report = common::report();
-    let with_findings: std::collections::BTreeSet<_> = report.findings.iter().map(|f| f.check_id.clone()).collect();
+    let with_findings: std::collections::BTreeSet<_> =
+        report.findings.iter().map(|f| f.check_id.clone()).collect();
     let xml = rendered(Format::Junit, &RenderOptions::default());
     assert_eq!(xml.matches("<failure ").count(), with_findings.len());
 }

@@ -42,4 +42,3 @@ fn unknown_format_lists_the_valid_ones() {
         "{msg}"
     );
 }
-

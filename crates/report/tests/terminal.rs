@@ -8,7 +8,16 @@ use tollgate_report::{render, Format, RenderOptions};
 fn terminal(report: &Report, color: bool) -> String {
     let rules = common::rules();
     let refs: Vec<&CheckMeta> = rules.iter().collect();
-    render(Format::Terminal, report, &refs, &RenderOptions { color, ..Default::default() }).expect("terminal renders")
+    render(
+        Format::Terminal,
+        report,
+        &refs,
+        &RenderOptions {
+            color,
+            ..Default::default()
+        },
+    )
+    .expect("terminal renders")
 }
 
 fn position(text: &str, needle: &str) -> usize {

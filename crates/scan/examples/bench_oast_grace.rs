@@ -22,14 +22,19 @@ fn json(status: u16, body: &str) -> RawResponse {
 }
 
 async fn api(with_ssrf: bool) -> Url {
-    let addr = serve(move |req| match (with_ssrf, req.path.split('?').next().unwrap_or("")) {
-        (true, "/") => json(200, r#"{"preview":"/api/fetch/?url=https://example.com/a","me":"/api/me/"}"#),
-        (true, "/api/fetch/") => json(400, r#"{"detail":"not allowed"}"#),
-        (true, "/api/me/") => json(401, r#"{"detail":"authentication required"}"#),
-        (false, "/") => json(200, r#"{"products":"/api/products/"}"#),
-        (false, "/api/products/") => json(200, "[]"),
-        _ => json(404, r#"{"detail":"not found"}"#),
-    })
+    let addr = serve(
+        move |req| match (with_ssrf, req.path.split('?').next().unwrap_or("")) {
+            (true, "/") => json(
+                200,
+                r#"{"preview":"/api/fetch/?url=https://example.com/a","me":"/api/me/"}"#,
+            ),
+            (true, "/api/fetch/") => json(400, r#"{"detail":"not allowed"}"#),
+            (true, "/api/me/") => json(401, r#"{"detail":"authentication required"}"#),
+            (false, "/") => json(200, r#"{"products":"/api/products/"}"#),
+            (false, "/api/products/") => json(200, "[]"),
+            _ => json(404, r#"{"detail":"not found"}"#),
+        },
+    )
     .await;
     Url::parse(&format!("http://{addr}/")).expect("url")
 }

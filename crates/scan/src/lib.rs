@@ -4,6 +4,7 @@ pub mod check;
 pub mod checks;
 pub mod engine;
 pub mod jwt;
+mod mask;
 pub mod oast;
 pub mod scanner;
 pub mod target;

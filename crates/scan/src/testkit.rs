@@ -208,7 +208,8 @@ impl Fixture {
 
     /// An OpenAPI document (JSON or YAML) the scan works from.
     pub fn spec(mut self, doc: &str) -> Self {
-        let model = tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("test spec");
+        let model =
+            tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("test spec");
         self.spec = Some(Arc::new(crate::target::spec::ApiSpec {
             model: Arc::new(model),
             served_at: None,

@@ -36,10 +36,17 @@ async fn target() -> (SocketAddr, Log) {
     let seen = Arc::clone(&log);
     let addr = serve(move |req| {
         seen.lock().unwrap().push(req.path.clone());
-        let json = |s: u16, b: String| RawResponse::new(s, b).header("content-type", "application/json");
+        let json =
+            |s: u16, b: String| RawResponse::new(s, b).header("content-type", "application/json");
         match req.path.split('?').next().unwrap_or("") {
-            "/" => json(200, r#"{"preview":"/api/fetch/?url=https://example.com/a","me":"/api/me/"}"#.into()),
-            "/api/fetch/" => json(400, format!(r#"{{"detail":"not allowed","request":{:?}}}"#, req.path)),
+            "/" => json(
+                200,
+                r#"{"preview":"/api/fetch/?url=https://example.com/a","me":"/api/me/"}"#.into(),
+            ),
+            "/api/fetch/" => json(
+                400,
+                format!(r#"{{"detail":"not allowed","request":{:?}}}"#, req.path),
+            ),
             "/api/me/" => json(401, r#"{"detail":"authentication required"}"#.into()),
             _ => json(404, r#"{"detail":"not found"}"#.into()),
         }
@@ -76,15 +83,29 @@ async fn scan(host_ports: bool) -> Run {
         callback_listen: Some(listener),
         callback_grace: Duration::from_millis(200),
         internal_targets: vec![
-            InternalTarget::new(Service::CloudMetadata, format!("http://{metadata}/latest/meta-data/"), "decoy"),
-            InternalTarget::new(Service::DockerEngine, format!("http://{docker}/version"), "decoy"),
-            InternalTarget::new(Service::CloudMetadata, "http://169.254.169.254/latest/meta-data/", "real"),
+            InternalTarget::new(
+                Service::CloudMetadata,
+                format!("http://{metadata}/latest/meta-data/"),
+                "decoy",
+            ),
+            InternalTarget::new(
+                Service::DockerEngine,
+                format!("http://{docker}/version"),
+                "decoy",
+            ),
+            InternalTarget::new(
+                Service::CloudMetadata,
+                "http://169.254.169.254/latest/meta-data/",
+                "real",
+            ),
         ],
         host_ports,
         host_services: vec![HostService::docker(host_docker.port())],
         ..ReachOptions::default()
     };
-    let report = run_scan(opts, registry::all(), Arc::new(|_| {})).await.unwrap();
+    let report = run_scan(opts, registry::all(), Arc::new(|_| {}))
+        .await
+        .unwrap();
     let internal_hits = metadata_log.lock().unwrap().len() + docker_log.lock().unwrap().len();
     let target_log = target_log.lock().unwrap().clone();
     let host_log = host_log.lock().unwrap().clone();
@@ -99,7 +120,9 @@ async fn scan(host_ports: bool) -> Run {
 
 /// Whether `needle` appears in the request target, and only inside query values.
 fn only_in_query_values(request_target: &str, needle: &str) -> bool {
-    let (path, query) = request_target.split_once('?').unwrap_or((request_target, ""));
+    let (path, query) = request_target
+        .split_once('?')
+        .unwrap_or((request_target, ""));
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
@@ -111,10 +134,17 @@ fn only_in_query_values(request_target: &str, needle: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scanner_contacts_only_the_target_and_its_host_ports() {
     let run = scan(true).await;
-    assert_eq!(run.internal_hits, 0, "tollgate connected to an internal target itself");
+    assert_eq!(
+        run.internal_hits, 0,
+        "tollgate connected to an internal target itself"
+    );
     // Every request the engine put on the wire reached the target or the host port.
     let received = (run.target_log.len() + run.host_log.len()) as u64;
-    assert_eq!(run.report.coverage.requests_sent, received, "{:?}", run.report.coverage);
+    assert_eq!(
+        run.report.coverage.requests_sent, received,
+        "{:?}",
+        run.report.coverage
+    );
     assert_eq!(run.host_log, vec!["/version", "/containers/json"]);
     // The listener's address travels only inside parameter values...
     let carrying: Vec<&String> = run
@@ -123,7 +153,12 @@ async fn the_scanner_contacts_only_the_target_and_its_host_ports() {
         .filter(|t| t.contains(&run.listener) || decoded(t).contains(&run.listener))
         .collect();
     assert!(!carrying.is_empty(), "no callback probe was sent");
-    assert!(carrying.iter().all(|t| only_in_query_values(t, &run.listener)), "{carrying:?}");
+    assert!(
+        carrying
+            .iter()
+            .all(|t| only_in_query_values(t, &run.listener)),
+        "{carrying:?}"
+    );
     // ...and nobody called it: a matched callback would be a finding, an unmatched one a note.
     let callbacks: Vec<_> = run
         .report
@@ -132,10 +167,22 @@ async fn the_scanner_contacts_only_the_target_and_its_host_ports() {
         .filter(|f| ["SSRF-002", "SSRF-003", "SSRF-004"].contains(&f.check_id.as_str()))
         .collect();
     assert!(callbacks.is_empty(), "{callbacks:#?}");
-    assert!(!run.report.coverage.notes.iter().any(|n| n.contains("matched no probe")));
+    assert!(!run
+        .report
+        .coverage
+        .notes
+        .iter()
+        .any(|n| n.contains("matched no probe")));
     // Internal targets were sent, as values, to the target only.
-    assert!(run.target_log.iter().any(|t| decoded(t).contains("169.254.169.254")));
-    assert!(run.report.findings.iter().any(|f| f.check_id.as_str() == "CONT-001"));
+    assert!(run
+        .target_log
+        .iter()
+        .any(|t| decoded(t).contains("169.254.169.254")));
+    assert!(run
+        .report
+        .findings
+        .iter()
+        .any(|f| f.check_id.as_str() == "CONT-001"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +190,10 @@ async fn no_host_ports_means_no_host_port_traffic() {
     let run = scan(false).await;
     assert!(run.host_log.is_empty(), "{:?}", run.host_log);
     assert_eq!(run.internal_hits, 0);
-    assert_eq!(run.report.coverage.requests_sent, run.target_log.len() as u64);
+    assert_eq!(
+        run.report.coverage.requests_sent,
+        run.target_log.len() as u64
+    );
     assert!(run
         .report
         .coverage

@@ -5,6 +5,7 @@ use crate::mask::{mask, mask_within};
 use crate::rule::{parse_rules, Kind, Rule, RuleError, Validator, BUILTIN_PATTERNS};
 use crate::validate::{self, JwtInfo};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -112,6 +113,34 @@ impl Scanner {
         }
         found.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end)));
         resolve_overlaps(found)
+    }
+}
+
+impl Scanner {
+    /// `text` with every credential and infrastructure value masked in place
+    /// (`ghp_…RM6r`); PII is left as it is. For evidence excerpts built by code that
+    /// does not track the values it found.
+    pub fn mask_all<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let found: Vec<Match<'_>> = self
+            .scan(text)
+            .into_iter()
+            .filter(|m| m.rule.kind != Kind::Pii)
+            .collect();
+        if found.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for m in found {
+            if m.span.start < at {
+                continue;
+            }
+            out.push_str(&text[at..m.span.start]);
+            out.push_str(&m.masked());
+            at = m.span.end;
+        }
+        out.push_str(&text[at..]);
+        Cow::Owned(out)
     }
 }
 
@@ -266,6 +295,20 @@ mod tests {
             found[0].jwt.as_ref().and_then(|j| j.sub.as_deref()),
             Some("7")
         );
+    }
+
+    #[test]
+    fn mask_all_masks_credentials_and_keeps_the_rest() {
+        let text = "user alice@shop.tollgate.test DEPLOY_GITHUB_PAT=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 DOCKER_HOST=tcp://127.0.0.1:2375 ok";
+        let masked = Scanner::builtin().mask_all(text);
+        assert_eq!(
+            masked,
+            "user alice@shop.tollgate.test DEPLOY_GITHUB_PAT=ghp_…RM6r DOCKER_HOST=tcp:…2375 ok"
+        );
+        assert!(matches!(
+            Scanner::builtin().mask_all("nothing here"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -20,7 +20,11 @@ fn bench(name: &str, bytes: &[u8], runs: usize) {
         let start = Instant::now();
         let api = parse(bytes, no_files).expect("parses");
         times.push(start.elapsed());
-        summary = format!("{} operations, {} schemas", api.operations.len(), api.schemas.len());
+        summary = format!(
+            "{} operations, {} schemas",
+            api.operations.len(),
+            api.schemas.len()
+        );
     }
     let m = median(times);
     let mb = bytes.len() as f64 / 1_048_576.0;
@@ -33,11 +37,35 @@ fn bench(name: &str, bytes: &[u8], runs: usize) {
 
 fn main() {
     // `cargo test --benches` runs this too; keep that quick.
-    let runs = if std::env::args().any(|a| a == "--bench") { 7 } else { 1 };
-    bench("github api.github.com (3.0, JSON)", &common::fixture("oas30/github-api.json.gz"), runs);
-    bench("kubernetes 1.13 (2.0, JSON)", &common::fixture("swagger2/kubernetes-1.13.json.gz"), runs);
-    bench("star trek (3.0, YAML)", &common::fixture("oas30/star-trek.yaml.gz"), runs);
-    bench("readme (3.1, JSON)", &common::fixture("oas31/readme.json.gz"), runs);
+    let runs = if std::env::args().any(|a| a == "--bench") {
+        7
+    } else {
+        1
+    };
+    bench(
+        "github api.github.com (3.0, JSON)",
+        &common::fixture("oas30/github-api.json.gz"),
+        runs,
+    );
+    bench(
+        "kubernetes 1.13 (2.0, JSON)",
+        &common::fixture("swagger2/kubernetes-1.13.json.gz"),
+        runs,
+    );
+    bench(
+        "star trek (3.0, YAML)",
+        &common::fixture("oas30/star-trek.yaml.gz"),
+        runs,
+    );
+    bench(
+        "readme (3.1, JSON)",
+        &common::fixture("oas31/readme.json.gz"),
+        runs,
+    );
     let generated = common::generated(5_000, 20_000, 250);
-    bench("generated: 10k ops, 20k-deep chain", generated.as_bytes(), runs);
+    bench(
+        "generated: 10k ops, 20k-deep chain",
+        generated.as_bytes(),
+        runs,
+    );
 }

@@ -139,9 +139,15 @@ impl<'l> Builder<'l> {
             .collect()
     }
 
-    fn security_schemes(&mut self, obj: &Map<String, Value>) -> Result<Vec<SecurityScheme>, SpecError> {
+    fn security_schemes(
+        &mut self,
+        obj: &Map<String, Value>,
+    ) -> Result<Vec<SecurityScheme>, SpecError> {
         let (map, loc) = if self.version == SpecVersion::Swagger2 {
-            (obj.get("securityDefinitions"), root_loc().child("securityDefinitions"))
+            (
+                obj.get("securityDefinitions"),
+                root_loc().child("securityDefinitions"),
+            )
         } else {
             (
                 obj.get("components").and_then(|c| c.get("securitySchemes")),
@@ -153,8 +159,12 @@ impl<'l> Builder<'l> {
         };
         let mut out = Vec::new();
         for (name, v) in map {
-            let Some((doc, at)) = self.deref(&loc.child(name), v)? else { continue };
-            let Some(Value::Object(def)) = doc.pointer(&at.pointer) else { continue };
+            let Some((doc, at)) = self.deref(&loc.child(name), v)? else {
+                continue;
+            };
+            let Some(Value::Object(def)) = doc.pointer(&at.pointer) else {
+                continue;
+            };
             out.push(SecurityScheme {
                 name: name.clone(),
                 kind: scheme_kind(def),
@@ -168,13 +178,18 @@ impl<'l> Builder<'l> {
         match self.docs.follow(loc, value)? {
             Ok(found) => Ok(Some(found)),
             Err(why) => {
-                self.warnings.push(format!("{}: {why}; skipped", loc.display()));
+                self.warnings
+                    .push(format!("{}: {why}; skipped", loc.display()));
                 Ok(None)
             }
         }
     }
 
-    fn operations(&mut self, obj: &Map<String, Value>, g: &Globals) -> Result<Vec<Operation>, SpecError> {
+    fn operations(
+        &mut self,
+        obj: &Map<String, Value>,
+        g: &Globals,
+    ) -> Result<Vec<Operation>, SpecError> {
         let paths = match obj.get("paths") {
             None => return Err(no_operations(obj, "there is no `paths` object")),
             Some(Value::Object(p)) => p,
@@ -193,8 +208,12 @@ impl<'l> Builder<'l> {
                 ));
                 continue;
             }
-            let Some((doc, at)) = self.deref(&base.child(template), item)? else { continue };
-            let Some(item) = doc.pointer(&at.pointer) else { continue };
+            let Some((doc, at)) = self.deref(&base.child(template), item)? else {
+                continue;
+            };
+            let Some(item) = doc.pointer(&at.pointer) else {
+                continue;
+            };
             ops.extend(self.path_item(template, &at, item, g)?);
         }
         if ops.is_empty() {
@@ -212,22 +231,39 @@ impl<'l> Builder<'l> {
         Ok(ops)
     }
 
-    fn path_item(&mut self, template: &str, loc: &Loc, item: &Value, g: &Globals) -> Result<Vec<Operation>, SpecError> {
+    fn path_item(
+        &mut self,
+        template: &str,
+        loc: &Loc,
+        item: &Value,
+        g: &Globals,
+    ) -> Result<Vec<Operation>, SpecError> {
         let Value::Object(item) = item else {
-            return Err(SpecError::invalid(&loc.display(), "a path item must be an object"));
+            return Err(SpecError::invalid(
+                &loc.display(),
+                "a path item must be an object",
+            ));
         };
         let shared = self.parameters(loc, item.get("parameters"))?;
         let path_servers = servers_3(item.get("servers"));
         let mut out = Vec::new();
         for (key, op) in item {
-            let Some(method) = Method::from_key(key) else { continue };
+            let Some(method) = Method::from_key(key) else {
+                continue;
+            };
             let op_loc = loc.child(key);
             let Value::Object(op) = op else {
-                return Err(SpecError::invalid(&op_loc.display(), "an operation must be an object"));
+                return Err(SpecError::invalid(
+                    &op_loc.display(),
+                    "an operation must be an object",
+                ));
             };
             let mut o = self.operation(method, template, &op_loc, op, g)?;
             for p in &shared {
-                let overridden = o.parameters.iter().any(|q| q.name == p.name && q.location == p.location);
+                let overridden = o
+                    .parameters
+                    .iter()
+                    .any(|q| q.name == p.name && q.location == p.location);
                 if !overridden {
                     o.parameters.push(p.clone());
                 }
@@ -249,7 +285,11 @@ impl<'l> Builder<'l> {
         g: &Globals,
     ) -> Result<Operation, SpecError> {
         let text = |k: &str| op.get(k).and_then(Value::as_str).map(str::to_string);
-        let own = security_list(op.get("security"), &loc.child("security").display(), &mut self.warnings)?;
+        let own = security_list(
+            op.get("security"),
+            &loc.child("security").display(),
+            &mut self.warnings,
+        )?;
         let (security, security_source) = match (own, &g.security) {
             (Some(s), _) => (s, SecuritySource::Operation),
             (None, Some(s)) => (s.clone(), SecuritySource::Global),
@@ -258,14 +298,22 @@ impl<'l> Builder<'l> {
         let mut parameters = self.parameters(loc, op.get("parameters"))?;
         let request_body = if self.version == SpecVersion::Swagger2 {
             let consumes = strings(op.get("consumes"));
-            let consumes = if consumes.is_empty() { g.consumes.clone() } else { consumes };
+            let consumes = if consumes.is_empty() {
+                g.consumes.clone()
+            } else {
+                consumes
+            };
             self.body_2(loc, op.get("parameters"), &consumes)?
         } else {
             self.body_3(loc, op.get("requestBody"))?
         };
         parameters.retain(|p| !p.name.is_empty());
         let produces = strings(op.get("produces"));
-        let produces = if produces.is_empty() { g.produces.clone() } else { produces };
+        let produces = if produces.is_empty() {
+            g.produces.clone()
+        } else {
+            produces
+        };
         Ok(Operation {
             method,
             path: template.to_string(),
@@ -273,7 +321,10 @@ impl<'l> Builder<'l> {
             summary: text("summary"),
             description: text("description"),
             tags: strings(op.get("tags")),
-            deprecated: op.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            deprecated: op
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             parameters,
             request_body,
             responses: self.responses(loc, op.get("responses"), &produces)?,
@@ -285,16 +336,26 @@ impl<'l> Builder<'l> {
     }
 
     fn parameters(&mut self, loc: &Loc, list: Option<&Value>) -> Result<Vec<Parameter>, SpecError> {
-        let Some(list) = list else { return Ok(Vec::new()) };
+        let Some(list) = list else {
+            return Ok(Vec::new());
+        };
         let Value::Array(list) = list else {
-            return Err(SpecError::invalid(&loc.child("parameters").display(), "`parameters` must be a list"));
+            return Err(SpecError::invalid(
+                &loc.child("parameters").display(),
+                "`parameters` must be a list",
+            ));
         };
         let mut out = Vec::new();
         for (i, p) in list.iter().enumerate() {
             let ploc = loc.child("parameters").index(i);
-            let Some((doc, at)) = self.deref(&ploc, p)? else { continue };
+            let Some((doc, at)) = self.deref(&ploc, p)? else {
+                continue;
+            };
             let Some(Value::Object(p)) = doc.pointer(&at.pointer) else {
-                self.warnings.push(format!("{}: parameter is not an object; skipped", ploc.display()));
+                self.warnings.push(format!(
+                    "{}: parameter is not an object; skipped",
+                    ploc.display()
+                ));
                 continue;
             };
             if let Some(param) = self.parameter(&at, p)? {
@@ -306,23 +367,45 @@ impl<'l> Builder<'l> {
 
     /// One parameter; `None` for 2.0 `body`/`formData` (they become the request body)
     /// and for unknown locations.
-    fn parameter(&mut self, loc: &Loc, p: &Map<String, Value>) -> Result<Option<Parameter>, SpecError> {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-        let Some(location) = p.get("in").and_then(Value::as_str).and_then(ParamLocation::from_key) else {
+    fn parameter(
+        &mut self,
+        loc: &Loc,
+        p: &Map<String, Value>,
+    ) -> Result<Option<Parameter>, SpecError> {
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some(location) = p
+            .get("in")
+            .and_then(Value::as_str)
+            .and_then(ParamLocation::from_key)
+        else {
             return Ok(None);
         };
         let schema = if self.version == SpecVersion::Swagger2 {
-            Some(self.schemas.at(&mut self.docs, loc, &Value::Object(p.clone()))?)
+            Some(
+                self.schemas
+                    .at(&mut self.docs, loc, &Value::Object(p.clone()))?,
+            )
         } else if let Some(s) = p.get("schema") {
             Some(self.schemas.at(&mut self.docs, &loc.child("schema"), s)?)
         } else {
-            self.first_content(loc, p.get("content"))?.and_then(|c| c.schema)
+            self.first_content(loc, p.get("content"))?
+                .and_then(|c| c.schema)
         };
-        let example = p.get("example").cloned().or_else(|| first_example(p.get("examples")));
+        let example = p
+            .get("example")
+            .cloned()
+            .or_else(|| first_example(p.get("examples")));
         Ok(Some(Parameter {
             required: location == ParamLocation::Path
                 || p.get("required").and_then(Value::as_bool).unwrap_or(false),
-            deprecated: p.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+            deprecated: p
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             name,
             location,
             schema,
@@ -330,12 +413,18 @@ impl<'l> Builder<'l> {
         }))
     }
 
-    fn first_content(&mut self, loc: &Loc, content: Option<&Value>) -> Result<Option<Content>, SpecError> {
+    fn first_content(
+        &mut self,
+        loc: &Loc,
+        content: Option<&Value>,
+    ) -> Result<Option<Content>, SpecError> {
         Ok(self.content(loc, content)?.into_iter().next())
     }
 
     fn content(&mut self, loc: &Loc, content: Option<&Value>) -> Result<Vec<Content>, SpecError> {
-        let Some(Value::Object(map)) = content else { return Ok(Vec::new()) };
+        let Some(Value::Object(map)) = content else {
+            return Ok(Vec::new());
+        };
         let base = loc.child("content");
         let mut out = Vec::new();
         for (media, mt) in map {
@@ -344,7 +433,10 @@ impl<'l> Builder<'l> {
                 Some(s) => Some(self.schemas.at(&mut self.docs, &mloc.child("schema"), s)?),
                 None => None,
             };
-            let example = mt.get("example").cloned().or_else(|| first_example(mt.get("examples")));
+            let example = mt
+                .get("example")
+                .cloned()
+                .or_else(|| first_example(mt.get("examples")));
             out.push(Content {
                 media_type: media.clone(),
                 schema,
@@ -354,26 +446,48 @@ impl<'l> Builder<'l> {
         Ok(out)
     }
 
-    fn body_3(&mut self, loc: &Loc, body: Option<&Value>) -> Result<Option<RequestBody>, SpecError> {
+    fn body_3(
+        &mut self,
+        loc: &Loc,
+        body: Option<&Value>,
+    ) -> Result<Option<RequestBody>, SpecError> {
         let Some(body) = body else { return Ok(None) };
-        let Some((doc, at)) = self.deref(&loc.child("requestBody"), body)? else { return Ok(None) };
-        let Some(body) = doc.pointer(&at.pointer) else { return Ok(None) };
+        let Some((doc, at)) = self.deref(&loc.child("requestBody"), body)? else {
+            return Ok(None);
+        };
+        let Some(body) = doc.pointer(&at.pointer) else {
+            return Ok(None);
+        };
         Ok(Some(RequestBody {
-            required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
+            required: body
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             content: self.content(&at, body.get("content"))?,
         }))
     }
 
     /// 2.0: the `body` parameter, or the `formData` parameters as one object.
-    fn body_2(&mut self, loc: &Loc, list: Option<&Value>, consumes: &[String]) -> Result<Option<RequestBody>, SpecError> {
-        let Some(Value::Array(list)) = list else { return Ok(None) };
+    fn body_2(
+        &mut self,
+        loc: &Loc,
+        list: Option<&Value>,
+        consumes: &[String],
+    ) -> Result<Option<RequestBody>, SpecError> {
+        let Some(Value::Array(list)) = list else {
+            return Ok(None);
+        };
         let mut form = Schema::empty();
         form.types.push(SchemaType::Object);
         let mut required = false;
         for (i, p) in list.iter().enumerate() {
             let ploc = loc.child("parameters").index(i);
-            let Some((doc, at)) = self.deref(&ploc, p)? else { continue };
-            let Some(Value::Object(p)) = doc.pointer(&at.pointer) else { continue };
+            let Some((doc, at)) = self.deref(&ploc, p)? else {
+                continue;
+            };
+            let Some(Value::Object(p)) = doc.pointer(&at.pointer) else {
+                continue;
+            };
             let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
             let req = p.get("required").and_then(Value::as_bool).unwrap_or(false);
             match p.get("in").and_then(Value::as_str) {
@@ -382,12 +496,28 @@ impl<'l> Builder<'l> {
                         Some(s) => Some(self.schemas.at(&mut self.docs, &at.child("schema"), s)?),
                         None => None,
                     };
-                    let media = if consumes.is_empty() { vec!["application/json".to_string()] } else { consumes.to_vec() };
-                    let content = media.into_iter().map(|m| Content { media_type: m, schema, example: None }).collect();
-                    return Ok(Some(RequestBody { required: req, content }));
+                    let media = if consumes.is_empty() {
+                        vec!["application/json".to_string()]
+                    } else {
+                        consumes.to_vec()
+                    };
+                    let content = media
+                        .into_iter()
+                        .map(|m| Content {
+                            media_type: m,
+                            schema,
+                            example: None,
+                        })
+                        .collect();
+                    return Ok(Some(RequestBody {
+                        required: req,
+                        content,
+                    }));
                 }
                 Some("formData") => {
-                    let id = self.schemas.at(&mut self.docs, &at, &Value::Object(p.clone()))?;
+                    let id = self
+                        .schemas
+                        .at(&mut self.docs, &at, &Value::Object(p.clone()))?;
                     form.properties.push((name.to_string(), id));
                     if req {
                         form.required.push(name.to_string());
@@ -408,20 +538,35 @@ impl<'l> Builder<'l> {
         let id = self.schemas.add(form)?;
         Ok(Some(RequestBody {
             required,
-            content: vec![Content { media_type: media, schema: Some(id), example: None }],
+            content: vec![Content {
+                media_type: media,
+                schema: Some(id),
+                example: None,
+            }],
         }))
     }
 
-    fn responses(&mut self, loc: &Loc, responses: Option<&Value>, produces: &[String]) -> Result<Vec<ResponseSpec>, SpecError> {
-        let Some(Value::Object(map)) = responses else { return Ok(Vec::new()) };
+    fn responses(
+        &mut self,
+        loc: &Loc,
+        responses: Option<&Value>,
+        produces: &[String],
+    ) -> Result<Vec<ResponseSpec>, SpecError> {
+        let Some(Value::Object(map)) = responses else {
+            return Ok(Vec::new());
+        };
         let base = loc.child("responses");
         let mut out = Vec::new();
         for (status, r) in map {
             if status.starts_with("x-") {
                 continue;
             }
-            let Some((doc, at)) = self.deref(&base.child(status), r)? else { continue };
-            let Some(r) = doc.pointer(&at.pointer) else { continue };
+            let Some((doc, at)) = self.deref(&base.child(status), r)? else {
+                continue;
+            };
+            let Some(r) = doc.pointer(&at.pointer) else {
+                continue;
+            };
             let content = if self.version == SpecVersion::Swagger2 {
                 self.content_2(&at, r, produces)?
             } else {
@@ -429,24 +574,43 @@ impl<'l> Builder<'l> {
             };
             out.push(ResponseSpec {
                 status: status.clone(),
-                description: r.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+                description: r
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 content,
             });
         }
         Ok(out)
     }
 
-    fn content_2(&mut self, loc: &Loc, r: &Value, produces: &[String]) -> Result<Vec<Content>, SpecError> {
-        let Some(s) = r.get("schema") else { return Ok(Vec::new()) };
+    fn content_2(
+        &mut self,
+        loc: &Loc,
+        r: &Value,
+        produces: &[String],
+    ) -> Result<Vec<Content>, SpecError> {
+        let Some(s) = r.get("schema") else {
+            return Ok(Vec::new());
+        };
         let schema = Some(self.schemas.at(&mut self.docs, &loc.child("schema"), s)?);
         let example = r
             .get("examples")
             .and_then(Value::as_object)
             .and_then(|m| m.values().next().cloned());
-        let media = if produces.is_empty() { vec!["application/json".to_string()] } else { produces.to_vec() };
+        let media = if produces.is_empty() {
+            vec!["application/json".to_string()]
+        } else {
+            produces.to_vec()
+        };
         Ok(media
             .into_iter()
-            .map(|m| Content { media_type: m, schema, example: example.clone() })
+            .map(|m| Content {
+                media_type: m,
+                schema,
+                example: example.clone(),
+            })
             .collect())
     }
 }
@@ -475,7 +639,11 @@ fn no_operations(obj: &Map<String, Value>, reason: &str) -> SpecError {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         Some(Value::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
@@ -488,19 +656,27 @@ fn first_example(v: Option<&Value>) -> Option<Value> {
 
 /// 3.x `servers`, variables replaced by their defaults.
 fn servers_3(v: Option<&Value>) -> Vec<Server> {
-    let Some(Value::Array(list)) = v else { return Vec::new() };
+    let Some(Value::Array(list)) = v else {
+        return Vec::new();
+    };
     list.iter()
         .filter_map(|s| {
             let mut url = s.get("url")?.as_str()?.to_string();
             if let Some(Value::Object(vars)) = s.get("variables") {
                 for (name, var) in vars {
-                    let default = var.get("default").and_then(Value::as_str).unwrap_or_default();
+                    let default = var
+                        .get("default")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     url = url.replace(&format!("{{{name}}}"), default);
                 }
             }
             Some(Server {
                 url,
-                description: s.get("description").and_then(Value::as_str).map(str::to_string),
+                description: s
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             })
         })
         .collect()
@@ -514,32 +690,58 @@ fn security_list(
 ) -> Result<Option<Vec<SecurityRequirement>>, SpecError> {
     let Some(v) = v else { return Ok(None) };
     let Value::Array(list) = v else {
-        return Err(SpecError::invalid(pointer, "`security` must be a list of requirement objects"));
+        return Err(SpecError::invalid(
+            pointer,
+            "`security` must be a list of requirement objects",
+        ));
     };
     let mut out = Vec::new();
     for (i, req) in list.iter().enumerate() {
         let Value::Object(req) = req else {
-            warnings.push(format!("{pointer}/{i}: security requirement is not an object; skipped"));
+            warnings.push(format!(
+                "{pointer}/{i}: security requirement is not an object; skipped"
+            ));
             continue;
         };
         out.push(SecurityRequirement {
-            schemes: req.iter().map(|(name, scopes)| (name.clone(), strings(Some(scopes)))).collect(),
+            schemes: req
+                .iter()
+                .map(|(name, scopes)| (name.clone(), strings(Some(scopes))))
+                .collect(),
         });
     }
     Ok(Some(out))
 }
 
 fn scheme_kind(def: &Map<String, Value>) -> SecuritySchemeKind {
-    let s = |k: &str| def.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let s = |k: &str| {
+        def.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     match s("type").as_str() {
-        "apiKey" => SecuritySchemeKind::ApiKey { name: s("name"), location: s("in") },
+        "apiKey" => SecuritySchemeKind::ApiKey {
+            name: s("name"),
+            location: s("in"),
+        },
         "http" => SecuritySchemeKind::Http {
             scheme: s("scheme").to_ascii_lowercase(),
-            bearer_format: def.get("bearerFormat").and_then(Value::as_str).map(str::to_string),
+            bearer_format: def
+                .get("bearerFormat")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         },
-        "basic" => SecuritySchemeKind::Http { scheme: "basic".into(), bearer_format: None },
-        "oauth2" => SecuritySchemeKind::OAuth2 { scopes: oauth_scopes(def) },
-        "openIdConnect" => SecuritySchemeKind::OpenIdConnect { url: s("openIdConnectUrl") },
+        "basic" => SecuritySchemeKind::Http {
+            scheme: "basic".into(),
+            bearer_format: None,
+        },
+        "oauth2" => SecuritySchemeKind::OAuth2 {
+            scopes: oauth_scopes(def),
+        },
+        "openIdConnect" => SecuritySchemeKind::OpenIdConnect {
+            url: s("openIdConnectUrl"),
+        },
         "mutualTLS" => SecuritySchemeKind::MutualTls,
         other => SecuritySchemeKind::Other(other.to_string()),
     }

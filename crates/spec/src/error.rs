@@ -58,7 +58,11 @@ impl SpecError {
 
     pub(crate) fn invalid(pointer: &str, message: impl Into<String>) -> SpecError {
         SpecError::Invalid {
-            pointer: if pointer.is_empty() { "/".into() } else { pointer.into() },
+            pointer: if pointer.is_empty() {
+                "/".into()
+            } else {
+                pointer.into()
+            },
             message: message.into(),
         }
     }

@@ -29,7 +29,11 @@ pub fn param_value(model: &ApiModel, param: &Parameter) -> String {
     let value = param
         .example
         .clone()
-        .or_else(|| param.schema.map(|s| value_for(model, s, Direction::Request)))
+        .or_else(|| {
+            param
+                .schema
+                .map(|s| value_for(model, s, Direction::Request))
+        })
         .unwrap_or(Value::Null);
     match value {
         Value::Null => "1".to_string(),
@@ -52,7 +56,12 @@ fn build(model: &ApiModel, id: SchemaId, dir: Direction, depth: usize) -> Value 
         return Value::Null;
     }
     let s = model.schema(id);
-    if let Some(v) = s.const_value.clone().or_else(|| s.example.clone()).or_else(|| s.default.clone()) {
+    if let Some(v) = s
+        .const_value
+        .clone()
+        .or_else(|| s.example.clone())
+        .or_else(|| s.default.clone())
+    {
         return v;
     }
     if let Some(first) = s.enum_values.iter().find(|v| !v.is_null()) {
@@ -63,7 +72,9 @@ fn build(model: &ApiModel, id: SchemaId, dir: Direction, depth: usize) -> Value 
     }
     let ty = s.types.first().copied().or_else(|| infer(model, id));
     match ty {
-        Some(SchemaType::Object) | None if has_properties(model, id) => object(model, id, dir, depth),
+        Some(SchemaType::Object) | None if has_properties(model, id) => {
+            object(model, id, dir, depth)
+        }
         Some(SchemaType::Object) => Value::Object(Map::new()),
         Some(SchemaType::Array) => match s.items {
             Some(items) => Value::Array(vec![build(model, items, dir, depth + 1)]),
@@ -134,7 +145,9 @@ fn string(model: &ApiModel, id: SchemaId) -> String {
         _ => "tollgate",
     };
     let mut out = base.to_string();
-    let min = usize::try_from(s.min_length.unwrap_or(0)).unwrap_or(usize::MAX).min(1024);
+    let min = usize::try_from(s.min_length.unwrap_or(0))
+        .unwrap_or(usize::MAX)
+        .min(1024);
     while out.len() < min {
         out.push('x');
     }
@@ -199,7 +212,10 @@ components:
         assert!(v.get("id").is_none(), "{v}");
         assert_eq!(v["name"], "tol");
         assert_eq!(v["email"], "tollgate@example.com");
-        assert!(v["child"]["child"].is_object(), "recursion continues a few levels: {v}");
+        assert!(
+            v["child"]["child"].is_object(),
+            "recursion continues a few levels: {v}"
+        );
         assert!(v.to_string().len() < 10_000);
     }
 

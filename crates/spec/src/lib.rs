@@ -48,7 +48,9 @@ pub fn parse<L: Loader>(bytes: &[u8], mut loader: L) -> Result<ApiModel, SpecErr
 
 /// A loader that reads no file: every external reference stays unresolved.
 pub fn no_files(path: &str) -> Result<Vec<u8>, String> {
-    Err(format!("`{path}`: this document was given without its directory, so referenced files are not read"))
+    Err(format!(
+        "`{path}`: this document was given without its directory, so referenced files are not read"
+    ))
 }
 
 /// A loader reading referenced files from `dir` (the main document's directory).
@@ -59,12 +61,18 @@ pub fn dir_loader(dir: impl Into<PathBuf>) -> impl FnMut(&str) -> Result<Vec<u8>
     move |path: &str| {
         let rel = Path::new(path);
         if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::Prefix(_))) {
-            return Err(format!("`{path}` is absolute; only relative references are read"));
+            return Err(format!(
+                "`{path}` is absolute; only relative references are read"
+            ));
         }
         let full = dir.join(rel);
         let meta = std::fs::metadata(&full).map_err(|e| format!("{}: {e}", full.display()))?;
         if meta.len() > load::MAX_BYTES as u64 {
-            return Err(format!("{} is larger than {} bytes", full.display(), load::MAX_BYTES));
+            return Err(format!(
+                "{} is larger than {} bytes",
+                full.display(),
+                load::MAX_BYTES
+            ));
         }
         std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display()))
     }

@@ -17,7 +17,11 @@ pub fn parse_value(bytes: &[u8], file: &str) -> Result<Value, SpecError> {
             reason: format!(
                 "{} bytes (the limit is {MAX_BYTES}){}",
                 bytes.len(),
-                if file.is_empty() { String::new() } else { format!(" in {file}") }
+                if file.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {file}")
+                }
             ),
         });
     }

@@ -218,15 +218,22 @@ pub enum SecuritySource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecuritySchemeKind {
     /// `in: header|query|cookie`, `name`.
-    ApiKey { name: String, location: String },
+    ApiKey {
+        name: String,
+        location: String,
+    },
     /// `type: http` with `scheme: bearer|basic|…`; 2.0 `basic` maps here.
     Http {
         scheme: String,
         bearer_format: Option<String>,
     },
     /// OAuth 2 with every scope any flow declares.
-    OAuth2 { scopes: Vec<String> },
-    OpenIdConnect { url: String },
+    OAuth2 {
+        scopes: Vec<String>,
+    },
+    OpenIdConnect {
+        url: String,
+    },
     MutualTls,
     /// A type this crate does not know.
     Other(String),
@@ -534,9 +541,7 @@ impl ApiModel {
         if matches!(s.additional, Additional::Allowed | Additional::Schema(_)) {
             return true;
         }
-        s.all_of
-            .iter()
-            .any(|p| self.open_walk(*p, seen, depth + 1))
+        s.all_of.iter().any(|p| self.open_walk(*p, seen, depth + 1))
             || (s.all_of.is_empty() && s.properties.is_empty())
     }
 

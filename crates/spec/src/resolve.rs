@@ -31,6 +31,10 @@ where
     }
 }
 
+/// A followed reference: the document holding the final value, its location, and
+/// the locations passed on the way (each holding just another `$ref`).
+pub type Followed = (Rc<Value>, Loc, Vec<Loc>);
+
 /// A position in one of the documents.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Loc {
@@ -57,7 +61,11 @@ impl Loc {
 
     /// `pointer`, or `file#pointer` outside the main document; `/` for the root.
     pub fn display(&self) -> String {
-        let p = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let p = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         if self.file.is_empty() {
             p.to_string()
         } else {
@@ -178,7 +186,7 @@ impl<'l> Docs<'l> {
         &mut self,
         loc: &Loc,
         value: &Value,
-    ) -> Result<Result<(Rc<Value>, Loc, Vec<Loc>), String>, SpecError> {
+    ) -> Result<Result<Followed, String>, SpecError> {
         let Some(mut reference) = ref_of(value).map(str::to_string) else {
             return Ok(self.get(loc)?.map(|(d, l)| (d, l, Vec::new())));
         };
@@ -200,7 +208,10 @@ impl<'l> Docs<'l> {
                 Ok(found) => found,
                 Err(why) => return Ok(Err(format!("`{reference}` at {}: {why}", here.display()))),
             };
-            let next = doc.pointer(&at.pointer).and_then(ref_of).map(str::to_string);
+            let next = doc
+                .pointer(&at.pointer)
+                .and_then(ref_of)
+                .map(str::to_string);
             match next {
                 Some(r) => {
                     seen.insert(at.clone());
@@ -299,7 +310,10 @@ mod tests {
             pointer: "/paths".into(),
         };
         let t = Docs::target(&root, "#/components/schemas/A%20B").expect("local");
-        assert_eq!((t.file.as_str(), t.pointer.as_str()), ("", "/components/schemas/A B"));
+        assert_eq!(
+            (t.file.as_str(), t.pointer.as_str()),
+            ("", "/components/schemas/A B")
+        );
         let in_file = Loc {
             file: "dir/a.yaml".into(),
             pointer: String::new(),

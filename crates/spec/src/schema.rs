@@ -62,7 +62,12 @@ impl SchemaBuilder {
 
     /// The id of the schema `value` at `loc`, building it (and queueing what it
     /// references) on first sight.
-    pub fn at(&mut self, docs: &mut Docs<'_>, loc: &Loc, value: &Value) -> Result<SchemaId, SpecError> {
+    pub fn at(
+        &mut self,
+        docs: &mut Docs<'_>,
+        loc: &Loc,
+        value: &Value,
+    ) -> Result<SchemaId, SpecError> {
         self.at_depth(docs, loc, value, 0)
     }
 
@@ -104,7 +109,12 @@ impl SchemaBuilder {
 
     /// The id for the schema a `$ref` at `loc` points to (chains followed); built
     /// later from the queue. A dangling reference becomes an unresolved schema.
-    fn reference(&mut self, docs: &mut Docs<'_>, loc: &Loc, reference: &str) -> Result<SchemaId, SpecError> {
+    fn reference(
+        &mut self,
+        docs: &mut Docs<'_>,
+        loc: &Loc,
+        reference: &str,
+    ) -> Result<SchemaId, SpecError> {
         // The first hop is often already known: most references name a component.
         if let Ok(first) = Docs::target(loc, reference) {
             if let Some(id) = self.memo.get(&first) {
@@ -135,7 +145,8 @@ impl SchemaBuilder {
                 Ok(id)
             }
             Err(why) => {
-                self.warnings.push(format!("unresolved schema reference: {why}"));
+                self.warnings
+                    .push(format!("unresolved schema reference: {why}"));
                 let mut schema = Schema::empty();
                 schema.unresolved = Some(reference.to_string());
                 self.alloc(schema)
@@ -148,7 +159,9 @@ impl SchemaBuilder {
         while let Some((id, loc)) = self.queue.pop_front() {
             let found = docs.get(&loc)?;
             let Ok((doc, at)) = found else { continue };
-            let Some(value) = doc.pointer(&at.pointer) else { continue };
+            let Some(value) = doc.pointer(&at.pointer) else {
+                continue;
+            };
             let name = self.schemas[id.0].name.take();
             self.fill(docs, id, &at, value, 0)?;
             self.schemas[id.0].name = name;
@@ -191,8 +204,10 @@ impl SchemaBuilder {
                 return Ok(());
             }
             _ => {
-                self.warnings
-                    .push(format!("schema at {} is not an object; ignored", loc.display()));
+                self.warnings.push(format!(
+                    "schema at {} is not an object; ignored",
+                    loc.display()
+                ));
                 return Ok(());
             }
         };
@@ -203,11 +218,18 @@ impl SchemaBuilder {
             None => Additional::Unspecified,
             Some(Value::Bool(true)) => Additional::Allowed,
             Some(Value::Bool(false)) => Additional::Forbidden,
-            Some(v) => Additional::Schema(self.child(docs, &loc.child("additionalProperties"), v, depth)?),
+            Some(v) => Additional::Schema(self.child(
+                docs,
+                &loc.child("additionalProperties"),
+                v,
+                depth,
+            )?),
         };
         s.items = match obj.get("items") {
             Some(Value::Array(list)) => match list.first() {
-                Some(first) => Some(self.child(docs, &loc.child("items").index(0), first, depth)?),
+                Some(first) => {
+                    Some(self.child(docs, &loc.child("items").index(0), first, depth)?)
+                }
                 None => None,
             },
             Some(v) => Some(self.child(docs, &loc.child("items"), v, depth)?),
@@ -263,26 +285,39 @@ fn scalars(obj: &Map<String, Value>) -> Schema {
     let mut s = Schema::empty();
     match obj.get("type") {
         Some(Value::String(t)) => s.types.extend(SchemaType::parse(t)),
-        Some(Value::Array(ts)) => s
-            .types
-            .extend(ts.iter().filter_map(Value::as_str).filter_map(SchemaType::parse)),
+        Some(Value::Array(ts)) => s.types.extend(
+            ts.iter()
+                .filter_map(Value::as_str)
+                .filter_map(SchemaType::parse),
+        ),
         _ => {}
     }
     let flag = |k: &str| obj.get(k).and_then(Value::as_bool).unwrap_or(false);
     s.nullable = flag("nullable") || flag("x-nullable") || s.types.contains(&SchemaType::Null);
-    s.types.retain(|t| *t != SchemaType::Null || obj.get("type").is_some_and(Value::is_string));
-    s.format = obj.get("format").and_then(Value::as_str).map(str::to_string);
+    s.types
+        .retain(|t| *t != SchemaType::Null || obj.get("type").is_some_and(Value::is_string));
+    s.format = obj
+        .get("format")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if let Some(Value::Array(values)) = obj.get("enum") {
         s.enum_values = values.clone();
     }
     s.const_value = obj.get("const").cloned();
-    s.example = obj.get("example").cloned().or_else(|| match obj.get("examples") {
-        Some(Value::Array(list)) => list.first().cloned(),
-        _ => None,
-    });
+    s.example = obj
+        .get("example")
+        .cloned()
+        .or_else(|| match obj.get("examples") {
+            Some(Value::Array(list)) => list.first().cloned(),
+            _ => None,
+        });
     s.default = obj.get("default").cloned();
     if let Some(Value::Array(req)) = obj.get("required") {
-        s.required = req.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        s.required = req
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
     }
     s.read_only = flag("readOnly");
     s.write_only = flag("writeOnly");
@@ -293,7 +328,10 @@ fn scalars(obj: &Map<String, Value>) -> Schema {
     s.max_length = obj.get("maxLength").and_then(Value::as_u64);
     s.min_items = obj.get("minItems").and_then(Value::as_u64);
     s.max_items = obj.get("maxItems").and_then(Value::as_u64);
-    s.pattern = obj.get("pattern").and_then(Value::as_str).map(str::to_string);
+    s.pattern = obj
+        .get("pattern")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     s
 }
 

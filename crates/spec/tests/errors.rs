@@ -23,7 +23,12 @@ fn yaml_syntax_error_has_a_line() {
 
 #[test]
 fn not_openapi() {
-    for doc in ["{\"hello\": 1}", "[1,2]", "just a string", "asyncapi: 2.6.0\nchannels: {}\n"] {
+    for doc in [
+        "{\"hello\": 1}",
+        "[1,2]",
+        "just a string",
+        "asyncapi: 2.6.0\nchannels: {}\n",
+    ] {
         let e = err(doc);
         assert!(matches!(e, SpecError::NotOpenApi { .. }), "{doc}: {e}");
         assert!(e.to_string().contains("pass an OpenAPI"), "{e}");
@@ -44,12 +49,18 @@ fn wrong_shapes_have_pointers() {
     let cases = [
         ("{\"openapi\":\"3.0.0\",\"paths\":[]}", "/paths"),
         ("{\"openapi\":\"3.0.0\",\"paths\":{\"/a\":5}}", "/paths/~1a"),
-        ("{\"openapi\":\"3.0.0\",\"paths\":{\"/a\":{\"get\":\"x\"}}}", "/paths/~1a/get"),
+        (
+            "{\"openapi\":\"3.0.0\",\"paths\":{\"/a\":{\"get\":\"x\"}}}",
+            "/paths/~1a/get",
+        ),
         (
             "{\"openapi\":\"3.0.0\",\"paths\":{\"/a\":{\"get\":{\"parameters\":{}}}}}",
             "/paths/~1a/get/parameters",
         ),
-        ("{\"openapi\":\"3.0.0\",\"security\":{},\"paths\":{\"/a\":{\"get\":{}}}}", "/security"),
+        (
+            "{\"openapi\":\"3.0.0\",\"security\":{},\"paths\":{\"/a\":{\"get\":{}}}}",
+            "/security",
+        ),
         (
             "{\"openapi\":\"3.0.0\",\"paths\":{\"/a\":{\"get\":{\"security\":5}}}}",
             "/paths/~1a/get/security",
@@ -69,7 +80,11 @@ fn zero_operations_say_why() {
     let e = err("openapi: 3.0.0\npaths: {}\n");
     assert!(e.to_string().contains("`paths` is empty"), "{e}");
     let e = err("openapi: 3.0.0\npaths:\n  /a: {summary: nothing}\n  /b: {parameters: []}\n");
-    assert!(e.to_string().contains("2 entries but none declares an HTTP method"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("2 entries but none declares an HTTP method"),
+        "{e}"
+    );
     assert!(matches!(e, SpecError::NoOperations { .. }));
 }
 
@@ -89,7 +104,10 @@ fn dangling_and_cyclic_references_are_warnings() {
     assert!(all.contains("not fetched"), "{all}");
     let a = &api.operations.iter().find(|o| o.path == "/a").unwrap();
     let s = api.schema(a.success_schemas()[0]);
-    assert_eq!(s.unresolved.as_deref(), Some("#/components/schemas/Missing"));
+    assert_eq!(
+        s.unresolved.as_deref(),
+        Some("#/components/schemas/Missing")
+    );
 }
 
 #[test]

@@ -13,8 +13,11 @@ fn seeds() -> Vec<Vec<u8>> {
         common::fixture("oas30/uspto.yaml"),
         common::fixture("swagger2/api-with-examples.yaml"),
         common::fixture("swagger2/schema-circular.yaml"),
-        std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testbeds/django/openapi.json"))
-            .expect("testbed spec"),
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../testbeds/django/openapi.json"),
+        )
+        .expect("testbed spec"),
         common::generated(3, 4, 3).into_bytes(),
     ]
 }
@@ -31,8 +34,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
         (any::<usize>(), 1usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
-        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16)).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        (any::<usize>(), 1usize..256, any::<usize>()).prop_map(|(i, n, j)| Mutation::Duplicate(i, n, j)),
+        (any::<usize>(), prop::collection::vec(any::<u8>(), 1..16))
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (any::<usize>(), 1usize..256, any::<usize>())
+            .prop_map(|(i, n, j)| Mutation::Duplicate(i, n, j)),
     ]
 }
 
@@ -78,9 +83,17 @@ fn json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop_oneof![Just("$ref".to_string()), Just("type".to_string()), Just("properties".to_string()),
-                    Just("items".to_string()), Just("allOf".to_string()), Just("get".to_string()),
-                    Just("parameters".to_string()), Just("in".to_string()), "[a-z/]{1,6}"],
+                prop_oneof![
+                    Just("$ref".to_string()),
+                    Just("type".to_string()),
+                    Just("properties".to_string()),
+                    Just("items".to_string()),
+                    Just("allOf".to_string()),
+                    Just("get".to_string()),
+                    Just("parameters".to_string()),
+                    Just("in".to_string()),
+                    "[a-z/]{1,6}"
+                ],
                 inner,
                 0..4
             )
@@ -94,9 +107,16 @@ fn pointers(v: &Value, here: String, out: &mut Vec<String>) {
     out.push(here.clone());
     match v {
         Value::Object(m) => m.iter().for_each(|(k, c)| {
-            pointers(c, format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")), out)
+            pointers(
+                c,
+                format!("{here}/{}", k.replace('~', "~0").replace('/', "~1")),
+                out,
+            )
         }),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, c)| pointers(c, format!("{here}/{i}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, c)| pointers(c, format!("{here}/{i}"), out)),
         _ => {}
     }
 }

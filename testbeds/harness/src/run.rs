@@ -43,8 +43,8 @@ pub fn registered_checks() -> Vec<CheckId> {
 /// start, loopback only) and some planted weaknesses (a write with a read-only scope)
 /// can only be shown by a write.
 ///
-/// The OpenAPI document (`Testbed::spec_path`) is not fed to the scan yet: there is no
-/// spec crate to parse it. Once there is, pass it here.
+/// The scan works from the testbed's own OpenAPI document (`Testbed::spec_path`), read
+/// by [`scan`]; these options leave it out.
 pub fn scan_options(testbed: &Testbed) -> ScanOptions {
     ScanOptions {
         target: testbed.base_url().clone(),
@@ -61,11 +61,23 @@ pub fn scan_options(testbed: &Testbed) -> ScanOptions {
     }
 }
 
-/// Scans a running testbed with every registered check.
+/// The testbed's OpenAPI document, parsed.
+pub fn spec(testbed: &Testbed) -> Result<tollgate_spec::ApiModel, TestbedError> {
+    let path = testbed.spec_path();
+    let bytes = std::fs::read(&path)
+        .map_err(|e| TestbedError::Internal(format!("reading {}: {e}", path.display())))?;
+    tollgate_spec::parse(&bytes, tollgate_spec::no_files)
+        .map_err(|e| TestbedError::Internal(format!("{}: {e}", path.display())))
+}
+
+/// Scans a running testbed with every registered check, its OpenAPI document and
+/// its identities.
 pub async fn scan(testbed: &Testbed) -> Result<ModeRun, TestbedError> {
     let progress: ProgressFn = Arc::new(|_| {});
+    let mut opts = scan_options(testbed);
+    opts.spec = Some(Arc::new(spec(testbed)?));
     let clock = Instant::now();
-    let report = run_scan(scan_options(testbed), registry::all(), progress)
+    let report = run_scan(opts, registry::all(), progress)
         .await
         .map_err(|source| TestbedError::Scan {
             mode: testbed.mode().as_str(),

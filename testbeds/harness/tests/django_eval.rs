@@ -3,7 +3,7 @@
 //! missed, and hardened mode may report nothing the ground truth does not allow.
 //!
 //! Weaknesses none of whose checks exists yet print as "not covered yet" and never
-//! count as passed. The OpenAPI document is not fed to the scan yet (no spec crate).
+//! count as passed. The scans use the testbed's OpenAPI document and its identities.
 //! Skipped, loudly, only when there is no Python to run the testbed.
 #![allow(
     clippy::print_stdout,

@@ -88,11 +88,22 @@ fn mount(item: &Node) -> Option<Mount> {
     match &item.value {
         Value::Str(s) => Some(short_mount(&interpolate(s), item.pos)),
         Value::Map(_) => {
-            let source = item.get("source").and_then(Node::scalar_text).map(|s| interpolate(&s))?;
-            let target = item.get("target").and_then(Node::scalar_text).unwrap_or_default();
+            let source = item
+                .get("source")
+                .and_then(Node::scalar_text)
+                .map(|s| interpolate(&s))?;
+            let target = item
+                .get("target")
+                .and_then(Node::scalar_text)
+                .unwrap_or_default();
             let read_only = item.get("read_only").is_some_and(Node::is_true);
             let pos = item.entry("source").map_or(item.pos, |(k, _)| k.pos);
-            Some(Mount { source, target, read_only, pos })
+            Some(Mount {
+                source,
+                target,
+                read_only,
+                pos,
+            })
         }
         _ => None,
     }
@@ -113,7 +124,12 @@ fn short_mount(spec: &str, pos: Pos) -> Mount {
         [] => (String::new(), String::new(), ""),
     };
     let read_only = mode.split(',').any(|m| m == "ro");
-    Mount { source, target, read_only, pos }
+    Mount {
+        source,
+        target,
+        read_only,
+        pos,
+    }
 }
 
 /// Applies `${VAR:-default}` / `${VAR-default}` defaults; other references stay as
@@ -156,7 +172,11 @@ pub fn key_values(node: Option<&Node>) -> Vec<EnvVar> {
                     Some((k, v)) => (k.to_string(), Some(v.to_string())),
                     None => (text, None),
                 };
-                Some(EnvVar { key, value, pos: i.pos })
+                Some(EnvVar {
+                    key,
+                    value,
+                    pos: i.pos,
+                })
             })
             .collect(),
         _ => Vec::new(),
@@ -178,7 +198,10 @@ pub fn strings(node: Option<&Node>) -> Vec<(String, Pos)> {
                 _ => i.scalar_text().map(|t| (t, i.pos)),
             })
             .collect(),
-        _ => node.scalar_text().map(|t| vec![(t, node.pos)]).unwrap_or_default(),
+        _ => node
+            .scalar_text()
+            .map(|t| vec![(t, node.pos)])
+            .unwrap_or_default(),
     }
 }
 
@@ -188,8 +211,14 @@ pub fn build(service: &Node) -> Option<(String, String)> {
     match &build.value {
         Value::Str(ctx) => Some((ctx.clone(), "Dockerfile".to_string())),
         Value::Map(_) => {
-            let ctx = build.get("context").and_then(Node::scalar_text).unwrap_or_else(|| ".".into());
-            let file = build.get("dockerfile").and_then(Node::scalar_text).unwrap_or_else(|| "Dockerfile".into());
+            let ctx = build
+                .get("context")
+                .and_then(Node::scalar_text)
+                .unwrap_or_else(|| ".".into());
+            let file = build
+                .get("dockerfile")
+                .and_then(Node::scalar_text)
+                .unwrap_or_else(|| "Dockerfile".into());
             Some((ctx, file))
         }
         _ => None,

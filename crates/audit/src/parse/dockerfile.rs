@@ -174,7 +174,9 @@ fn read_instruction(lines: &[Line<'_>], mut i: usize, escape: char) -> (Instruct
             Some(kept) => {
                 args.push(kept, piece_offset);
                 i += 1;
-                while i < lines.len() && (is_comment(lines[i].text) || lines[i].text.trim().is_empty()) {
+                while i < lines.len()
+                    && (is_comment(lines[i].text) || lines[i].text.trim().is_empty())
+                {
                     i += 1;
                 }
                 let Some(next) = lines.get(i) else { break };
@@ -233,7 +235,10 @@ fn heredoc_markers(args: &str) -> Vec<(String, bool)> {
             j += 1;
         }
         let start = j;
-        while bytes.get(j).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_') {
+        while bytes
+            .get(j)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
             j += 1;
         }
         if j > start && bytes.get(start).is_some_and(|b| !b.is_ascii_digit()) {
@@ -244,7 +249,12 @@ fn heredoc_markers(args: &str) -> Vec<(String, bool)> {
     out
 }
 
-fn read_heredoc(lines: &[Line<'_>], mut i: usize, delimiter: &str, strip_tabs: bool) -> (Text, usize) {
+fn read_heredoc(
+    lines: &[Line<'_>],
+    mut i: usize,
+    delimiter: &str,
+    strip_tabs: bool,
+) -> (Text, usize) {
     let mut body = Text::default();
     while let Some(line) = lines.get(i) {
         i += 1;
@@ -273,7 +283,12 @@ impl Dockerfile {
                 }
                 let (base, name) = from_parts(&self.instructions[idx]);
                 let base = self.expand_global(&base);
-                stages.push(Stage { name, base, from: idx, end: self.instructions.len() });
+                stages.push(Stage {
+                    name,
+                    base,
+                    from: idx,
+                    end: self.instructions.len(),
+                });
                 stage = Some(stages.len() - 1);
             }
             self.instructions[idx].stage = stage;
@@ -457,7 +472,11 @@ impl Instruction {
             let (key, at) = words[0].clone();
             let value_start = words[1].1;
             let value = unquote(rest[value_start..].trim_end());
-            return vec![KeyValue { key, value: Some(value), at: start + at }];
+            return vec![KeyValue {
+                key,
+                value: Some(value),
+                at: start + at,
+            }];
         }
         words
             .into_iter()
@@ -586,7 +605,10 @@ fn braced(inner: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
         return value.filter(|v| !v.is_empty()).unwrap_or(default);
     }
     if let Some(word) = alt(":+").or_else(|| alt("+")) {
-        return value.filter(|v| !v.is_empty()).map(|_| word).unwrap_or_default();
+        return value
+            .filter(|v| !v.is_empty())
+            .map(|_| word)
+            .unwrap_or_default();
     }
     value.unwrap_or_else(|| format!("${{{inner}}}"))
 }
@@ -602,7 +624,10 @@ mod tests {
         assert_eq!(df.instructions.len(), 3);
         let run = &df.instructions[1];
         assert_eq!(run.keyword, "RUN");
-        assert!(run.args.text.contains("apt-get update &&     apt-get install -y curl"));
+        assert!(run
+            .args
+            .text
+            .contains("apt-get update &&     apt-get install -y curl"));
         let at = run.args.text.find("install").expect("install");
         let off = run.file_offset(at);
         assert_eq!(&src[off..off + 7], "install");
@@ -636,14 +661,23 @@ mod tests {
         let df = parse(src);
         assert_eq!(df.stages[0].base, "python:3.12");
         assert_eq!(df.parent_stage(1), Some(0));
-        let user = df.instructions.iter().position(|i| i.keyword == "USER").expect("user");
+        let user = df
+            .instructions
+            .iter()
+            .position(|i| i.keyword == "USER")
+            .expect("user");
         assert_eq!(df.expand_at(user, "${APP_USER:-nobody}"), "root");
         let vars = df.vars_at(user);
         assert_eq!(vars.get("HOME").map(String::as_str), Some("/home/root"));
         assert_eq!(vars.get("X").map(String::as_str), Some("a b"));
         assert_eq!(vars.get("LEGACY").map(String::as_str), Some("some value"));
         assert_eq!(df.expand_at(df.instructions.len() - 1, "$NOPE"), "$NOPE");
-        assert_eq!(df.vars_at(df.instructions.len() - 1).get("APP_USER").map(String::as_str), Some("root"));
+        assert_eq!(
+            df.vars_at(df.instructions.len() - 1)
+                .get("APP_USER")
+                .map(String::as_str),
+            Some("root")
+        );
     }
 
     #[test]
@@ -655,7 +689,11 @@ mod tests {
         assert_eq!(run.rest(), "cat /run/secrets/t");
         assert_eq!(
             df.instructions[2].exec_form(),
-            Some(vec!["python".into(), "manage.py".into(), "runserver".into()])
+            Some(vec![
+                "python".into(),
+                "manage.py".into(),
+                "runserver".into()
+            ])
         );
     }
 }

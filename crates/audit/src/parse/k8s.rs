@@ -24,24 +24,38 @@ pub fn objects(docs: Vec<Node>) -> Vec<Object> {
 }
 
 fn collect(doc: Node, out: &mut Vec<Object>, depth: usize) {
-    let kind = doc.get("kind").and_then(Node::scalar_text).unwrap_or_default();
+    let kind = doc
+        .get("kind")
+        .and_then(Node::scalar_text)
+        .unwrap_or_default();
     if doc.get("apiVersion").is_none() || kind.is_empty() {
         return;
     }
     if kind.ends_with("List") && depth < 2 {
-        let items: Vec<Node> = doc.get("items").map(|i| i.items().to_vec()).unwrap_or_default();
+        let items: Vec<Node> = doc
+            .get("items")
+            .map(|i| i.items().to_vec())
+            .unwrap_or_default();
         for item in items {
             collect(item, out, depth + 1);
         }
         return;
     }
     let meta = doc.get("metadata");
-    let name = meta.and_then(|m| m.get("name")).and_then(Node::scalar_text).unwrap_or_default();
+    let name = meta
+        .and_then(|m| m.get("name"))
+        .and_then(Node::scalar_text)
+        .unwrap_or_default();
     let namespace = meta
         .and_then(|m| m.get("namespace"))
         .and_then(Node::scalar_text)
         .unwrap_or_else(|| "default".to_string());
-    out.push(Object { kind, name, namespace, node: doc });
+    out.push(Object {
+        kind,
+        name,
+        namespace,
+        node: doc,
+    });
 }
 
 /// Whether a YAML document looks like a Kubernetes object.
@@ -55,9 +69,12 @@ impl Object {
         let n = &self.node;
         match self.kind.as_str() {
             "Pod" => n.get("spec"),
-            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-                n.path(&["spec", "template", "spec"])
-            }
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "Job" => n.path(&["spec", "template", "spec"]),
             "CronJob" => n.path(&["spec", "jobTemplate", "spec", "template", "spec"]),
             _ => None,
         }
@@ -72,12 +89,16 @@ impl Object {
     }
 
     pub fn kind_pos(&self) -> Pos {
-        self.node.entry("kind").map_or(self.node.pos, |(k, _)| k.pos)
+        self.node
+            .entry("kind")
+            .map_or(self.node.pos, |(k, _)| k.pos)
     }
 
     /// `containers`, `initContainers` and `ephemeralContainers` of the pod spec.
     pub fn containers(&self) -> Vec<&Node> {
-        let Some(spec) = self.pod_spec() else { return Vec::new() };
+        let Some(spec) = self.pod_spec() else {
+            return Vec::new();
+        };
         ["containers", "initContainers", "ephemeralContainers"]
             .iter()
             .filter_map(|k| spec.get(k))
@@ -89,7 +110,10 @@ impl Object {
     /// The service account the pod runs as (`default` when unset).
     pub fn service_account(&self) -> String {
         self.pod_spec()
-            .and_then(|s| s.get("serviceAccountName").or_else(|| s.get("serviceAccount")))
+            .and_then(|s| {
+                s.get("serviceAccountName")
+                    .or_else(|| s.get("serviceAccount"))
+            })
             .and_then(Node::scalar_text)
             .unwrap_or_else(|| "default".to_string())
     }
@@ -97,18 +121,31 @@ impl Object {
 
 /// A container's name, for titles.
 pub fn container_name(container: &Node) -> String {
-    container.get("name").and_then(Node::scalar_text).unwrap_or_else(|| "?".to_string())
+    container
+        .get("name")
+        .and_then(Node::scalar_text)
+        .unwrap_or_else(|| "?".to_string())
 }
 
 /// Position of a container's `name:` key (or of the container item).
 pub fn container_pos(container: &Node) -> Pos {
-    container.pairs().first().map_or(container.pos, |(k, _)| k.pos)
+    container
+        .pairs()
+        .first()
+        .map_or(container.pos, |(k, _)| k.pos)
 }
 
 /// A security-context setting, container level first, then pod level; with the
 /// position of the key that set it.
-pub fn security_setting<'a>(pod: Option<&'a Node>, container: &'a Node, key: &str) -> Option<(&'a Node, Pos)> {
-    let from = |n: Option<&'a Node>| n.and_then(|n| n.get("securityContext")).and_then(|sc| sc.entry(key));
+pub fn security_setting<'a>(
+    pod: Option<&'a Node>,
+    container: &'a Node,
+    key: &str,
+) -> Option<(&'a Node, Pos)> {
+    let from = |n: Option<&'a Node>| {
+        n.and_then(|n| n.get("securityContext"))
+            .and_then(|sc| sc.entry(key))
+    };
     from(Some(container))
         .or_else(|| from(pod))
         .map(|(k, v)| (v, k.pos))

@@ -30,14 +30,21 @@ pub fn dotenv(text: &str) -> Vec<DotEnvLine> {
         };
         if let Some((key, value)) = body.split_once('=').filter(|_| !body.starts_with('#')) {
             let key = key.trim();
-            let valid = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            let valid = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
             if valid {
                 let value = value.trim();
                 let value = match value.strip_prefix('"').or_else(|| value.strip_prefix('\'')) {
                     Some(v) => v.trim_end_matches(['"', '\'']),
                     None => value.split(" #").next().unwrap_or(value).trim(),
                 };
-                out.push(DotEnvLine { key: key.to_string(), value: value.to_string(), offset: offset + lead + skipped });
+                out.push(DotEnvLine {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                    offset: offset + lead + skipped,
+                });
             }
         }
         offset += raw.len();
@@ -59,8 +66,15 @@ pub fn django_version(text: &str) -> Option<(u32, u32)> {
     let lower = text.to_ascii_lowercase();
     let at = lower.match_indices("django").find(|(i, _)| {
         let after = lower.get(i + 6..).unwrap_or("");
-        let before_ok = *i == 0 || lower.as_bytes().get(i - 1).is_some_and(|b| !b.is_ascii_alphanumeric() && *b != b'-' && *b != b'_');
-        before_ok && after.trim_start_matches(['"', '\'', ' ']).starts_with(['=', '>', '~', '<'])
+        let before_ok = *i == 0
+            || lower
+                .as_bytes()
+                .get(i - 1)
+                .is_some_and(|b| !b.is_ascii_alphanumeric() && *b != b'-' && *b != b'_');
+        before_ok
+            && after
+                .trim_start_matches(['"', '\'', ' '])
+                .starts_with(['=', '>', '~', '<'])
     })?;
     let after = lower.get(at.0 + 6..)?;
     let digits = after.trim_start_matches(|c: char| !c.is_ascii_digit());
@@ -77,7 +91,10 @@ mod tests {
     #[test]
     fn dotenv_lines() {
         let lines = dotenv("# c\nA=1\nexport B=\"two words\"\n  C='x' \nnot a line\nD=v # note\n");
-        let kv: Vec<(&str, &str)> = lines.iter().map(|l| (l.key.as_str(), l.value.as_str())).collect();
+        let kv: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| (l.key.as_str(), l.value.as_str()))
+            .collect();
         assert_eq!(kv, [("A", "1"), ("B", "two words"), ("C", "x"), ("D", "v")]);
         assert_eq!(lines[1].offset, 15);
     }
@@ -85,7 +102,10 @@ mod tests {
     #[test]
     fn django_versions() {
         assert_eq!(django_version("Django==4.2.11\nrequests\n"), Some((4, 2)));
-        assert_eq!(django_version("dependencies = [\"django>=5.2,<6\"]"), Some((5, 2)));
+        assert_eq!(
+            django_version("dependencies = [\"django>=5.2,<6\"]"),
+            Some((5, 2))
+        );
         assert_eq!(django_version("djangorestframework==3.15\n"), None);
         assert_eq!(django_version("django-environ==0.11\n"), None);
     }

@@ -113,7 +113,11 @@ pub fn parse(text: &str) -> Option<Module> {
         slot.as_mut()?.parse(text, None)
     })?;
     let root = tree.root_node();
-    let mut lower = Lower { src: text.as_bytes(), module: Module::default(), function: None };
+    let mut lower = Lower {
+        src: text.as_bytes(),
+        module: Module::default(),
+        function: None,
+    };
     lower.module.has_errors = root.has_error();
     lower.block(root, 0, true);
     Some(lower.module)
@@ -198,9 +202,11 @@ impl Lower<'_> {
         for child in named_children(node) {
             match child.kind() {
                 "block" => self.block(child, depth, top),
-                "else_clause" | "elif_clause" | "except_clause" | "finally_clause" | "case_clause"
-                | "match_statement" | "try_statement" | "if_statement" | "with_statement"
-                | "for_statement" | "while_statement" => self.statement(child, depth + 1, top),
+                "else_clause" | "elif_clause" | "except_clause" | "finally_clause"
+                | "case_clause" | "match_statement" | "try_statement" | "if_statement"
+                | "with_statement" | "for_statement" | "while_statement" => {
+                    self.statement(child, depth + 1, top)
+                }
                 _ => {}
             }
         }
@@ -216,8 +222,12 @@ impl Lower<'_> {
     }
 
     fn assignment(&mut self, node: TsNode<'_>, depth: usize, top: bool) {
-        let Some(left) = node.child_by_field_name("left") else { return };
-        let Some(right) = node.child_by_field_name("right") else { return };
+        let Some(left) = node.child_by_field_name("left") else {
+            return;
+        };
+        let Some(right) = node.child_by_field_name("right") else {
+            return;
+        };
         let value = if right.kind() == "assignment" {
             self.assignment(right, depth + 1, top);
             right
@@ -258,7 +268,11 @@ impl Lower<'_> {
             .child_by_field_name("parameters")
             .map(|p| self.params(p, depth))
             .unwrap_or_default();
-        self.module.functions.push(Function { name, params, offset: node.start_byte() });
+        self.module.functions.push(Function {
+            name,
+            params,
+            offset: node.start_byte(),
+        });
         let outer = self.function.replace(self.module.functions.len() - 1);
         if let Some(body) = node.child_by_field_name("body") {
             self.block(body, depth, false);
@@ -274,12 +288,17 @@ impl Lower<'_> {
                     "identifier" => (p, None),
                     "default_parameter" | "typed_default_parameter" => (
                         p.child_by_field_name("name")?,
-                        p.child_by_field_name("value").map(|v| self.expr(v, depth + 1)),
+                        p.child_by_field_name("value")
+                            .map(|v| self.expr(v, depth + 1)),
                     ),
                     "typed_parameter" => (named_children(p).into_iter().next()?, None),
                     _ => return None,
                 };
-                Some(Param { name: self.text(name_node), default, offset: name_node.start_byte() })
+                Some(Param {
+                    name: self.text(name_node),
+                    default,
+                    offset: name_node.start_byte(),
+                })
             })
             .collect()
     }
@@ -305,24 +324,35 @@ impl Lower<'_> {
     }
 
     fn import_from(&mut self, node: TsNode<'_>) {
-        let Some(module) = node.child_by_field_name("module_name").map(|n| self.text(n)) else {
+        let Some(module) = node
+            .child_by_field_name("module_name")
+            .map(|n| self.text(n))
+        else {
             return;
         };
         for child in named_children(node) {
-            if child.start_byte() == node.child_by_field_name("module_name").map_or(0, |m| m.start_byte()) {
+            if child.start_byte()
+                == node
+                    .child_by_field_name("module_name")
+                    .map_or(0, |m| m.start_byte())
+            {
                 continue;
             }
             match child.kind() {
                 "wildcard_import" => self.module.star_imports.push(module.clone()),
                 "dotted_name" => {
                     let name = self.text(child);
-                    self.module.imports.insert(name.clone(), format!("{module}.{name}"));
+                    self.module
+                        .imports
+                        .insert(name.clone(), format!("{module}.{name}"));
                 }
                 "aliased_import" => {
                     let name = child.child_by_field_name("name").map(|n| self.text(n));
                     let alias = child.child_by_field_name("alias").map(|n| self.text(n));
                     if let (Some(name), Some(alias)) = (name, alias) {
-                        self.module.imports.insert(alias, format!("{module}.{name}"));
+                        self.module
+                            .imports
+                            .insert(alias, format!("{module}.{name}"));
                     }
                 }
                 _ => {}
@@ -356,15 +386,24 @@ impl Lower<'_> {
                 let object = node
                     .child_by_field_name("object")
                     .map_or(Expr::Other(Vec::new()), |o| self.expr(o, depth + 1));
-                let attr = node.child_by_field_name("attribute").map(|a| self.text(a)).unwrap_or_default();
+                let attr = node
+                    .child_by_field_name("attribute")
+                    .map(|a| self.text(a))
+                    .unwrap_or_default();
                 Expr::Attr(Box::new(object), attr)
             }
             "call" => self.call(node, depth),
-            "list" | "tuple" | "set" | "expression_list" => Expr::List(self.children_exprs(node, depth)),
+            "list" | "tuple" | "set" | "expression_list" => {
+                Expr::List(self.children_exprs(node, depth))
+            }
             "dictionary" => self.dict(node, depth),
             "subscript" => {
-                let value = node.child_by_field_name("value").map_or(Expr::None, |v| self.expr(v, depth + 1));
-                let index = node.child_by_field_name("subscript").map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let value = node
+                    .child_by_field_name("value")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let index = node
+                    .child_by_field_name("subscript")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
                 Expr::Subscript(Box::new(value), Box::new(index))
             }
             "parenthesized_expression" => named_children(node)
@@ -374,13 +413,22 @@ impl Lower<'_> {
             "binary_operator" => self.binary(node, depth),
             "comparison_operator" => self.compare(node, depth),
             "boolean_operator" => {
-                let l = node.child_by_field_name("left").map_or(Expr::None, |v| self.expr(v, depth + 1));
-                let r = node.child_by_field_name("right").map_or(Expr::None, |v| self.expr(v, depth + 1));
-                let op = node.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or_default();
+                let l = node
+                    .child_by_field_name("left")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let r = node
+                    .child_by_field_name("right")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let op = node
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or_default();
                 Expr::BoolOp(Box::new(l), op, Box::new(r))
             }
             "not_operator" => {
-                let a = node.child_by_field_name("argument").map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let a = node
+                    .child_by_field_name("argument")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
                 Expr::Not(Box::new(a))
             }
             "assignment" | "augmented_assignment" | "named_expression" => {
@@ -424,8 +472,12 @@ impl Lower<'_> {
         let mut pairs = Vec::new();
         for child in named_children(node) {
             if child.kind() == "pair" {
-                let k = child.child_by_field_name("key").map_or(Expr::None, |v| self.expr(v, depth + 1));
-                let v = child.child_by_field_name("value").map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let k = child
+                    .child_by_field_name("key")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
+                let v = child
+                    .child_by_field_name("value")
+                    .map_or(Expr::None, |v| self.expr(v, depth + 1));
                 pairs.push((k, v));
             }
         }
@@ -433,9 +485,16 @@ impl Lower<'_> {
     }
 
     fn binary(&mut self, node: TsNode<'_>, depth: usize) -> Expr {
-        let op = node.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or_default();
-        let l = node.child_by_field_name("left").map_or(Expr::None, |v| self.expr(v, depth + 1));
-        let r = node.child_by_field_name("right").map_or(Expr::None, |v| self.expr(v, depth + 1));
+        let op = node
+            .child_by_field_name("operator")
+            .map(|o| self.text(o))
+            .unwrap_or_default();
+        let l = node
+            .child_by_field_name("left")
+            .map_or(Expr::None, |v| self.expr(v, depth + 1));
+        let r = node
+            .child_by_field_name("right")
+            .map_or(Expr::None, |v| self.expr(v, depth + 1));
         match (op.as_str(), l) {
             ("+" | "%", Expr::Concat(mut parts)) => {
                 parts.push(r);
@@ -467,7 +526,12 @@ impl Lower<'_> {
                 let r = self.expr(r, depth + 1);
                 Expr::Compare(Box::new(l), op, Box::new(r))
             }
-            _ => Expr::Other(operands.into_iter().map(|o| self.expr(o, depth + 1)).collect()),
+            _ => Expr::Other(
+                operands
+                    .into_iter()
+                    .map(|o| self.expr(o, depth + 1))
+                    .collect(),
+            ),
         }
     }
 
@@ -481,8 +545,13 @@ impl Lower<'_> {
             for a in named_children(list) {
                 match a.kind() {
                     "keyword_argument" => {
-                        let name = a.child_by_field_name("name").map(|n| self.text(n)).unwrap_or_default();
-                        let value = a.child_by_field_name("value").map_or(Expr::None, |v| self.expr(v, depth + 1));
+                        let name = a
+                            .child_by_field_name("name")
+                            .map(|n| self.text(n))
+                            .unwrap_or_default();
+                        let value = a
+                            .child_by_field_name("value")
+                            .map_or(Expr::None, |v| self.expr(v, depth + 1));
                         kwargs.push((name, value));
                     }
                     "comment" => {}
@@ -499,7 +568,13 @@ impl Lower<'_> {
                 return Expr::Concat(parts);
             }
         }
-        let call = Call { func, args, kwargs, offset: node.start_byte(), function: self.function };
+        let call = Call {
+            func,
+            args,
+            kwargs,
+            offset: node.start_byte(),
+            function: self.function,
+        };
         self.module.calls.push(call.clone());
         Expr::Call(Box::new(call))
     }
@@ -597,7 +672,9 @@ impl Module {
     /// The qualified name of a dotted reference (`r.get` → `requests.get` after
     /// `import requests as r`).
     pub fn qualify(&self, dotted: &str) -> String {
-        let (first, rest) = dotted.split_once('.').map_or((dotted, None), |(f, r)| (f, Some(r)));
+        let (first, rest) = dotted
+            .split_once('.')
+            .map_or((dotted, None), |(f, r)| (f, Some(r)));
         match (self.imports.get(first), rest) {
             (Some(q), Some(rest)) => format!("{q}.{rest}"),
             (Some(q), None) => q.clone(),
@@ -627,7 +704,10 @@ mod tests {
         )
         .expect("parses");
         assert!(!m.has_errors);
-        assert_eq!(m.setting("DEBUG").map(|a| &a.value), Some(&Expr::Bool(true)));
+        assert_eq!(
+            m.setting("DEBUG").map(|a| &a.value),
+            Some(&Expr::Bool(true))
+        );
         assert!(m.setting("ALLOWED_HOSTS").is_some());
         assert_eq!(m.star_imports, [".base"]);
         assert_eq!(m.qualify("urlopen"), "urllib.request.urlopen");
@@ -635,14 +715,20 @@ mod tests {
         assert_eq!(m.callee(call).as_deref(), Some("requests.get"));
         assert_eq!(call.kwarg("verify"), Some(&Expr::Bool(false)));
         assert_eq!(call.function, Some(0));
-        assert_eq!(m.functions[0].params[1].default, Some(Expr::Str("abc".into())));
+        assert_eq!(
+            m.functions[0].params[1].default,
+            Some(Expr::Str("abc".into()))
+        );
         assert_eq!(m.local_assigns[0].target, "u");
     }
 
     #[test]
     fn strings_fstrings_and_format() {
-        let m = parse("A = f'http://{host}/x'\nB = 'a' 'b'\nC = '{}'.format(y)\nD = 'x' + z\n").expect("parses");
-        assert!(matches!(&m.assigns[0].value, Expr::Concat(p) if p[0] == Expr::Str("http://".into())));
+        let m = parse("A = f'http://{host}/x'\nB = 'a' 'b'\nC = '{}'.format(y)\nD = 'x' + z\n")
+            .expect("parses");
+        assert!(
+            matches!(&m.assigns[0].value, Expr::Concat(p) if p[0] == Expr::Str("http://".into()))
+        );
         assert!(matches!(&m.assigns[1].value, Expr::Concat(_)));
         assert!(matches!(&m.assigns[2].value, Expr::Concat(p) if p.len() == 2));
         assert!(m.assigns[3].value.mentions(&|n| n == "z"));

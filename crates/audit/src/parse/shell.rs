@@ -60,7 +60,13 @@ pub fn parse(text: &str, base: usize) -> Script {
         .filter(|l| l.starts_with("#!"))
         .map(str::to_string);
     let mut commands = Vec::new();
-    Lexer { text, base, depth: 0, nested: false }.run(&mut commands);
+    Lexer {
+        text,
+        base,
+        depth: 0,
+        nested: false,
+    }
+    .run(&mut commands);
     Script { shebang, commands }
 }
 
@@ -94,7 +100,10 @@ impl Builder {
 }
 
 fn is_meta(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>')
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')' | b'<' | b'>'
+    )
 }
 
 impl Lexer<'_> {
@@ -158,7 +167,11 @@ impl Lexer<'_> {
             while i < self.text.len() {
                 let end = self.text[i..].find('\n').map_or(self.text.len(), |n| i + n);
                 let line = self.text[i..end].trim_end_matches('\r');
-                let line = if *strip_tabs { line.trim_start_matches('\t') } else { line };
+                let line = if *strip_tabs {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
                 i = (end + 1).min(self.text.len());
                 if line == delim {
                     break;
@@ -180,7 +193,10 @@ impl Lexer<'_> {
         while matches!(self.byte(j), Some(b' ' | b'\t')) {
             j += 1;
         }
-        let duplicates_fd = op.ends_with('&') && self.byte(j).is_some_and(|c| c.is_ascii_digit() || c == b'-');
+        let duplicates_fd = op.ends_with('&')
+            && self
+                .byte(j)
+                .is_some_and(|c| c.is_ascii_digit() || c == b'-');
         let target = match self.byte(j) {
             Some(c) if !is_meta(c) || duplicates_fd => {
                 let (w, next) = self.read_word(j, out);
@@ -200,7 +216,9 @@ impl Lexer<'_> {
 
     fn op_end(&self, i: usize) -> usize {
         let rest = &self.text[i..];
-        for op in ["<<<", "<<-", "&>>", "<<", ">>", ">&", "<&", ">|", "<>", "&>", "<", ">"] {
+        for op in [
+            "<<<", "<<-", "&>>", "<<", ">>", ">&", "<&", ">|", "<>", "&>", "<", ">",
+        ] {
             if rest.starts_with(op) {
                 return i + op.len();
             }
@@ -240,7 +258,9 @@ impl Lexer<'_> {
             i = match c {
                 b'\\' => self.escape(i, &mut value),
                 b'\'' => {
-                    let end = self.text[i + 1..].find('\'').map_or(self.text.len(), |n| i + 1 + n);
+                    let end = self.text[i + 1..]
+                        .find('\'')
+                        .map_or(self.text.len(), |n| i + 1 + n);
                     value.push_str(&self.text[i + 1..end]);
                     (end + 1).min(self.text.len())
                 }
@@ -367,7 +387,12 @@ impl Lexer<'_> {
         let Some(inner) = self.text.get(start..end.min(self.text.len())) else {
             return;
         };
-        let lexer = Lexer { text: inner, base: self.base + start, depth: self.depth + 1, nested: true };
+        let lexer = Lexer {
+            text: inner,
+            base: self.base + start,
+            depth: self.depth + 1,
+            nested: true,
+        };
         lexer.run(out);
     }
 }
@@ -377,7 +402,9 @@ fn is_assignment(word: &Word) -> bool {
         return false;
     };
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -386,13 +413,17 @@ fn split_assignments(cmd: &mut Command) {
     cmd.assignments = cmd.words.drain(..n).collect();
 }
 
-const OPENERS: &[&str] = &["if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"];
+const OPENERS: &[&str] = &[
+    "if", "then", "else", "elif", "do", "while", "until", "!", "{", "time",
+];
 const CLOSERS: &[&str] = &["fi", "done", "esac", "}", "in"];
 const COMPOUND: &[&str] = &["for", "case", "select", "function"];
 
 fn strip_reserved(cmd: &mut Command) {
     loop {
-        let Some(first) = cmd.words.first() else { return };
+        let Some(first) = cmd.words.first() else {
+            return;
+        };
         let v = first.raw.as_str();
         if COMPOUND.contains(&v) {
             cmd.words.clear();
@@ -410,7 +441,9 @@ fn strip_reserved(cmd: &mut Command) {
 }
 
 /// Wrappers that run the next word as the command.
-const WRAPPERS: &[&str] = &["exec", "nohup", "command", "builtin", "time", "nice", "stdbuf", "eval"];
+const WRAPPERS: &[&str] = &[
+    "exec", "nohup", "command", "builtin", "time", "nice", "stdbuf", "eval",
+];
 
 impl Command {
     /// The command name without its directory (`/usr/bin/curl` → `curl`).
@@ -429,10 +462,12 @@ impl Command {
                 n if WRAPPERS.contains(&n) => 1,
                 "sudo" | "doas" => 1 + option_words(&words[1..], &["-u", "-g", "-C", "-h", "-p"]),
                 "runuser" | "setpriv" => 1 + option_words(&words[1..], &["-u", "-g", "-G", "-l"]),
-                "env" => 1 + words[1..]
-                    .iter()
-                    .take_while(|w| w.value.starts_with('-') || w.value.contains('='))
-                    .count(),
+                "env" => {
+                    1 + words[1..]
+                        .iter()
+                        .take_while(|w| w.value.starts_with('-') || w.value.contains('='))
+                        .count()
+                }
                 "gosu" | "su-exec" | "chpst" | "s6-setuidgid" => 2,
                 _ => 0,
             };
@@ -482,7 +517,11 @@ fn option_words(words: &[Word], with_value: &[&str]) -> usize {
         if !w.value.starts_with('-') {
             break;
         }
-        n += if with_value.contains(&w.value.as_str()) { 2 } else { 1 };
+        n += if with_value.contains(&w.value.as_str()) {
+            2
+        } else {
+            1
+        };
         if w.value == "--" {
             break;
         }
@@ -508,7 +547,10 @@ mod tests {
 
     #[test]
     fn commands_pipes_and_quotes() {
-        let s = parse("#!/bin/sh -e\nset -x # trace\ncurl -fsSL 'https://x/y' | sh\necho \"a b\" && exit 1\n", 0);
+        let s = parse(
+            "#!/bin/sh -e\nset -x # trace\ncurl -fsSL 'https://x/y' | sh\necho \"a b\" && exit 1\n",
+            0,
+        );
         assert_eq!(s.shebang.as_deref(), Some("#!/bin/sh -e"));
         assert_eq!(names(&s), ["set", "curl", "sh", "echo", "exit"]);
         assert!(s.commands[1].piped_to_next && s.commands[2].piped_from_prev);
@@ -532,10 +574,21 @@ mod tests {
         assert!(all.contains(&"curl".to_string()), "{all:?}");
         assert!(all.contains(&"wget".to_string()), "{all:?}");
         assert!(all.contains(&"printenv".to_string()), "{all:?}");
-        assert_eq!(all.iter().filter(|n| *n == "curl").count(), 1, "heredoc body skipped: {all:?}");
-        let curl = s.commands.iter().find(|c| c.name() == Some("curl")).expect("curl");
+        assert_eq!(
+            all.iter().filter(|n| *n == "curl").count(),
+            1,
+            "heredoc body skipped: {all:?}"
+        );
+        let curl = s
+            .commands
+            .iter()
+            .find(|c| c.name() == Some("curl"))
+            .expect("curl");
         assert!(curl.nested);
-        assert_eq!(&text[curl.words[0].start - 100..curl.words[0].end - 100], "curl");
+        assert_eq!(
+            &text[curl.words[0].start - 100..curl.words[0].end - 100],
+            "curl"
+        );
     }
 
     #[test]

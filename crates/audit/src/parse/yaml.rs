@@ -75,7 +75,10 @@ fn pos_of(src: &SourceFile, node: &MarkedYaml<'_>) -> Pos {
 fn convert(src: &SourceFile, node: &MarkedYaml<'_>, depth: usize) -> Node {
     let pos = pos_of(src, node);
     if depth > MAX_DEPTH {
-        return Node { pos, value: Value::Null };
+        return Node {
+            pos,
+            value: Value::Null,
+        };
     }
     let value = match &node.data {
         YamlData::Value(s) => scalar(s),
@@ -167,7 +170,10 @@ impl Node {
     pub fn is_false(&self) -> bool {
         match &self.value {
             Value::Bool(b) => !*b,
-            Value::Str(s) => matches!(s.to_ascii_lowercase().as_str(), "false" | "no" | "off" | "n"),
+            Value::Str(s) => matches!(
+                s.to_ascii_lowercase().as_str(),
+                "false" | "no" | "off" | "n"
+            ),
             _ => false,
         }
     }

@@ -56,8 +56,12 @@ pub(crate) fn classify_secret(key: &str, value: &str) -> Option<(String, String)
     if let Some(hit) = crate::secrets::find_secrets(&format!("{key}={value}")).first() {
         return Some((hit.rule_name.clone(), hit.masked.clone()));
     }
-    (crate::names::is_secret_name(key) && crate::names::is_literal_secret_value(value))
-        .then(|| ("literal value under a secret-looking name".to_string(), crate::secrets::mask_value(value)))
+    (crate::names::is_secret_name(key) && crate::names::is_literal_secret_value(value)).then(|| {
+        (
+            "literal value under a secret-looking name".to_string(),
+            crate::secrets::mask_value(value),
+        )
+    })
 }
 
 /// Container runtime sockets and the directories holding them, as mounted into a
@@ -80,10 +84,21 @@ pub fn runtime_socket(path: &str) -> Option<&'static str> {
         return Some(runtime);
     }
     const DIRS: &[&str] = &[
-        "/var/run", "/run", "/var/run/docker", "/run/docker", "/run/containerd", "/var/run/containerd",
-        "/run/crio", "/var/run/crio", "/run/podman", "/var/run/podman", "/run/buildkit",
+        "/var/run",
+        "/run",
+        "/var/run/docker",
+        "/run/docker",
+        "/run/containerd",
+        "/var/run/containerd",
+        "/run/crio",
+        "/var/run/crio",
+        "/run/podman",
+        "/var/run/podman",
+        "/run/buildkit",
     ];
-    let rootless = p.strip_prefix("/run/user/").is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()));
+    let rootless = p
+        .strip_prefix("/run/user/")
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()));
     (DIRS.contains(&p.as_str()) || rootless).then_some("the directory holding the runtime socket")
 }
 
@@ -95,17 +110,46 @@ pub fn sensitive_host_path(path: &str) -> bool {
         return true;
     }
     const PREFIXES: &[&str] = &[
-        "/etc", "/proc", "/sys", "/dev", "/root", "/home", "/boot", "/lib", "/lib64", "/usr", "/bin", "/sbin",
-        "/var/lib/docker", "/var/lib/kubelet", "/var/lib/containerd", "/var/lib/etcd", "/etc/kubernetes",
-        "/var/run", "/run", "/var/log",
+        "/etc",
+        "/proc",
+        "/sys",
+        "/dev",
+        "/root",
+        "/home",
+        "/boot",
+        "/lib",
+        "/lib64",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/var/lib/docker",
+        "/var/lib/kubelet",
+        "/var/lib/containerd",
+        "/var/lib/etcd",
+        "/etc/kubernetes",
+        "/var/run",
+        "/run",
+        "/var/log",
     ];
-    PREFIXES.iter().any(|pre| p == *pre || p.starts_with(&format!("{pre}/")))
+    PREFIXES
+        .iter()
+        .any(|pre| p == *pre || p.starts_with(&format!("{pre}/")))
 }
 
 /// Linux capabilities that break container isolation when added.
 pub const DANGEROUS_CAPS: &[&str] = &[
-    "ALL", "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "DAC_READ_SEARCH", "NET_ADMIN", "SYS_RAWIO", "NET_RAW",
-    "SYS_BOOT", "BPF", "PERFMON", "SYS_CHROOT",
+    "ALL",
+    "SYS_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "DAC_READ_SEARCH",
+    "NET_ADMIN",
+    "SYS_RAWIO",
+    "NET_RAW",
+    "SYS_BOOT",
+    "BPF",
+    "PERFMON",
+    "SYS_CHROOT",
 ];
 
 /// `cap_add`/`capabilities.add` spelled with or without `CAP_`.
@@ -116,7 +160,14 @@ pub fn capability_name(raw: &str) -> String {
 
 /// Values of a DEBUG-like variable that switch debugging on.
 pub fn is_truthy_flag(value: &str) -> bool {
-    matches!(value.trim().trim_matches(['"', '\'']).to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+    matches!(
+        value
+            .trim()
+            .trim_matches(['"', '\''])
+            .to_ascii_lowercase()
+            .as_str(),
+        "1" | "true" | "yes" | "on"
+    )
 }
 
 /// Environment variables that switch a framework's debug mode on.
@@ -132,9 +183,18 @@ pub(crate) mod testing {
 
     /// Runs one rule over a small project of (path, text) files.
     pub fn run(rule: &dyn Rule, files: &[(&str, &str)]) -> Vec<Finding> {
-        let project = Project::from_texts(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect());
+        let project = Project::from_texts(
+            files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect(),
+        );
         assert!(project.errors.is_empty(), "{:?}", project.errors);
-        project.files.iter().flat_map(|f| rule.check(f, &project)).collect()
+        project
+            .files
+            .iter()
+            .flat_map(|f| rule.check(f, &project))
+            .collect()
     }
 
     /// The lines of the findings, in order.

@@ -72,5 +72,8 @@ pub fn all() -> &'static [&'static dyn Rule] {
 
 /// The rule with this ID (case-insensitive).
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().id.as_str().eq_ignore_ascii_case(id))
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.as_str().eq_ignore_ascii_case(id))
 }

@@ -69,6 +69,7 @@ pub fn render(s: &Settings) -> String {
     });
     row(&mut out, "format", &s.format, ToString::to_string);
     row(&mut out, "identity", &s.identity, opt);
+    row(&mut out, "spec", &s.spec, opt);
     row(&mut out, "token_file", &s.token_file, |t| {
         t.as_ref()
             .map_or("unset".into(), |p| p.display().to_string())

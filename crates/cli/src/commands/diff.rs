@@ -14,8 +14,21 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Failure> {
     let new = read_report(&args.new).map_err(usage)?;
     let text = match args.format.as_str() {
         "terminal" | "text" => terminal(&diff(&old, &new)),
-        "markdown" | "md" => render(Format::Markdown, &new, &[], &RenderOptions { baseline: Some(&old), ..Default::default() }).map_err(usage)?,
-        other => return Err(usage(anyhow!("diff --format `{other}`: use terminal or markdown"))),
+        "markdown" | "md" => render(
+            Format::Markdown,
+            &new,
+            &[],
+            &RenderOptions {
+                baseline: Some(&old),
+                ..Default::default()
+            },
+        )
+        .map_err(usage)?,
+        other => {
+            return Err(usage(anyhow!(
+                "diff --format `{other}`: use terminal or markdown"
+            )))
+        }
     };
     print(&text)?;
     Ok(ExitCode::SUCCESS)
@@ -24,13 +37,24 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode, Failure> {
 fn section(out: &mut String, title: &str, findings: &[Finding]) {
     out.push_str(&format!("{title} ({})\n", findings.len()));
     for f in findings {
-        out.push_str(&format!("  [{}] {} {} — {}\n", f.severity, f.check_id, f.location, f.title.replace(['\n', '\r'], " ")));
+        out.push_str(&format!(
+            "  [{}] {} {} — {}\n",
+            f.severity,
+            f.check_id,
+            f.location,
+            f.title.replace(['\n', '\r'], " ")
+        ));
     }
 }
 
 fn terminal(d: &Diff) -> String {
     let delta = d.score_delta();
-    let mut out = format!("score {} → {} ({}{delta})\n\n", d.score_before, d.score_after, if delta > 0 { "+" } else { "" });
+    let mut out = format!(
+        "score {} → {} ({}{delta})\n\n",
+        d.score_before,
+        d.score_after,
+        if delta > 0 { "+" } else { "" }
+    );
     section(&mut out, "new", &d.new);
     section(&mut out, "fixed", &d.fixed);
     section(&mut out, "unchanged", &d.unchanged);

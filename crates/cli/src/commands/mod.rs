@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod audit;
 mod config;
 mod demo;
 mod diff;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             command: ConfigCommand::Show(args),
         } => config::show(cli.config.as_deref(), &args),
         Command::Diff(args) => diff::run(&args),
+        Command::Audit(args) => audit::run(&args, color),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -1,6 +1,7 @@
 //! `tollgate scan URL`.
 
 use crate::args::{ColorChoice, ScanArgs};
+use crate::baseline::{ignore_path, read_report, read_suppressions, today};
 use crate::commands::real_env;
 use crate::exit::{code, usage, Failure};
 use crate::identities;
@@ -10,7 +11,6 @@ use crate::settings::{load_file, resolve, Settings};
 use anyhow::anyhow;
 use std::path::Path;
 use std::process::ExitCode;
-use crate::baseline::{ignore_path, read_report, read_suppressions, today};
 use tollgate_core::{diff, CheckMeta, Report, Severity, Suppression};
 use tollgate_report::{Format, RenderOptions};
 use tollgate_scan::engine::{redactor_for, EngineConfig, Identity};
@@ -33,14 +33,29 @@ pub fn run(
         .map(|o| parse_output(o))
         .collect::<Result<Vec<_>, _>>()
         .map_err(usage)?;
-    let baseline = args.settings.baseline.as_deref().map(read_report).transpose().map_err(usage)?;
+    let baseline = args
+        .settings
+        .baseline
+        .as_deref()
+        .map(read_report)
+        .transpose()
+        .map_err(usage)?;
     let suppressions = ignore_path(args.settings.ignore_file.as_deref())
         .map(|p| read_suppressions(&p))
         .transpose()
         .map_err(usage)?
         .unwrap_or_default();
-    let opts = scan_options(target, &settings, identities);
+    let mut opts = scan_options(target, &settings, identities);
+    let spec_url = match load_spec(settings.spec.value.as_deref()).map_err(usage)? {
+        Some(SpecSource::File(model)) => {
+            opts.spec = Some(std::sync::Arc::new(model));
+            None
+        }
+        Some(SpecSource::Url(url)) => Some(url),
+        None => None,
+    };
     let sink = Sink {
+        spec_url,
         format: settings.format.value,
         outputs,
         color: stdout_color(color),
@@ -48,9 +63,36 @@ pub fn run(
         fail_on: settings.fail_on.value,
         baseline,
         suppressions,
+        audit: args.settings.audit.clone(),
     };
     let report = scan_and_write(opts, &sink)?;
     Ok(gate(&report, &settings, sink.baseline.as_ref()))
+}
+
+/// Where the OpenAPI document comes from.
+enum SpecSource {
+    /// Parsed from a local file (relative `$ref`s read beside it).
+    File(tollgate_spec::ApiModel),
+    /// Fetched through the engine, in scope, when the scan starts.
+    Url(Url),
+}
+
+fn load_spec(raw: Option<&str>) -> anyhow::Result<Option<SpecSource>> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if raw.starts_with("http://") || raw.starts_with("https://") {
+        let url = Url::parse(raw).map_err(|e| anyhow!("--spec `{raw}` is not a valid URL: {e}"))?;
+        return Ok(Some(SpecSource::Url(url)));
+    }
+    let path = Path::new(raw);
+    let bytes = std::fs::read(path).map_err(|e| {
+        anyhow!("cannot read the OpenAPI document {raw} ({e}) — pass --spec PATH or an http(s) URL")
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let model = tollgate_spec::parse(&bytes, tollgate_spec::dir_loader(dir))
+        .map_err(|e| anyhow!("{raw}: {e}"))?;
+    Ok(Some(SpecSource::File(model)))
 }
 
 /// Parses and checks the target URL.
@@ -96,6 +138,8 @@ pub fn scan_options(target: Url, s: &Settings, identities: Vec<Identity>) -> Sca
 
 /// Where the report goes, and what shapes it on the way.
 pub struct Sink {
+    /// An OpenAPI document to fetch (in scope) before the scan.
+    pub spec_url: Option<Url>,
     pub format: Format,
     pub outputs: Vec<OutputSpec>,
     pub color: bool,
@@ -103,24 +147,55 @@ pub struct Sink {
     pub fail_on: Option<Severity>,
     pub baseline: Option<Report>,
     pub suppressions: Vec<Suppression>,
+    /// `--audit PATH`: audit these deployment files and join them into attack chains.
+    pub audit: Option<std::path::PathBuf>,
 }
 
 impl Sink {
     /// Terminal output on stdout, nothing else.
     pub fn terminal(format: Format, color: bool) -> Self {
-        Sink { format, outputs: Vec::new(), color, progress: true, fail_on: None, baseline: None, suppressions: Vec::new() }
+        Sink {
+            spec_url: None,
+            format,
+            outputs: Vec::new(),
+            color,
+            progress: true,
+            fail_on: None,
+            baseline: None,
+            suppressions: Vec::new(),
+            audit: None,
+        }
     }
 }
 
 /// Runs the scan on a fresh runtime and writes every output.
 pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure> {
     let redactor = redactor_for(&opts.identities);
+    if let Some(path) = sink.audit.as_deref().filter(|p| !p.exists()) {
+        return Err(usage(anyhow!("--audit {}: no such file or directory — pass the repository holding the deployment files", path.display())));
+    }
     let progress = Progress::new(sink.progress);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(usage)?;
-    let result = runtime.block_on(run_scan(opts, registry::all(), progress.callback()));
+    let result = runtime.block_on(async {
+        let mut opts = opts;
+        if let Some(url) = sink.spec_url.clone() {
+            let model = tollgate_scan::target::spec::fetch(&opts, url)
+                .await
+                .map_err(|e| usage(anyhow!("{}", redactor.redact(&e.to_string()))))?;
+            opts.spec = Some(std::sync::Arc::new(model));
+        }
+        Ok(run_scan(opts, registry::all(), progress.callback()).await)
+    });
+    let result = match result {
+        Ok(r) => r,
+        Err(f) => {
+            progress.finish();
+            return Err(f);
+        }
+    };
     progress.finish();
     let mut report = result.map_err(|e| match e {
         ScanError::Unreachable(_) => {
@@ -131,9 +206,28 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
     if !sink.suppressions.is_empty() {
         report.apply_suppressions(&sink.suppressions, &today());
     }
+    // ---- attack chains (`--audit PATH`): join the static audit with this scan
+    if let Some(path) = &sink.audit {
+        super::audit::join_into(&mut report, path)?;
+    }
     let rules: Vec<&CheckMeta> = registry::all().iter().map(|c| c.meta()).collect();
-    let opts = RenderOptions { color: sink.color, fail_on: sink.fail_on, baseline: sink.baseline.as_ref() };
-    write_all(&report, &rules, sink.format, &opts, &sink.outputs, &redactor).map_err(usage)?;
+    let opts = RenderOptions {
+        color: sink.color,
+        fail_on: sink.fail_on,
+        baseline: sink.baseline.as_ref(),
+    };
+    write_all(
+        &report,
+        &rules,
+        sink.format,
+        &opts,
+        &sink.outputs,
+        &redactor,
+    )
+    .map_err(usage)?;
+    if sink.format == Format::Terminal && !report.chains.is_empty() {
+        crate::commands::print(&super::audit::chains_text(&report.chains))?;
+    }
     Ok(report)
 }
 
@@ -146,10 +240,15 @@ fn gate(report: &Report, s: &Settings, baseline: Option<&Report>) -> ExitCode {
             Some(old) => diff(old, report).new,
             None => report.findings.clone(),
         };
-        let n = candidates.iter().filter(|f| f.severity >= threshold).count();
+        let n = candidates
+            .iter()
+            .filter(|f| f.severity >= threshold)
+            .count();
         let new = if baseline.is_some() { "new " } else { "" };
         if n > 0 {
-            reasons.push(format!("{n} {new}finding(s) at or above {threshold} (--fail-on {threshold})"));
+            reasons.push(format!(
+                "{n} {new}finding(s) at or above {threshold} (--fail-on {threshold})"
+            ));
         }
     }
     if let Some(min) = s.fail_under.value {

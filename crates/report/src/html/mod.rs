@@ -19,11 +19,18 @@ const SCRIPT: &str = include_str!("../../templates/filters.js");
 /// The CSP `script-src` source for the filter script.
 fn script_hash() -> String {
     let digest = Sha256::digest(SCRIPT.as_bytes());
-    format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
 }
 
 /// Renders `report` as a standalone HTML page.
-pub fn render(report: &Report, rules: &[&CheckMeta], _opts: &RenderOptions) -> Result<String, RenderError> {
+pub fn render(
+    report: &Report,
+    rules: &[&CheckMeta],
+    _opts: &RenderOptions,
+) -> Result<String, RenderError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template("report.html", TEMPLATE)?;

@@ -71,17 +71,30 @@ struct CoverageView {
 }
 
 impl Page {
-    pub fn build(report: &Report, rules: &[&CheckMeta], script_hash: String, script: &'static str) -> Page {
+    pub fn build(
+        report: &Report,
+        rules: &[&CheckMeta],
+        script_hash: String,
+        script: &'static str,
+    ) -> Page {
         let django = report.target.is("django");
         Page {
             target: report.target.url.clone(),
-            technologies: report.target.technologies.iter().map(|t| t.name.clone()).collect(),
+            technologies: report
+                .target
+                .technologies
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
             grade: report.score.grade.to_string(),
             score: report.score.score,
             started_at: report.started_at.clone(),
             duration: format!("{:.1} s", report.duration_ms as f64 / 1000.0),
             categories: bars(report),
-            groups: Severity::ALL.iter().filter_map(|s| group(report, rules, *s, django)).collect(),
+            groups: Severity::ALL
+                .iter()
+                .filter_map(|s| group(report, rules, *s, django))
+                .collect(),
             coverage: coverage(report),
             errors: report.errors.iter().map(|e| e.message.clone()).collect(),
             suppressed: report.suppressed.len(),
@@ -120,7 +133,10 @@ fn group(report: &Report, rules: &[&CheckMeta], severity: Severity, django: bool
         .filter(|f| f.severity == severity)
         .map(|f| finding(f, rules, django))
         .collect();
-    (!findings.is_empty()).then_some(Group { severity: severity.as_str(), findings })
+    (!findings.is_empty()).then_some(Group {
+        severity: severity.as_str(),
+        findings,
+    })
 }
 
 fn finding(f: &Finding, rules: &[&CheckMeta], django: bool) -> FindingView {
@@ -145,10 +161,23 @@ fn headers(h: &[(String, String)]) -> String {
 }
 
 fn exchange(e: &HttpExchangeEvidence) -> ExchangeView {
-    let request = format!("{} {}\n{}", e.request.method, e.request.url, headers(&e.request.headers));
+    let request = format!(
+        "{} {}\n{}",
+        e.request.method,
+        e.request.url,
+        headers(&e.request.headers)
+    );
     match &e.response {
-        Some(r) => ExchangeView { request, response_head: format!("HTTP {}\n{}", r.status, headers(&r.headers)), body: r.body_excerpt.clone() },
-        None => ExchangeView { request, response_head: "no response".into(), body: String::new() },
+        Some(r) => ExchangeView {
+            request,
+            response_head: format!("HTTP {}\n{}", r.status, headers(&r.headers)),
+            body: r.body_excerpt.clone(),
+        },
+        None => ExchangeView {
+            request,
+            response_head: "no response".into(),
+            body: String::new(),
+        },
     }
 }
 
@@ -156,7 +185,11 @@ fn coverage(report: &Report) -> CoverageView {
     let c = &report.coverage;
     CoverageView {
         run: c.checks_run.iter().map(ToString::to_string).collect(),
-        skipped: c.checks_skipped.iter().map(|s| (s.check_id.to_string(), s.reason.clone())).collect(),
+        skipped: c
+            .checks_skipped
+            .iter()
+            .map(|s| (s.check_id.to_string(), s.reason.clone()))
+            .collect(),
         requests_sent: c.requests_sent,
         deduplicated: c.requests_deduplicated,
         budget_exhausted: c.budget_exhausted,

@@ -50,7 +50,10 @@ pub fn json_body(ex: &Exchange) -> Option<Value> {
     if !ex.response.is_success() {
         return None;
     }
-    let declared = ex.response.content_type().is_some_and(|c| c.contains("json"));
+    let declared = ex
+        .response
+        .content_type()
+        .is_some_and(|c| c.contains("json"));
     let looks = ex
         .response
         .body
@@ -83,7 +86,9 @@ pub fn same_object(a: &Value, b: &Value) -> bool {
 /// Whether the answer looks like "not found" on this target (404/410, or the
 /// soft-404 page).
 pub fn is_missing(ctx: &CheckCtx, ex: &Exchange) -> bool {
-    ctx.target().soft404.is_missing(ex.request.url.path(), &ex.response)
+    ctx.target()
+        .soft404
+        .is_missing(ex.request.url.path(), &ex.response)
 }
 
 /// The scan's OpenAPI document, if any.
@@ -95,7 +100,9 @@ pub fn spec(ctx: &CheckCtx) -> Option<&ApiSpec> {
 /// highlight moved to what remains shown).
 pub fn mask_values(mut f: Finding, values: &[String]) -> Finding {
     for ex in &mut f.evidence.exchanges {
-        let Some(resp) = ex.response.as_mut() else { continue };
+        let Some(resp) = ex.response.as_mut() else {
+            continue;
+        };
         let marked = resp
             .highlight
             .and_then(|(a, b)| resp.body_excerpt.get(a..b))
@@ -119,7 +126,9 @@ mod tests {
 
     #[test]
     fn names() {
-        assert!(privileged_name("admin") && privileged_name("SuperUser") && privileged_name("root"));
+        assert!(
+            privileged_name("admin") && privileged_name("SuperUser") && privileged_name("root")
+        );
         assert!(!privileged_name("alice") && !privileged_name("bob"));
     }
 
@@ -127,9 +136,13 @@ mod tests {
     fn objects_compare_by_content() {
         let a = json!({"id": 2, "owner": "bob", "total": "9.00"});
         assert!(same_object(&a, &a.clone()));
-        assert!(!same_object(&a, &json!({"id": 3, "owner": "bob", "total": "9.00"})));
+        assert!(!same_object(
+            &a,
+            &json!({"id": 3, "owner": "bob", "total": "9.00"})
+        ));
         assert!(!same_object(&a, &json!({"detail": "Not found."})));
-        let many: serde_json::Map<String, Value> = (0..20).map(|i| (format!("f{i}"), json!(i))).collect();
+        let many: serde_json::Map<String, Value> =
+            (0..20).map(|i| (format!("f{i}"), json!(i))).collect();
         let mut b = many.clone();
         b.insert("f19".into(), json!("changed"));
         assert!(same_object(&Value::Object(many), &Value::Object(b)));

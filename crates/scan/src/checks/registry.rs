@@ -41,14 +41,22 @@ static CHECKS: &[&'static dyn Check] = &[
     &exposure::cacheable_auth_response::CacheableAuthResponse,
     // ---- Authorization, inventory and resource consumption (BOLA-, BFLA-, PROP-, INV-, RATE-)
     &bola::cross_user::CrossUserObjectAccess,
+    &bola::predictable_ids::PredictableIds,
     &bfla::admin_functions::AdminFunctions,
     &property::sensitive_fields::SensitiveFields,
     &property::undocumented_fields::UndocumentedFields,
+    &property::mass_assignment_surface::MassAssignmentSurface,
     &inventory::undocumented_endpoints::UndocumentedEndpoints,
     &inventory::sibling_versions::SiblingVersions,
     &inventory::public_spec::PublicSpec,
+    &inventory::deprecated_live::DeprecatedLive,
+    &inventory::http_servers::HttpServers,
+    &inventory::unused_security_schemes::UnusedSecuritySchemes,
+    &inventory::unsecured_operations::UnsecuredOperations,
     &resource::unbounded_page_size::UnboundedPageSize,
     &resource::no_rate_limit::NoRateLimit,
+    &resource::large_responses::LargeResponses,
+    &resource::missing_pagination::MissingPagination,
     // ---- SSRF and unsafe consumption (SSRF-, UC-)
     &ssrf::reflected::ReflectedSsrf,
     &ssrf::blind::BlindSsrf,
@@ -68,5 +76,8 @@ pub fn all() -> &'static [&'static dyn Check] {
 
 /// The check with this ID.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
-    CHECKS.iter().copied().find(|c| c.meta().id.as_str().eq_ignore_ascii_case(id))
+    CHECKS
+        .iter()
+        .copied()
+        .find(|c| c.meta().id.as_str().eq_ignore_ascii_case(id))
 }

@@ -97,7 +97,11 @@ async fn fetch_route(fake: &Fake, url: &Url, caller_auth: Option<String>) -> (u1
     if fake.require_auth && caller_auth.is_none() {
         return (401, "{\"detail\":\"authentication required\"}".into());
     }
-    let Some(dest) = url.query_pairs().find(|(k, _)| k == "url").map(|(_, v)| v.into_owned()) else {
+    let Some(dest) = url
+        .query_pairs()
+        .find(|(k, _)| k == "url")
+        .map(|(_, v)| v.into_owned())
+    else {
         return (400, "{\"detail\":\"url is required\"}".into());
     };
     let auth = if fake.forward_caller_auth {
@@ -106,7 +110,10 @@ async fn fetch_route(fake: &Fake, url: &Url, caller_auth: Option<String>) -> (u1
         fake.forward_auth.clone()
     };
     match fake.mode {
-        Mode::Refuse => (400, format!("{{\"detail\":\"not allowed\",\"url\":{dest:?}}}")),
+        Mode::Refuse => (
+            400,
+            format!("{{\"detail\":\"not allowed\",\"url\":{dest:?}}}"),
+        ),
         Mode::Late(delay) => {
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
@@ -120,7 +127,10 @@ async fn fetch_route(fake: &Fake, url: &Url, caller_auth: Option<String>) -> (u1
         }
         Mode::Reflect => match get(&dest, auth.as_deref()).await {
             Some(body) => (200, body),
-            None => (502, format!("{{\"error\":\"upstream failed\",\"url\":{dest:?}}}")),
+            None => (
+                502,
+                format!("{{\"error\":\"upstream failed\",\"url\":{dest:?}}}"),
+            ),
         },
     }
 }
@@ -149,14 +159,21 @@ pub async fn get(url: &str, auth: Option<&str>) -> Option<String> {
     if !(host == "127.0.0.1" || host == "localhost") || u.scheme() != "http" {
         return None; // like the testbed: never leave loopback
     }
-    let mut s = TcpStream::connect(("127.0.0.1", u.port_or_known_default()?)).await.ok()?;
+    let mut s = TcpStream::connect(("127.0.0.1", u.port_or_known_default()?))
+        .await
+        .ok()?;
     let path = &url[u.origin().ascii_serialization().len()..];
     let path = if path.is_empty() { "/" } else { path };
-    let auth = auth.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
     let req = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.ok()?;
     let mut out = Vec::new();
-    tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut out)).await.ok()?.ok()?;
+    tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut out))
+        .await
+        .ok()?
+        .ok()?;
     let text = String::from_utf8_lossy(&out).into_owned();
     text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }

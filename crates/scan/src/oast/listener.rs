@@ -219,7 +219,9 @@ fn is_scheme(s: &str) -> bool {
 pub fn mask(value: &str) -> String {
     let v = value.trim();
     let (scheme, secret) = match v.split_once(' ') {
-        Some((s, rest)) if is_scheme(s) && !rest.trim().is_empty() => (format!("{s} "), rest.trim()),
+        Some((s, rest)) if is_scheme(s) && !rest.trim().is_empty() => {
+            (format!("{s} "), rest.trim())
+        }
         _ => (String::new(), v),
     };
     let chars: Vec<char> = secret.chars().collect();
@@ -292,11 +294,19 @@ mod tests {
         let registry = Arc::new(Registry::default());
         let user = Secret::new("user-secret-0123456789abcdef");
         let redactor = Redactor::new([&user]);
-        let l = Listener::bind("127.0.0.1:0".parse().expect("addr"), Arc::clone(&registry), redactor)
-            .await
-            .expect("bind");
+        let l = Listener::bind(
+            "127.0.0.1:0".parse().expect("addr"),
+            Arc::clone(&registry),
+            redactor,
+        )
+        .await
+        .expect("bind");
         let base = Url::parse(&format!("http://{}/", l.local_addr())).expect("url");
-        let key = ProbeKey { url: "u".into(), parameter: "url".into(), identity: None };
+        let key = ProbeKey {
+            url: "u".into(),
+            parameter: "url".into(),
+            identity: None,
+        };
         let p = registry.probe(key, &base).expect("probe");
         let svc = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1In0.c2lnbmF0dXJlLXZhbHVl";
         let req = format!(
@@ -305,7 +315,10 @@ mod tests {
             user.expose()
         );
         let resp = raw_request(l.local_addr(), &req).await;
-        assert!(resp.starts_with("HTTP/1.1 200") && resp.contains(&p.marker), "{resp}");
+        assert!(
+            resp.starts_with("HTTP/1.1 200") && resp.contains(&p.marker),
+            "{resp}"
+        );
         let miss = raw_request(l.local_addr(), "GET /version HTTP/1.1\r\n\r\n").await;
         assert!(miss.starts_with("HTTP/1.1 404") && !miss.contains(&p.marker));
         let hits = registry.hits(&p.token);
@@ -314,7 +327,9 @@ mod tests {
         let names: Vec<&str> = h.credentials.iter().map(|c| c.header.as_str()).collect();
         assert_eq!(names, vec!["authorization", "x-api-key"]);
         assert!(!h.credentials[0].callers_own && h.credentials[1].callers_own);
-        assert!(h.header("authorization").is_some_and(|v| v.starts_with("Bearer eyJh…")));
+        assert!(h
+            .header("authorization")
+            .is_some_and(|v| v.starts_with("Bearer eyJh…")));
         assert_eq!(h.header("x-api-key"), Some("$TOKEN"));
         let all = format!("{hits:?}");
         assert!(!all.contains(svc) && !all.contains(user.expose()));
@@ -334,6 +349,9 @@ mod tests {
         let big = format!("GET /{} HTTP/1.1\r\n", "a".repeat(HEAD_CAP + 10));
         let resp = raw_request(l.local_addr(), &big).await;
         assert!(resp.is_empty());
-        assert_eq!(registry.summary().hits + registry.summary().unmatched as usize, 0);
+        assert_eq!(
+            registry.summary().hits + registry.summary().unmatched as usize,
+            0
+        );
     }
 }

@@ -130,7 +130,9 @@ pub struct Callbacks {
 
 impl std::fmt::Debug for Callbacks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Callbacks").field("base", &self.base.as_str()).finish()
+        f.debug_struct("Callbacks")
+            .field("base", &self.base.as_str())
+            .finish()
     }
 }
 
@@ -172,7 +174,9 @@ impl Callbacks {
 
     /// The probe for `key` (the same key always gets the same token).
     pub fn probe(&self, key: ProbeKey) -> Result<Probe, String> {
-        self.registry.probe(key, &self.base).map_err(|e| e.to_string())
+        self.registry
+            .probe(key, &self.base)
+            .map_err(|e| e.to_string())
     }
 
     pub fn attach(&self, probe: &Probe, exchange: Arc<crate::engine::Exchange>) {
@@ -230,8 +234,13 @@ impl Reach {
         let (callbacks, unavailable) = match opts.listen_addr(target) {
             None => (None, Some(NO_LISTENER.to_string())),
             Some(addr) => {
-                match Callbacks::start(addr, opts.callback_url.as_ref(), opts.callback_grace, redactor)
-                    .await
+                match Callbacks::start(
+                    addr,
+                    opts.callback_url.as_ref(),
+                    opts.callback_grace,
+                    redactor,
+                )
+                .await
                 {
                     Ok(c) => (Some(c), None),
                     Err(e) => (None, Some(e)),
@@ -336,7 +345,12 @@ mod tests {
 
     #[tokio::test]
     async fn loopback_targets_get_a_listener_by_default() {
-        let reach = Reach::start(&ReachOptions::default(), &u("http://127.0.0.1:8000/"), Redactor::default()).await;
+        let reach = Reach::start(
+            &ReachOptions::default(),
+            &u("http://127.0.0.1:8000/"),
+            Redactor::default(),
+        )
+        .await;
         let c = reach.callbacks().expect("listener");
         assert_eq!(c.base().host_str(), Some("127.0.0.1"));
         assert_ne!(c.base().port(), Some(0));
@@ -345,7 +359,12 @@ mod tests {
 
     #[tokio::test]
     async fn remote_targets_need_an_explicit_listener() {
-        let reach = Reach::start(&ReachOptions::default(), &u("https://api.example/"), Redactor::default()).await;
+        let reach = Reach::start(
+            &ReachOptions::default(),
+            &u("https://api.example/"),
+            Redactor::default(),
+        )
+        .await;
         let why = reach.callbacks().expect_err("no listener");
         assert!(why.contains("--callback-listen"), "{why}");
         assert!(reach.coverage_notes()[0].starts_with("blind SSRF checks skipped"));
@@ -367,7 +386,10 @@ mod tests {
                 identity: None,
             })
             .expect("probe");
-        assert_eq!(p.callback.as_str(), format!("https://cb.example/t1/{}", p.token));
+        assert_eq!(
+            p.callback.as_str(),
+            format!("https://cb.example/t1/{}", p.token)
+        );
     }
 
     #[tokio::test]
@@ -377,7 +399,10 @@ mod tests {
             ..ReachOptions::default()
         };
         let reach = Reach::start(&opts, &u("http://127.0.0.1:1/"), Redactor::default()).await;
-        assert!(reach.callbacks().expect_err("no url").contains("--callback-url"));
+        assert!(reach
+            .callbacks()
+            .expect_err("no url")
+            .contains("--callback-url"));
     }
 
     #[test]

@@ -143,8 +143,7 @@ impl Registry {
     pub fn probe(&self, key: ProbeKey, base: &Url) -> Result<Probe, token::RandomError> {
         let mut st = self.lock();
         if let Some(p) = st.keys.get(&key).and_then(|t| st.probes.get(t)).cloned() {
-            st.last_probe = Some(Instant::now());
-            return Ok(p);
+            return Ok(p); // the same request again: the engine answers it from its cache
         }
         let token = token::fresh()?;
         let marker = format!("tollgate-oast-{}", token::fresh()?);
@@ -164,12 +163,17 @@ impl Registry {
         Ok(probe)
     }
 
-    /// Records the probe's exchange with the target; the grace period for late
-    /// callbacks runs from here.
+    /// Records the probe's exchange with the target. The grace period for late
+    /// callbacks runs from the first answer to each probe (later checks sharing the
+    /// probe get the engine's cached answer, so no new request went out).
     pub fn attach(&self, token: &str, exchange: Arc<Exchange>) {
         let mut st = self.lock();
-        if let Some(p) = st.probes.get_mut(token) {
-            p.exchange = Some(exchange);
+        let Some(p) = st.probes.get_mut(token) else {
+            return;
+        };
+        let first = p.exchange.is_none();
+        p.exchange = Some(exchange);
+        if first {
             st.last_probe = Some(Instant::now());
         }
     }
@@ -237,7 +241,9 @@ impl Registry {
         let mut out = Vec::new();
         for (probe, hits, meta, judge) in pending {
             if let Some(f) = judge(&probe, &hits, redactor) {
-                self.lock().reported.insert((probe.token.clone(), meta.id.clone()));
+                self.lock()
+                    .reported
+                    .insert((probe.token.clone(), meta.id.clone()));
                 out.push(f);
             }
         }
@@ -325,8 +331,14 @@ mod tests {
         assert_eq!(a.token, b.token);
         assert_ne!(a.token, c.token);
         assert_ne!(a.marker, a.token);
-        assert!(!a.marker.contains(&a.token), "the marker never travels in a request");
-        assert_eq!(a.callback.as_str(), format!("http://127.0.0.1:7/cb/{}", a.token));
+        assert!(
+            !a.marker.contains(&a.token),
+            "the marker never travels in a request"
+        );
+        assert_eq!(
+            a.callback.as_str(),
+            format!("http://127.0.0.1:7/cb/{}", a.token)
+        );
     }
 
     #[test]
@@ -335,14 +347,20 @@ mod tests {
         let p = r.probe(key("url"), &base()).expect("probe");
         r.subscribe(&p.token, &META, judge);
         r.subscribe(&p.token, &META, judge);
-        assert!(r.collect(None, &Redactor::default()).is_empty(), "no hit yet");
+        assert!(
+            r.collect(None, &Redactor::default()).is_empty(),
+            "no hit yet"
+        );
         r.record(Some(&p.token), hit());
         r.record(Some("00000000000000000000000000000000"), hit());
         r.record(None, hit());
         let f = r.collect(Some(&META.id), &Redactor::default());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].title, "1 hits");
-        assert!(r.collect(None, &Redactor::default()).is_empty(), "reported once");
+        assert!(
+            r.collect(None, &Redactor::default()).is_empty(),
+            "reported once"
+        );
         assert_eq!(
             r.summary(),
             Summary {
@@ -367,7 +385,11 @@ mod tests {
     async fn grace_runs_from_the_last_probe() {
         let r = Registry::default();
         let grace = Duration::from_millis(1500);
-        assert_eq!(r.grace_remaining(grace), Duration::ZERO, "no probe, no wait");
+        assert_eq!(
+            r.grace_remaining(grace),
+            Duration::ZERO,
+            "no probe, no wait"
+        );
         r.probe(key("url"), &base()).expect("probe");
         assert_eq!(r.grace_remaining(grace), grace);
         tokio::time::advance(Duration::from_millis(1000)).await;

@@ -94,7 +94,10 @@ fn docker(body: &str) -> Option<Signature> {
     static COMPANION: OnceLock<Regex> = OnceLock::new();
     static CONTAINER: OnceLock<Regex> = OnceLock::new();
     let version = re(&VERSION, concat!(key!("ApiVersion"), r#"\\?"(1\.\d{1,2})"#));
-    let companion = re(&COMPANION, key!("(?:MinAPIVersion|GoVersion|KernelVersion)"));
+    let companion = re(
+        &COMPANION,
+        key!("(?:MinAPIVersion|GoVersion|KernelVersion)"),
+    );
     if let Some(c) = version.captures(body) {
         if companion.is_match(body) {
             return Some(Signature {
@@ -223,7 +226,11 @@ fn metadata_cloud_specific(body: &str) -> Option<Signature> {
         full_access,
     };
     if let Some(m) = azure.find(body) {
-        return Some(sig(m.as_str(), "Azure instance metadata document (`azEnvironment`)", true));
+        return Some(sig(
+            m.as_str(),
+            "Azure instance metadata document (`azEnvironment`)",
+            true,
+        ));
     }
     if let Some(m) = gcp.find(body) {
         let what = "GCP metadata server asking for `Metadata-Flavor: Google`";
@@ -263,24 +270,80 @@ impl InternalTarget {
         use Service::*;
         let t = InternalTarget::new;
         vec![
-            t(CloudMetadata, "http://169.254.169.254/latest/meta-data/", "AWS IMDS"),
-            t(CloudMetadata, "http://2852039166/latest/meta-data/", "AWS IMDS, decimal IPv4"),
-            t(CloudMetadata, "http://0xa9fea9fe/latest/meta-data/", "AWS IMDS, hex IPv4"),
-            t(CloudMetadata, "http://0251.0376.0251.0376/latest/meta-data/", "AWS IMDS, octal IPv4"),
-            t(CloudMetadata, "http://[::ffff:169.254.169.254]/latest/meta-data/", "AWS IMDS, IPv6-mapped"),
-            t(CloudMetadata, "http://[fd00:ec2::254]/latest/meta-data/", "AWS IMDS, IPv6"),
-            t(CloudMetadata, "http://metadata.google.internal/computeMetadata/v1/", "GCP metadata"),
-            t(CloudMetadata, "http://169.254.169.254/metadata/instance?api-version=2021-02-01", "Azure IMDS"),
+            t(
+                CloudMetadata,
+                "http://169.254.169.254/latest/meta-data/",
+                "AWS IMDS",
+            ),
+            t(
+                CloudMetadata,
+                "http://2852039166/latest/meta-data/",
+                "AWS IMDS, decimal IPv4",
+            ),
+            t(
+                CloudMetadata,
+                "http://0xa9fea9fe/latest/meta-data/",
+                "AWS IMDS, hex IPv4",
+            ),
+            t(
+                CloudMetadata,
+                "http://0251.0376.0251.0376/latest/meta-data/",
+                "AWS IMDS, octal IPv4",
+            ),
+            t(
+                CloudMetadata,
+                "http://[::ffff:169.254.169.254]/latest/meta-data/",
+                "AWS IMDS, IPv6-mapped",
+            ),
+            t(
+                CloudMetadata,
+                "http://[fd00:ec2::254]/latest/meta-data/",
+                "AWS IMDS, IPv6",
+            ),
+            t(
+                CloudMetadata,
+                "http://metadata.google.internal/computeMetadata/v1/",
+                "GCP metadata",
+            ),
+            t(
+                CloudMetadata,
+                "http://169.254.169.254/metadata/instance?api-version=2021-02-01",
+                "Azure IMDS",
+            ),
             t(DockerEngine, "http://127.0.0.1:2375/version", "loopback"),
-            t(DockerEngine, "http://localhost:2375/version", "localhost name"),
+            t(
+                DockerEngine,
+                "http://localhost:2375/version",
+                "localhost name",
+            ),
             t(DockerEngine, "http://[::1]:2375/version", "IPv6 loopback"),
-            t(DockerEngine, "http://2130706433:2375/version", "decimal loopback"),
-            t(DockerEngine, "http://172.17.0.1:2375/version", "docker0 bridge gateway"),
-            t(DockerEngine, "http://host.docker.internal:2375/version", "host.docker.internal"),
-            t(Kubelet, "http://127.0.0.1:10255/pods", "read-only kubelet port"),
+            t(
+                DockerEngine,
+                "http://2130706433:2375/version",
+                "decimal loopback",
+            ),
+            t(
+                DockerEngine,
+                "http://172.17.0.1:2375/version",
+                "docker0 bridge gateway",
+            ),
+            t(
+                DockerEngine,
+                "http://host.docker.internal:2375/version",
+                "host.docker.internal",
+            ),
+            t(
+                Kubelet,
+                "http://127.0.0.1:10255/pods",
+                "read-only kubelet port",
+            ),
             t(Kubelet, "https://127.0.0.1:10250/pods", "kubelet port"),
             t(Etcd, "http://127.0.0.1:2379/version", "loopback"),
-            t(KubernetesApi, "https://kubernetes.default.svc/version", "in-cluster service name"),
+            t(
+                KubernetesApi,
+                "https://kubernetes.default.svc/version",
+                "in-cluster service name",
+            ),
             t(KubernetesApi, "https://127.0.0.1:6443/version", "loopback"),
         ]
     }
@@ -370,7 +433,9 @@ mod tests {
 
     #[test]
     fn docker_version_and_container_list() {
-        let s = Service::DockerEngine.recognise(DOCKER_VERSION).expect("docker");
+        let s = Service::DockerEngine
+            .recognise(DOCKER_VERSION)
+            .expect("docker");
         assert!(s.description.contains("1.43"), "{s:?}");
         let escaped = serde_json::to_string(DOCKER_VERSION).expect("json");
         assert!(Service::DockerEngine.recognise(&escaped).is_some());
@@ -390,16 +455,25 @@ mod tests {
         ] {
             assert_eq!(s.recognise(echo), None, "{s:?}");
         }
-        assert_eq!(Service::DockerEngine.recognise(r#"{"ApiVersion":"1.43"}"#), None);
+        assert_eq!(
+            Service::DockerEngine.recognise(r#"{"ApiVersion":"1.43"}"#),
+            None
+        );
     }
 
     #[test]
     fn metadata_forms() {
         let aws = "ami-id\nami-launch-index\nhostname\ninstance-id\nlocal-ipv4\n";
-        assert!(Service::CloudMetadata.recognise(aws).is_some_and(|s| s.full_access));
-        assert!(Service::CloudMetadata.recognise("ami-id\nhostname\n").is_none());
+        assert!(Service::CloudMetadata
+            .recognise(aws)
+            .is_some_and(|s| s.full_access));
+        assert!(Service::CloudMetadata
+            .recognise("ami-id\nhostname\n")
+            .is_none());
         let gcp = "Missing Metadata-Flavor:Google header.";
-        assert!(Service::CloudMetadata.recognise(gcp).is_some_and(|s| !s.full_access));
+        assert!(Service::CloudMetadata
+            .recognise(gcp)
+            .is_some_and(|s| !s.full_access));
         let azure = r#"{"compute":{"azEnvironment":"AzurePublicCloud"}}"#;
         assert!(Service::CloudMetadata.recognise(azure).is_some());
     }
@@ -413,19 +487,29 @@ mod tests {
             .recognise(r#"{"etcdserver":"3.5.9","etcdcluster":"3.5.0"}"#)
             .is_some());
         let api = r#"{"kind":"APIVersions","versions":["v1"]}"#;
-        assert!(Service::KubernetesApi.recognise(api).is_some_and(|s| s.full_access));
+        assert!(Service::KubernetesApi
+            .recognise(api)
+            .is_some_and(|s| s.full_access));
         let denied = r#"{"kind":"Status","message":"forbidden: User \"system:anonymous\" cannot get path \"/api\""}"#;
-        assert!(Service::KubernetesApi.recognise(denied).is_some_and(|s| !s.full_access));
+        assert!(Service::KubernetesApi
+            .recognise(denied)
+            .is_some_and(|s| !s.full_access));
     }
 
     #[test]
     fn stand_ins_replace_loopback_defaults() {
         let stand_in = Url::parse("http://127.0.0.1:41234/version").expect("url");
         let list = InternalTarget::with_stand_ins(&[(Service::DockerEngine, stand_in)]);
-        let loopback: Vec<_> = list.iter().filter(|t| value_is_loopback(&t.value)).collect();
+        let loopback: Vec<_> = list
+            .iter()
+            .filter(|t| value_is_loopback(&t.value))
+            .collect();
         assert_eq!(loopback.len(), 1);
         assert_eq!(loopback[0].value, "http://127.0.0.1:41234/version");
-        assert!(value_is_loopback("http://2130706433:2375/version"), "decimal loopback");
+        assert!(
+            value_is_loopback("http://2130706433:2375/version"),
+            "decimal loopback"
+        );
         assert!(list.iter().any(|t| t.value.contains("2852039166")));
     }
 

@@ -39,7 +39,11 @@ impl ApiSpec {
         let base = self.model.base_path();
         let rest = url.path().strip_prefix(base)?;
         if rest.starts_with('/') || rest.is_empty() {
-            Some(if rest.is_empty() { "/".into() } else { rest.to_string() })
+            Some(if rest.is_empty() {
+                "/".into()
+            } else {
+                rest.to_string()
+            })
         } else {
             None
         }
@@ -67,7 +71,11 @@ pub fn parse_response(ex: &Exchange) -> Option<ApiModel> {
     if !ex.response.is_success() || ex.response.truncated {
         return None;
     }
-    if ex.response.content_type().is_some_and(|c| c.contains("html")) {
+    if ex
+        .response
+        .content_type()
+        .is_some_and(|c| c.contains("html"))
+    {
         return None;
     }
     let body = &ex.response.body;
@@ -83,7 +91,11 @@ pub fn parse_response(ex: &Exchange) -> Option<ApiModel> {
 /// `"openapi": "/api/schema/openapi.json"`) or at the well-known paths, asked
 /// anonymously. A supplied document still learns where the target serves its own, if
 /// discovery already fetched it.
-pub async fn resolve(engine: &Engine, target: &Url, supplied: Option<&Arc<ApiModel>>) -> Option<ApiSpec> {
+pub async fn resolve(
+    engine: &Engine,
+    target: &Url,
+    supplied: Option<&Arc<ApiModel>>,
+) -> Option<ApiSpec> {
     let recorded = engine
         .transcript()
         .snapshot()
@@ -140,12 +152,17 @@ pub enum SpecFetchError {
 /// so a URL outside the scope is refused. Files it references are not fetched.
 pub async fn fetch(opts: &ScanOptions, url: Url) -> Result<ApiModel, SpecFetchError> {
     let redacted = |e: &EngineError| e.to_string();
-    let scope = Scope::new(&opts.target, &opts.extra_scope).map_err(|source| SpecFetchError::Engine {
-        url: url.to_string(),
-        source,
-    })?;
-    let engine = Engine::new(opts.engine.clone(), scope, opts.identities.clone(), false)
-        .map_err(|source| SpecFetchError::Engine { url: url.to_string(), source })?;
+    let scope =
+        Scope::new(&opts.target, &opts.extra_scope).map_err(|source| SpecFetchError::Engine {
+            url: url.to_string(),
+            source,
+        })?;
+    let engine = Engine::new(opts.engine.clone(), scope, opts.identities.clone(), false).map_err(
+        |source| SpecFetchError::Engine {
+            url: url.to_string(),
+            source,
+        },
+    )?;
     let safe_url = engine.redactor().redact(url.as_str()).into_owned();
     let mut req = ProbeRequest::get(url).follow_redirects();
     if let Some(primary) = opts.identities.first() {
@@ -153,26 +170,51 @@ pub async fn fetch(opts: &ScanOptions, url: Url) -> Result<ApiModel, SpecFetchEr
     }
     let ex = engine.send(None, req).await.map_err(|source| {
         tracing::debug!(error = %redacted(&source), "spec fetch failed");
-        SpecFetchError::Engine { url: safe_url.clone(), source }
+        SpecFetchError::Engine {
+            url: safe_url.clone(),
+            source,
+        }
     })?;
     if !ex.response.is_success() {
-        return Err(SpecFetchError::Status { url: safe_url, status: ex.response.status });
+        return Err(SpecFetchError::Status {
+            url: safe_url,
+            status: ex.response.status,
+        });
     }
-    tollgate_spec::parse(&ex.response.body, tollgate_spec::no_files)
-        .map_err(|source| SpecFetchError::Parse { url: safe_url, source })
+    tollgate_spec::parse(&ex.response.body, tollgate_spec::no_files).map_err(|source| {
+        SpecFetchError::Parse {
+            url: safe_url,
+            source,
+        }
+    })
 }
 
 /// Parameter names that carry a URL or a destination: requests that fill them with
 /// an example would make the target fetch or redirect, which is the SSRF checks' job.
 const DESTINATION_PARAMS: &[&str] = &[
-    "url", "uri", "link", "href", "callback", "webhook", "redirect", "return", "next", "dest",
-    "destination", "target", "feed", "image_url", "avatar_url",
+    "url",
+    "uri",
+    "link",
+    "href",
+    "callback",
+    "webhook",
+    "redirect",
+    "return",
+    "next",
+    "dest",
+    "destination",
+    "target",
+    "feed",
+    "image_url",
+    "avatar_url",
 ];
 
 fn is_destination(name: &str, format: Option<&str>) -> bool {
     let n = name.to_ascii_lowercase();
     matches!(format, Some("uri") | Some("url") | Some("iri"))
-        || DESTINATION_PARAMS.iter().any(|d| n == *d || n.ends_with(&format!("_{d}")))
+        || DESTINATION_PARAMS
+            .iter()
+            .any(|d| n == *d || n.ends_with(&format!("_{d}")))
 }
 
 /// A concrete URL for an operation: the target's origin, the servers' base path, the
@@ -237,8 +279,19 @@ pub fn parent_template(template: &str) -> Option<(String, String)> {
     if name.contains(['{', '}']) || parent.contains('{') {
         return None;
     }
-    let parent = if trailing { format!("{parent}/") } else { parent.to_string() };
-    Some((if parent.is_empty() { "/".into() } else { parent }, name.to_string()))
+    let parent = if trailing {
+        format!("{parent}/")
+    } else {
+        parent.to_string()
+    };
+    Some((
+        if parent.is_empty() {
+            "/".into()
+        } else {
+            parent
+        },
+        name.to_string(),
+    ))
 }
 
 /// The objects of a list answer: a top-level array, or the first array of objects
@@ -256,7 +309,10 @@ pub fn list_items(v: &Value) -> Vec<&Map<String, Value>> {
                 }
             }
             m.values()
-                .find_map(|x| x.as_array().filter(|a| a.first().is_some_and(Value::is_object)))
+                .find_map(|x| {
+                    x.as_array()
+                        .filter(|a| a.first().is_some_and(Value::is_object))
+                })
                 .map(|a| objects(a))
                 .unwrap_or_default()
         }
@@ -267,11 +323,15 @@ pub fn list_items(v: &Value) -> Vec<&Map<String, Value>> {
 /// An object's identifier for the path parameter `param`: the field of that name,
 /// else `id`, `pk`, `uuid`; numbers and short strings only.
 pub fn object_id(obj: &Map<String, Value>, param: &str) -> Option<String> {
-    [param, "id", "pk", "uuid"].iter().find_map(|k| match obj.get(*k)? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() && s.len() <= 128 && !s.contains('/') => Some(s.clone()),
-        _ => None,
-    })
+    [param, "id", "pk", "uuid"]
+        .iter()
+        .find_map(|k| match obj.get(*k)? {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) if !s.is_empty() && s.len() <= 128 && !s.contains('/') => {
+                Some(s.clone())
+            }
+            _ => None,
+        })
 }
 
 /// The ids of a list answer's objects, in order.
@@ -279,7 +339,10 @@ pub fn ids_in(body: &[u8], param: &str) -> Vec<String> {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
         return Vec::new();
     };
-    list_items(&v).iter().filter_map(|o| object_id(o, param)).collect()
+    list_items(&v)
+        .iter()
+        .filter_map(|o| object_id(o, param))
+        .collect()
 }
 
 /// Most operations the scanner exercises while learning the target.
@@ -307,10 +370,16 @@ pub async fn exercise(engine: &Engine, target: &Url, spec: &ApiSpec, primary: Op
     let answers = get_all(engine, lists.iter().map(|(_, u)| u.clone()), primary).await;
     let mut items = Vec::new();
     for op in gets.iter().filter(|o| o.is_templated()) {
-        let Some((parent, param)) = parent_template(&op.path) else { continue };
-        let Some(i) = lists.iter().position(|(o, _)| o.path == parent) else { continue };
+        let Some((parent, param)) = parent_template(&op.path) else {
+            continue;
+        };
+        let Some(i) = lists.iter().position(|(o, _)| o.path == parent) else {
+            continue;
+        };
         let answer = answers.get(i).and_then(Option::as_ref);
-        let Some(first) = answer.and_then(|ex| ids_in(&ex.response.body, &param).into_iter().next()) else {
+        let Some(first) =
+            answer.and_then(|ex| ids_in(&ex.response.body, &param).into_iter().next())
+        else {
             continue;
         };
         let values = HashMap::from([(param, first)]);
@@ -329,9 +398,14 @@ async fn get_all(
     let futs = urls.map(|u| async move {
         let anon = engine.send(None, ProbeRequest::get(u.clone())).await;
         let authed = match primary {
-            Some(p) => engine
-                .send(None, ProbeRequest::get(u).auth(Auth::Identity(p.to_string())))
-                .await,
+            Some(p) => {
+                engine
+                    .send(
+                        None,
+                        ProbeRequest::get(u).auth(Auth::Identity(p.to_string())),
+                    )
+                    .await
+            }
             None => anon,
         };
         authed
@@ -347,7 +421,9 @@ mod tests {
 
     fn spec(doc: &str) -> ApiSpec {
         ApiSpec {
-            model: Arc::new(tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("spec")),
+            model: Arc::new(
+                tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("spec"),
+            ),
             served_at: None,
         }
     }
@@ -371,24 +447,41 @@ mod tests {
         let ids = HashMap::from([("id".to_string(), "a b".to_string())]);
         let item = operation_url(&target, &s, op("/orders/{id}/"), &ids).expect("item");
         assert_eq!(item.path(), "/v2/orders/a%20b/");
-        assert!(operation_url(&target, &s, op("/fetch"), &none).is_none(), "destination URL left alone");
+        assert!(
+            operation_url(&target, &s, op("/fetch"), &none).is_none(),
+            "destination URL left alone"
+        );
         assert!(operation_url(&target, &s, op("/h"), &none).is_none());
         assert!(s.documents(&Url::parse("http://h/v2/orders/7/").expect("url")));
         assert!(!s.documents(&Url::parse("http://h/orders/7/").expect("url")));
-        assert!(s.operation_for(Method::Get, &Url::parse("http://h/v2/orders/").expect("url")).is_some());
+        assert!(s
+            .operation_for(
+                Method::Get,
+                &Url::parse("http://h/v2/orders/").expect("url")
+            )
+            .is_some());
     }
 
     #[test]
     fn parents_and_ids() {
-        assert_eq!(parent_template("/orders/{id}/"), Some(("/orders/".into(), "id".into())));
-        assert_eq!(parent_template("/orders/{id}"), Some(("/orders".into(), "id".into())));
+        assert_eq!(
+            parent_template("/orders/{id}/"),
+            Some(("/orders/".into(), "id".into()))
+        );
+        assert_eq!(
+            parent_template("/orders/{id}"),
+            Some(("/orders".into(), "id".into()))
+        );
         assert_eq!(parent_template("/{id}"), Some(("/".into(), "id".into())));
         assert_eq!(parent_template("/orders/"), None);
         assert_eq!(parent_template("/a/{x}/b/{y}"), None);
         let body = br#"{"count":2,"results":[{"id":1,"n":"a"},{"id":"x-2"},{"nope":1}]}"#;
         assert_eq!(ids_in(body, "id"), ["1", "x-2"]);
         assert_eq!(ids_in(br#"[{"order_id":9,"id":3}]"#, "order_id"), ["9"]);
-        assert_eq!(ids_in(br#"{"page":{"x":1},"rows":[{"pk":4}]}"#, "id"), ["4"]);
+        assert_eq!(
+            ids_in(br#"{"page":{"x":1},"rows":[{"pk":4}]}"#, "id"),
+            ["4"]
+        );
         assert!(ids_in(b"not json", "id").is_empty());
     }
 }

@@ -51,9 +51,16 @@ pub fn generated(ops: usize, depth: usize, aliases: usize) -> String {
         );
     }
     for a in 0..aliases {
-        let _ = write!(schemas, r##""A{a}":{{"$ref":"#/components/schemas/A{}"}},"##, a + 1);
+        let _ = write!(
+            schemas,
+            r##""A{a}":{{"$ref":"#/components/schemas/A{}"}},"##,
+            a + 1
+        );
     }
-    let _ = write!(schemas, r##""A{aliases}":{{"$ref":"#/components/schemas/S0"}}"##);
+    let _ = write!(
+        schemas,
+        r##""A{aliases}":{{"$ref":"#/components/schemas/S0"}}"##
+    );
     responses.pop();
     format!(
         r##"{{"openapi":"3.0.3","info":{{"title":"generated","version":"1"}},"paths":{{{paths}}},"components":{{"parameters":{{"Page":{{"name":"page","in":"query","schema":{{"type":"integer"}}}}}},"responses":{{{responses}}},"schemas":{{{schemas}}}}}}}"##

@@ -4,7 +4,9 @@ use crate::parse::compose::strings;
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{capability_name, Rule, DANGEROUS_CAPS, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Capabilities;
 
@@ -43,10 +45,20 @@ impl Rule for Capabilities {
             for (cap, pos) in strings(svc.node.get("cap_add")) {
                 let name = capability_name(&cap);
                 if DANGEROUS_CAPS.contains(&name.as_str()) {
-                    out.push(file.source.finding(&META, pos, format!("Service `{}` adds capability `{name}`", svc.name)).with_key(&format!("{}:{name}", svc.name)));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                pos,
+                                format!("Service `{}` adds capability `{name}`", svc.name),
+                            )
+                            .with_key(&format!("{}:{name}", svc.name)),
+                    );
                 }
             }
-            let drops_all = strings(svc.node.get("cap_drop")).iter().any(|(c, _)| capability_name(c) == "ALL");
+            let drops_all = strings(svc.node.get("cap_drop"))
+                .iter()
+                .any(|(c, _)| capability_name(c) == "ALL");
             if !drops_all {
                 let pos = svc.node.entry("cap_drop").map_or(svc.pos, |(k, _)| k.pos);
                 out.push(
@@ -69,7 +81,10 @@ mod tests {
     #[test]
     fn fires_on_added_caps_and_missing_drop() {
         let c = "services:\n  a:\n    cap_add:\n      - CAP_SYS_ADMIN\n      - NET_BIND_SERVICE\n";
-        assert_eq!(lines(&run(&Capabilities, &[("docker-compose.yml", c)])), [2, 4]);
+        assert_eq!(
+            lines(&run(&Capabilities, &[("docker-compose.yml", c)])),
+            [2, 4]
+        );
     }
 
     #[test]

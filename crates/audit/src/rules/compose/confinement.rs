@@ -4,7 +4,9 @@ use crate::parse::compose::strings;
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Confinement;
 
@@ -34,7 +36,10 @@ pub static META: CheckMeta = CheckMeta {
 
 fn disables(opt: &str) -> bool {
     let o = opt.replace('=', ":").to_ascii_lowercase();
-    matches!(o.as_str(), "seccomp:unconfined" | "apparmor:unconfined" | "label:disable" | "label:type:spc_t")
+    matches!(
+        o.as_str(),
+        "seccomp:unconfined" | "apparmor:unconfined" | "label:disable" | "label:type:spc_t"
+    )
 }
 
 impl Rule for Confinement {
@@ -45,8 +50,19 @@ impl Rule for Confinement {
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
         let mut out = Vec::new();
         for svc in services(file) {
-            for (opt, pos) in strings(svc.node.get("security_opt")).into_iter().filter(|(o, _)| disables(o)) {
-                out.push(file.source.finding(&META, pos, format!("Service `{}` runs with `{opt}`", svc.name)).with_key(&format!("{}:{opt}", svc.name)));
+            for (opt, pos) in strings(svc.node.get("security_opt"))
+                .into_iter()
+                .filter(|(o, _)| disables(o))
+            {
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            format!("Service `{}` runs with `{opt}`", svc.name),
+                        )
+                        .with_key(&format!("{}:{opt}", svc.name)),
+                );
             }
         }
         out
@@ -61,7 +77,10 @@ mod tests {
     #[test]
     fn fires_on_unconfined() {
         let c = "services:\n  a:\n    security_opt:\n      - seccomp:unconfined\n      - label=disable\n";
-        assert_eq!(lines(&run(&Confinement, &[("docker-compose.yml", c)])), [4, 5]);
+        assert_eq!(
+            lines(&run(&Confinement, &[("docker-compose.yml", c)])),
+            [4, 5]
+        );
     }
 
     #[test]

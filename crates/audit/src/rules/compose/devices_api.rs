@@ -4,7 +4,9 @@ use crate::parse::compose::{environment, strings};
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{env_var_fact, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct DevicesApi;
 
@@ -48,15 +50,44 @@ impl Rule for DevicesApi {
         let mut out = Vec::new();
         for svc in services(file) {
             for (dev, pos) in strings(svc.node.get("devices")) {
-                out.push(file.source.finding(&META, pos, format!("Service `{}` gets host device `{dev}`", svc.name)).with_key(&format!("{}:{dev}", svc.name)));
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            format!("Service `{}` gets host device `{dev}`", svc.name),
+                        )
+                        .with_key(&format!("{}:{dev}", svc.name)),
+                );
             }
-            for (port, pos) in strings(svc.node.get("ports")).into_iter().filter(|(p, _)| docker_api_port(p)) {
-                out.push(file.source.finding(&META, pos, format!("Service `{}` publishes the Docker API port (`{port}`)", svc.name)).with_key(&format!("{}:{port}", svc.name)));
+            for (port, pos) in strings(svc.node.get("ports"))
+                .into_iter()
+                .filter(|(p, _)| docker_api_port(p))
+            {
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            format!(
+                                "Service `{}` publishes the Docker API port (`{port}`)",
+                                svc.name
+                            ),
+                        )
+                        .with_key(&format!("{}:{port}", svc.name)),
+                );
             }
             let env = environment(svc.node);
-            let tls = env.iter().any(|v| v.key == "DOCKER_TLS_VERIFY" && v.value.as_deref().is_some_and(|x| !x.is_empty() && x != "0"));
+            let tls = env.iter().any(|v| {
+                v.key == "DOCKER_TLS_VERIFY"
+                    && v.value
+                        .as_deref()
+                        .is_some_and(|x| !x.is_empty() && x != "0")
+            });
             for var in env.iter().filter(|v| v.key == "DOCKER_HOST" && !tls) {
-                let Some(value) = var.value.as_deref().filter(|v| v.starts_with("tcp://")) else { continue };
+                let Some(value) = var.value.as_deref().filter(|v| v.starts_with("tcp://")) else {
+                    continue;
+                };
                 let f = file
                     .source
                     .finding(&META, var.pos, format!("Service `{}` talks to the Docker API over plain TCP (`DOCKER_HOST={value}`)", svc.name))
@@ -77,7 +108,10 @@ mod tests {
     #[test]
     fn fires_on_devices_ports_and_docker_host() {
         let c = "services:\n  a:\n    devices:\n      - /dev/mem:/dev/mem\n    ports:\n      - \"127.0.0.1:2375:2375\"\n      - \"8000:8000\"\n    environment:\n      DOCKER_HOST: tcp://docker:2375\n";
-        assert_eq!(lines(&run(&DevicesApi, &[("docker-compose.yml", c)])), [4, 6, 9]);
+        assert_eq!(
+            lines(&run(&DevicesApi, &[("docker-compose.yml", c)])),
+            [4, 6, 9]
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use crate::parse::compose::{environment, key_values, strings, EnvVar};
 use crate::project::{normalise_rel, Artefact, AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{classify_secret, env_var_fact, masking, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct EnvTokens;
 
@@ -39,7 +41,11 @@ fn classify(var: &EnvVar) -> Option<(String, String)> {
 fn finding(file: &AuditFile, var: &EnvVar, what: &str, masked: &str, context: &str) -> Finding {
     let f = file
         .source
-        .finding(&META, var.pos, format!("`{}` {context} holds a secret ({what})", var.key))
+        .finding(
+            &META,
+            var.pos,
+            format!("`{}` {context} holds a secret ({what})", var.key),
+        )
         .with_key(&format!("{context}:{}", var.key))
         .with_fact(env_var_fact(&var.key))
         .with_fact(format!("value `{masked}`"));
@@ -63,7 +69,13 @@ impl Rule for EnvTokens {
             let args = key_values(svc.node.get("build").and_then(|b| b.get("args")));
             for var in args {
                 if let Some((what, masked)) = classify(&var) {
-                    out.push(finding(file, &var, &what, &masked, &format!("build arg of service `{}`", svc.name)));
+                    out.push(finding(
+                        file,
+                        &var,
+                        &what,
+                        &masked,
+                        &format!("build arg of service `{}`", svc.name),
+                    ));
                 }
             }
             for (path, _) in strings(svc.node.get("env_file")) {
@@ -75,15 +87,28 @@ impl Rule for EnvTokens {
 }
 
 /// Secrets in an `env_file` that is part of the repository (reported at its lines).
-fn env_file_findings(file: &AuditFile, project: &Project, path: &str, service: &str) -> Vec<Finding> {
+fn env_file_findings(
+    file: &AuditFile,
+    project: &Project,
+    path: &str,
+    service: &str,
+) -> Vec<Finding> {
     let full = normalise_rel(&format!("{}/{path}", file.source.dir()));
-    let Some(env_file) = project.file(&full) else { return Vec::new() };
-    let Artefact::DotEnv(lines) = &env_file.artefact else { return Vec::new() };
+    let Some(env_file) = project.file(&full) else {
+        return Vec::new();
+    };
+    let Artefact::DotEnv(lines) = &env_file.artefact else {
+        return Vec::new();
+    };
     let context = format!("in env_file of service `{service}`");
     lines
         .iter()
         .filter_map(|l| {
-            let var = EnvVar { key: l.key.clone(), value: Some(l.value.clone()), pos: env_file.source.pos_at(l.offset) };
+            let var = EnvVar {
+                key: l.key.clone(),
+                value: Some(l.value.clone()),
+                pos: env_file.source.pos_at(l.offset),
+            };
             classify(&var).map(|(what, masked)| finding(env_file, &var, &what, &masked, &context))
         })
         .collect()
@@ -97,11 +122,25 @@ mod tests {
     #[test]
     fn fires_on_tokens_and_secret_names() {
         let c = "services:\n  a:\n    environment:\n      DEPLOY_GITHUB_PAT: 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\n      DB_PASSWORD: hunter2hunter2\n      LOG_LEVEL: info\n    build:\n      context: .\n      args:\n        - NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789\n    env_file: app.env\n";
-        let f = run(&EnvTokens, &[("docker-compose.yml", c), ("app.env", "STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\nMODE=prod\n")]);
+        let f = run(
+            &EnvTokens,
+            &[
+                ("docker-compose.yml", c),
+                (
+                    "app.env",
+                    "STRIPE_KEY=sk_live_4eC39HqLyjWDarjtT1zdp7dc\nMODE=prod\n",
+                ),
+            ],
+        );
         assert_eq!(lines(&f), [1, 4, 5, 10]);
         for x in &f {
             let s = x.evidence.snippet.as_deref().unwrap_or("");
-            assert!(!s.contains("FAKEpat0000") && !s.contains("hunter2hunter2") && !s.contains("4eC39HqLyjWD"), "{s}");
+            assert!(
+                !s.contains("FAKEpat0000")
+                    && !s.contains("hunter2hunter2")
+                    && !s.contains("4eC39HqLyjWD"),
+                "{s}"
+            );
         }
     }
 

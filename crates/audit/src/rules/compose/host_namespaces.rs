@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct HostNamespaces;
 
@@ -42,9 +44,22 @@ impl Rule for HostNamespaces {
         let mut out = Vec::new();
         for svc in services(file) {
             for key in KEYS {
-                let Some((k, v)) = svc.node.entry(key) else { continue };
+                let Some((k, v)) = svc.node.entry(key) else {
+                    continue;
+                };
                 if v.as_str() == Some("host") {
-                    out.push(file.source.finding(&META, k.pos, format!("Service `{}` shares the host's namespace: `{key}: host`", svc.name)).with_key(&format!("{}:{key}", svc.name)));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                k.pos,
+                                format!(
+                                    "Service `{}` shares the host's namespace: `{key}: host`",
+                                    svc.name
+                                ),
+                            )
+                            .with_key(&format!("{}:{key}", svc.name)),
+                    );
                 }
             }
         }
@@ -60,7 +75,10 @@ mod tests {
     #[test]
     fn fires_on_host_namespaces() {
         let c = "services:\n  a:\n    pid: host\n    network_mode: host\n";
-        assert_eq!(lines(&run(&HostNamespaces, &[("docker-compose.yml", c)])), [3, 4]);
+        assert_eq!(
+            lines(&run(&HostNamespaces, &[("docker-compose.yml", c)])),
+            [3, 4]
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use crate::parse::compose::mounts;
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{runtime_socket, sensitive_host_path, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct HostPath;
 
@@ -40,13 +42,29 @@ impl Rule for HostPath {
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
         let mut out = Vec::new();
         for svc in services(file) {
-            for m in mounts(svc.node).into_iter().filter(|m| m.is_host_path() && m.source.starts_with('/')) {
+            for m in mounts(svc.node)
+                .into_iter()
+                .filter(|m| m.is_host_path() && m.source.starts_with('/'))
+            {
                 if runtime_socket(&m.source).is_some() || !sensitive_host_path(&m.source) {
                     continue;
                 }
-                let (mode, severity) = if m.read_only { ("read-only", Severity::Medium) } else { ("read-write", Severity::High) };
-                let title = format!("Service `{}` mounts host path `{}` {mode}", svc.name, m.normalised_source());
-                out.push(file.source.finding(&META, m.pos, title).with_severity(severity).with_key(&format!("{}:{}", svc.name, m.source)));
+                let (mode, severity) = if m.read_only {
+                    ("read-only", Severity::Medium)
+                } else {
+                    ("read-write", Severity::High)
+                };
+                let title = format!(
+                    "Service `{}` mounts host path `{}` {mode}",
+                    svc.name,
+                    m.normalised_source()
+                );
+                out.push(
+                    file.source
+                        .finding(&META, m.pos, title)
+                        .with_severity(severity)
+                        .with_key(&format!("{}:{}", svc.name, m.source)),
+                );
             }
         }
         out

@@ -17,5 +17,9 @@ use crate::project::AuditFile;
 
 /// Every service of every document of a compose file.
 pub(crate) fn services(file: &AuditFile) -> Vec<Service<'_>> {
-    file.compose().unwrap_or(&[]).iter().flat_map(compose::services).collect()
+    file.compose()
+        .unwrap_or(&[])
+        .iter()
+        .flat_map(compose::services)
+        .collect()
 }

@@ -4,7 +4,9 @@ use crate::parse::compose::strings;
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct NoNewPrivileges;
 
@@ -45,10 +47,26 @@ impl Rule for NoNewPrivileges {
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
         services(file)
             .into_iter()
-            .filter(|svc| !strings(svc.node.get("security_opt")).iter().any(|(o, _)| sets_nnp(o)))
+            .filter(|svc| {
+                !strings(svc.node.get("security_opt"))
+                    .iter()
+                    .any(|(o, _)| sets_nnp(o))
+            })
             .map(|svc| {
-                let pos = svc.node.entry("security_opt").map_or(svc.pos, |(k, _)| k.pos);
-                file.source.finding(&META, pos, format!("Service `{}` does not set `no-new-privileges:true`", svc.name)).with_key(&svc.name)
+                let pos = svc
+                    .node
+                    .entry("security_opt")
+                    .map_or(svc.pos, |(k, _)| k.pos);
+                file.source
+                    .finding(
+                        &META,
+                        pos,
+                        format!(
+                            "Service `{}` does not set `no-new-privileges:true`",
+                            svc.name
+                        ),
+                    )
+                    .with_key(&svc.name)
             })
             .collect()
     }
@@ -62,7 +80,10 @@ mod tests {
     #[test]
     fn fires_without_the_option() {
         let c = "services:\n  a:\n    image: x\n  b:\n    security_opt:\n      - apparmor:docker-default\n";
-        assert_eq!(lines(&run(&NoNewPrivileges, &[("docker-compose.yml", c)])), [2, 5]);
+        assert_eq!(
+            lines(&run(&NoNewPrivileges, &[("docker-compose.yml", c)])),
+            [2, 5]
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Privileged;
 
@@ -41,7 +43,15 @@ impl Rule for Privileged {
             .into_iter()
             .filter_map(|svc| {
                 let (k, v) = svc.node.entry("privileged")?;
-                v.is_true().then(|| file.source.finding(&META, k.pos, format!("Service `{}` runs privileged", svc.name)).with_key(&svc.name))
+                v.is_true().then(|| {
+                    file.source
+                        .finding(
+                            &META,
+                            k.pos,
+                            format!("Service `{}` runs privileged", svc.name),
+                        )
+                        .with_key(&svc.name)
+                })
             })
             .collect()
     }
@@ -60,6 +70,13 @@ mod tests {
 
     #[test]
     fn silent_when_not_privileged() {
-        assert!(run(&Privileged, &[("compose.yaml", "services:\n  a:\n    privileged: false\n  b:\n    image: x\n")]).is_empty());
+        assert!(run(
+            &Privileged,
+            &[(
+                "compose.yaml",
+                "services:\n  a:\n    privileged: false\n  b:\n    image: x\n"
+            )]
+        )
+        .is_empty());
     }
 }

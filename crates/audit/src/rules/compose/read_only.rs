@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct ReadOnly;
 
@@ -42,7 +44,13 @@ impl Rule for ReadOnly {
             .filter(|svc| !svc.node.get("read_only").is_some_and(|v| v.is_true()))
             .map(|svc| {
                 let pos = svc.node.entry("read_only").map_or(svc.pos, |(k, _)| k.pos);
-                file.source.finding(&META, pos, format!("Service `{}` has a writable root filesystem", svc.name)).with_key(&svc.name)
+                file.source
+                    .finding(
+                        &META,
+                        pos,
+                        format!("Service `{}` has a writable root filesystem", svc.name),
+                    )
+                    .with_key(&svc.name)
             })
             .collect()
     }
@@ -61,6 +69,13 @@ mod tests {
 
     #[test]
     fn silent_when_read_only() {
-        assert!(run(&ReadOnly, &[("docker-compose.yml", "services:\n  a:\n    read_only: true\n")]).is_empty());
+        assert!(run(
+            &ReadOnly,
+            &[(
+                "docker-compose.yml",
+                "services:\n  a:\n    read_only: true\n"
+            )]
+        )
+        .is_empty());
     }
 }

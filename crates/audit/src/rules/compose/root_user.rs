@@ -6,7 +6,9 @@ use crate::project::{normalise_rel, AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::dockerfile::root_user::{is_root_user, root_reason};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RootUser;
 
@@ -35,9 +37,17 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 /// The Dockerfile a service builds, if it is in the project.
-fn built_dockerfile<'a>(file: &AuditFile, project: &'a Project, svc: &crate::parse::yaml::Node) -> Option<&'a AuditFile> {
+fn built_dockerfile<'a>(
+    file: &AuditFile,
+    project: &'a Project,
+    svc: &crate::parse::yaml::Node,
+) -> Option<&'a AuditFile> {
     let (ctx, dockerfile) = build(svc)?;
-    let base = if file.source.dir().is_empty() { ctx } else { format!("{}/{ctx}", file.source.dir()) };
+    let base = if file.source.dir().is_empty() {
+        ctx
+    } else {
+        format!("{}/{ctx}", file.source.dir())
+    };
     project.file(&normalise_rel(&format!("{base}/{dockerfile}")))
 }
 
@@ -53,17 +63,37 @@ impl Rule for RootUser {
                 Some((k, v)) => {
                     let user = v.scalar_text().unwrap_or_default();
                     if is_root_user(&user) {
-                        out.push(file.source.finding(&META, k.pos, format!("Service `{}` runs as `{user}`", svc.name)).with_key(&svc.name));
+                        out.push(
+                            file.source
+                                .finding(
+                                    &META,
+                                    k.pos,
+                                    format!("Service `{}` runs as `{user}`", svc.name),
+                                )
+                                .with_key(&svc.name),
+                        );
                     }
                 }
                 None => {
-                    let Some(df_file) = built_dockerfile(file, project, svc.node) else { continue };
+                    let Some(df_file) = built_dockerfile(file, project, svc.node) else {
+                        continue;
+                    };
                     if df_file.dockerfile().and_then(root_reason).is_some() {
                         let f = file
                             .source
-                            .finding(&META, svc.pos, format!("Service `{}` sets no `user:` and its image runs as root", svc.name))
+                            .finding(
+                                &META,
+                                svc.pos,
+                                format!(
+                                    "Service `{}` sets no `user:` and its image runs as root",
+                                    svc.name
+                                ),
+                            )
                             .with_key(&svc.name)
-                            .with_fact(format!("built from `{}`, which runs as root (DKR-001)", df_file.source.path));
+                            .with_fact(format!(
+                                "built from `{}`, which runs as root (DKR-001)",
+                                df_file.source.path
+                            ));
                         out.push(f);
                     }
                 }
@@ -81,13 +111,26 @@ mod tests {
     #[test]
     fn fires_on_explicit_root_and_root_images() {
         let c = "services:\n  a:\n    image: x\n    user: \"0:0\"\n  b:\n    build: ./app\n";
-        let f = run(&RootUser, &[("docker-compose.yml", c), ("app/Dockerfile", "FROM python:3.12\n")]);
+        let f = run(
+            &RootUser,
+            &[
+                ("docker-compose.yml", c),
+                ("app/Dockerfile", "FROM python:3.12\n"),
+            ],
+        );
         assert_eq!(lines(&f), [4, 5]);
     }
 
     #[test]
     fn silent_for_unprivileged_or_unknown() {
         let c = "services:\n  a:\n    image: postgres:16\n  b:\n    build:\n      context: app\n    user: \"10001\"\n  c:\n    build: app\n";
-        assert!(run(&RootUser, &[("docker-compose.yml", c), ("app/Dockerfile", "FROM python\nUSER 10001\n")]).is_empty());
+        assert!(run(
+            &RootUser,
+            &[
+                ("docker-compose.yml", c),
+                ("app/Dockerfile", "FROM python\nUSER 10001\n")
+            ]
+        )
+        .is_empty());
     }
 }

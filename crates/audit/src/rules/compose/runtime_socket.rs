@@ -4,7 +4,9 @@ use crate::parse::compose::mounts;
 use crate::project::{AuditFile, Project};
 use crate::rules::compose::services;
 use crate::rules::{runtime_socket, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RuntimeSocket;
 
@@ -43,8 +45,18 @@ impl Rule for RuntimeSocket {
         for svc in services(file) {
             for m in mounts(svc.node).into_iter().filter(|m| m.is_host_path()) {
                 if let Some(runtime) = runtime_socket(&m.source) {
-                    let title = format!("Service `{}` mounts {} (`{}`)", svc.name, describe(runtime), m.source);
-                    out.push(file.source.finding(&META, m.pos, title).with_key(&format!("{}:{}", svc.name, m.source)).with_fact(format!("service `{}`", svc.name)));
+                    let title = format!(
+                        "Service `{}` mounts {} (`{}`)",
+                        svc.name,
+                        describe(runtime),
+                        m.source
+                    );
+                    out.push(
+                        file.source
+                            .finding(&META, m.pos, title)
+                            .with_key(&format!("{}:{}", svc.name, m.source))
+                            .with_fact(format!("service `{}`", svc.name)),
+                    );
                 }
             }
         }
@@ -68,7 +80,10 @@ mod tests {
     #[test]
     fn fires_on_every_runtime_socket_form() {
         let c = "services:\n  a:\n    volumes:\n      - ${SOCK:-/var/run/docker.sock}:/var/run/docker.sock:ro\n      - type: bind\n        source: /run/containerd/containerd.sock\n        target: /c.sock\n  b:\n    volumes: [\"/run/user/1000/podman/podman.sock:/p.sock\", \"/var/run:/host-run\"]\n";
-        assert_eq!(lines(&run(&RuntimeSocket, &[("docker-compose.yml", c)])), [4, 6, 9, 9]);
+        assert_eq!(
+            lines(&run(&RuntimeSocket, &[("docker-compose.yml", c)])),
+            [4, 6, 9, 9]
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct AllowedHosts;
 
@@ -40,11 +42,17 @@ impl Rule for AllowedHosts {
         if leaf_settings(file, project).is_none() {
             return Vec::new();
         }
-        let Some(s) = setting(file, project, "ALLOWED_HOSTS") else { return Vec::new() };
+        let Some(s) = setting(file, project, "ALLOWED_HOSTS") else {
+            return Vec::new();
+        };
         if !s.value.strings().iter().any(|h| h.trim() == "*") {
             return Vec::new();
         }
-        vec![s.file.source.finding(&META, s.pos(), "ALLOWED_HOSTS accepts any Host header (`'*'`)")]
+        vec![s.file.source.finding(
+            &META,
+            s.pos(),
+            "ALLOWED_HOSTS accepts any Host header (`'*'`)",
+        )]
     }
 }
 
@@ -55,11 +63,27 @@ mod tests {
 
     #[test]
     fn fires_on_wildcard() {
-        assert_eq!(lines(&run(&AllowedHosts, &[("settings.py", "DEBUG = False\nALLOWED_HOSTS = ['api.example', '*']\n")])), [2]);
+        assert_eq!(
+            lines(&run(
+                &AllowedHosts,
+                &[(
+                    "settings.py",
+                    "DEBUG = False\nALLOWED_HOSTS = ['api.example', '*']\n"
+                )]
+            )),
+            [2]
+        );
     }
 
     #[test]
     fn silent_for_listed_hosts() {
-        assert!(run(&AllowedHosts, &[("settings.py", "DEBUG = False\nALLOWED_HOSTS = ['api.example', '.example.org']\n")]).is_empty());
+        assert!(run(
+            &AllowedHosts,
+            &[(
+                "settings.py",
+                "DEBUG = False\nALLOWED_HOSTS = ['api.example', '.example.org']\n"
+            )]
+        )
+        .is_empty());
     }
 }

@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Debug;
 
@@ -41,13 +43,23 @@ impl Rule for Debug {
         if leaf_settings(file, project).is_none() {
             return Vec::new();
         }
-        let Some(s) = setting(file, project, "DEBUG") else { return Vec::new() };
+        let Some(s) = setting(file, project, "DEBUG") else {
+            return Vec::new();
+        };
         if s.value.truthy() != Some(true) {
             return Vec::new();
         }
         let literal = matches!(s.assign.value, crate::parse::python::Expr::Bool(true));
-        let title = if literal { "`DEBUG = True` in deployment settings" } else { "DEBUG defaults to on when its environment variable is unset" };
-        vec![s.file.source.finding(&META, s.pos(), title).with_fact(format!("settings module `{}`", file.source.path))]
+        let title = if literal {
+            "`DEBUG = True` in deployment settings"
+        } else {
+            "DEBUG defaults to on when its environment variable is unset"
+        };
+        vec![s
+            .file
+            .source
+            .finding(&META, s.pos(), title)
+            .with_fact(format!("settings module `{}`", file.source.path))]
     }
 }
 
@@ -58,23 +70,53 @@ mod tests {
 
     #[test]
     fn fires_on_debug_true_and_truthy_defaults() {
-        assert_eq!(lines(&run(&Debug, &[("shop/settings.py", "SECRET_KEY = x\nDEBUG = True\n")])), [2]);
+        assert_eq!(
+            lines(&run(
+                &Debug,
+                &[("shop/settings.py", "SECRET_KEY = x\nDEBUG = True\n")]
+            )),
+            [2]
+        );
         let split = [
-            ("shop/settings/base.py", "DEBUG = True\nINSTALLED_APPS = []\n"),
-            ("shop/settings/production.py", "from .base import *\nALLOWED_HOSTS = ['api.example']\n"),
+            (
+                "shop/settings/base.py",
+                "DEBUG = True\nINSTALLED_APPS = []\n",
+            ),
+            (
+                "shop/settings/production.py",
+                "from .base import *\nALLOWED_HOSTS = ['api.example']\n",
+            ),
         ];
         let f = run(&Debug, &split);
         assert_eq!(lines(&f), [1]);
-        assert!(matches!(&f[0].location, tollgate_core::Location::File { path, .. } if path.ends_with("base.py")));
+        assert!(
+            matches!(&f[0].location, tollgate_core::Location::File { path, .. } if path.ends_with("base.py"))
+        );
     }
 
     #[test]
     fn silent_when_off_or_overridden_or_dev() {
-        assert!(run(&Debug, &[("shop/settings.py", "import os\nSECRET_KEY = x\nDEBUG = os.environ.get('DEBUG') == '1'\n")]).is_empty());
+        assert!(run(
+            &Debug,
+            &[(
+                "shop/settings.py",
+                "import os\nSECRET_KEY = x\nDEBUG = os.environ.get('DEBUG') == '1'\n"
+            )]
+        )
+        .is_empty());
         let split = [
-            ("shop/settings/base.py", "DEBUG = True\nINSTALLED_APPS = []\n"),
-            ("shop/settings/production.py", "from .base import *\nDEBUG = False\n"),
-            ("shop/settings/dev.py", "from .base import *\nDEBUG = True\n"),
+            (
+                "shop/settings/base.py",
+                "DEBUG = True\nINSTALLED_APPS = []\n",
+            ),
+            (
+                "shop/settings/production.py",
+                "from .base import *\nDEBUG = False\n",
+            ),
+            (
+                "shop/settings/dev.py",
+                "from .base import *\nDEBUG = True\n",
+            ),
         ];
         assert!(run(&Debug, &split).is_empty());
     }

@@ -5,7 +5,9 @@ use crate::parse::python::{Assign, Expr, Module};
 use crate::project::{AuditFile, Project};
 use crate::rules::django::{eval, leaf_settings, pos_after, setting};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Logging;
 
@@ -36,19 +38,33 @@ pub static META: CheckMeta = CheckMeta {
 
 fn get<'a>(dict: &'a Expr, key: &str) -> Option<&'a Expr> {
     match dict {
-        Expr::Dict(pairs) => pairs.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+        Expr::Dict(pairs) => pairs
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v),
         _ => None,
     }
 }
 
 fn entries(dict: Option<&Expr>) -> Vec<(&str, &Expr)> {
     match dict {
-        Some(Expr::Dict(pairs)) => pairs.iter().filter_map(|(k, v)| k.as_str().map(|k| (k, v))).collect(),
+        Some(Expr::Dict(pairs)) => pairs
+            .iter()
+            .filter_map(|(k, v)| k.as_str().map(|k| (k, v)))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-const HEADER_MARKERS: &[&str] = &["headers", "HTTP_AUTHORIZATION", "authorization", "Authorization", "META", "HTTP_COOKIE", "cookie"];
+const HEADER_MARKERS: &[&str] = &[
+    "headers",
+    "HTTP_AUTHORIZATION",
+    "authorization",
+    "Authorization",
+    "META",
+    "HTTP_COOKIE",
+    "cookie",
+];
 
 fn logging_findings(file: &AuditFile, module: &Module, assign: &Assign) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -59,21 +75,33 @@ fn logging_findings(file: &AuditFile, module: &Module, assign: &Assign) -> Vec<F
     };
     for (name, logger) in entries(get(conf, "loggers")) {
         let level = get(logger, "level").map(|l| eval(l, module));
-        if name == "django.db.backends" && level.as_ref().and_then(|l| l.as_str()) == Some("DEBUG") {
+        if name == "django.db.backends" && level.as_ref().and_then(|l| l.as_str()) == Some("DEBUG")
+        {
             add("django.db.backends", "Logger `django.db.backends` at DEBUG writes every SQL statement and its parameters".into());
         }
     }
     for (name, handler) in entries(get(conf, "handlers")) {
         let class = get(handler, "class").and_then(Expr::as_str).unwrap_or("");
-        let html = get(handler, "include_html").map(|v| eval(v, module).truthy() == Some(true)).unwrap_or(false);
+        let html = get(handler, "include_html")
+            .map(|v| eval(v, module).truthy() == Some(true))
+            .unwrap_or(false);
         if class.ends_with("AdminEmailHandler") && html {
-            add("include_html", format!("Handler `{name}` e-mails the full DEBUG page (`include_html: True`)"));
+            add(
+                "include_html",
+                format!("Handler `{name}` e-mails the full DEBUG page (`include_html: True`)"),
+            );
         }
     }
     for (name, formatter) in entries(get(conf, "formatters")) {
-        let format = get(formatter, "format").or_else(|| get(formatter, "fmt")).and_then(Expr::as_str).unwrap_or("");
+        let format = get(formatter, "format")
+            .or_else(|| get(formatter, "fmt"))
+            .and_then(Expr::as_str)
+            .unwrap_or("");
         if let Some(marker) = HEADER_MARKERS.iter().find(|m| format.contains(*m)) {
-            add(marker, format!("Formatter `{name}` writes request headers (`{marker}`) into log lines"));
+            add(
+                marker,
+                format!("Formatter `{name}` writes request headers (`{marker}`) into log lines"),
+            );
         }
     }
     out
@@ -93,12 +121,25 @@ impl Rule for Logging {
                 }
             }
         }
-        let Some(module) = file.python() else { return out };
+        let Some(module) = file.python() else {
+            return out;
+        };
         if let Some(a) = module.setting("access_log_format") {
             let fmt = eval(&a.value, module);
-            if fmt.as_str().is_some_and(|f| f.to_ascii_lowercase().contains("{authorization}i")) {
+            if fmt
+                .as_str()
+                .is_some_and(|f| f.to_ascii_lowercase().contains("{authorization}i"))
+            {
                 let pos = file.source.pos_at(a.offset);
-                out.push(file.source.finding(&META, pos, "gunicorn's access_log_format writes the Authorization header").with_key("gunicorn"));
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            "gunicorn's access_log_format writes the Authorization header",
+                        )
+                        .with_key("gunicorn"),
+                );
             }
         }
         out

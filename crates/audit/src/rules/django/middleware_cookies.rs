@@ -5,7 +5,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting};
 use crate::rules::{Rule, OWASP_API8};
 use crate::source::Pos;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct MiddlewareCookies;
 
@@ -35,9 +37,18 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 const REQUIRED: &[(&str, &str)] = &[
-    ("django.middleware.security.SecurityMiddleware", "SecurityMiddleware"),
-    ("django.middleware.csrf.CsrfViewMiddleware", "CsrfViewMiddleware"),
-    ("django.middleware.clickjacking.XFrameOptionsMiddleware", "XFrameOptionsMiddleware"),
+    (
+        "django.middleware.security.SecurityMiddleware",
+        "SecurityMiddleware",
+    ),
+    (
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "CsrfViewMiddleware",
+    ),
+    (
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        "XFrameOptionsMiddleware",
+    ),
 ];
 
 impl Rule for MiddlewareCookies {
@@ -50,10 +61,17 @@ impl Rule for MiddlewareCookies {
             return Vec::new();
         }
         let mut out = Vec::new();
-        if let Some(s) = setting(file, project, "MIDDLEWARE").filter(|s| matches!(s.value, super::PyVal::List(_))) {
+        if let Some(s) = setting(file, project, "MIDDLEWARE")
+            .filter(|s| matches!(s.value, super::PyVal::List(_)))
+        {
             let listed = s.value.strings();
             for (_, short) in REQUIRED.iter().filter(|(p, _)| !listed.contains(p)) {
-                out.push(s.file.source.finding(&META, s.pos(), format!("MIDDLEWARE lacks `{short}`")).with_key(short));
+                out.push(
+                    s.file
+                        .source
+                        .finding(&META, s.pos(), format!("MIDDLEWARE lacks `{short}`"))
+                        .with_key(short),
+                );
             }
         }
         for name in ["SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"] {
@@ -62,10 +80,31 @@ impl Rule for MiddlewareCookies {
                 Some(s) if s.value.truthy() == Some(false) => (s.pos(), s.file, "off"),
                 Some(_) => continue,
             };
-            out.push(target.source.finding(&META, pos, format!("{name} is {state}: the cookie is sent over plain HTTP")).with_severity(Severity::Low).with_key(name));
+            out.push(
+                target
+                    .source
+                    .finding(
+                        &META,
+                        pos,
+                        format!("{name} is {state}: the cookie is sent over plain HTTP"),
+                    )
+                    .with_severity(Severity::Low)
+                    .with_key(name),
+            );
         }
-        if let Some(s) = setting(file, project, "SESSION_COOKIE_HTTPONLY").filter(|s| s.value.truthy() == Some(false)) {
-            out.push(s.file.source.finding(&META, s.pos(), "SESSION_COOKIE_HTTPONLY is off: scripts can read the session cookie").with_key("httponly"));
+        if let Some(s) = setting(file, project, "SESSION_COOKIE_HTTPONLY")
+            .filter(|s| s.value.truthy() == Some(false))
+        {
+            out.push(
+                s.file
+                    .source
+                    .finding(
+                        &META,
+                        s.pos(),
+                        "SESSION_COOKIE_HTTPONLY is off: scripts can read the session cookie",
+                    )
+                    .with_key("httponly"),
+            );
         }
         out
     }
@@ -79,7 +118,10 @@ mod tests {
     #[test]
     fn fires_on_missing_middleware_and_insecure_cookies() {
         let s = "DEBUG = False\nMIDDLEWARE = [\n    'django.middleware.common.CommonMiddleware',\n    'django.middleware.csrf.CsrfViewMiddleware',\n]\nSESSION_COOKIE_SECURE = False\n";
-        assert_eq!(lines(&run(&MiddlewareCookies, &[("settings.py", s)])), [1, 2, 2, 6]);
+        assert_eq!(
+            lines(&run(&MiddlewareCookies, &[("settings.py", s)])),
+            [1, 2, 2, 6]
+        );
     }
 
     #[test]

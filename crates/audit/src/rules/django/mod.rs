@@ -62,7 +62,10 @@ impl PyVal {
 /// How env-reading helpers turn a string into a bool (django-environ, decouple).
 fn env_bool(v: PyVal) -> PyVal {
     match v {
-        PyVal::Str(s) => PyVal::Bool(matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on" | "y" | "t")),
+        PyVal::Str(s) => PyVal::Bool(matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "on" | "y" | "t"
+        )),
         other => other,
     }
 }
@@ -87,7 +90,11 @@ fn eval_at(expr: &Expr, module: &Module, depth: usize) -> PyVal {
         Expr::List(items) => PyVal::List(items.iter().map(ev).collect()),
         Expr::Concat(parts) => {
             let vals: Vec<PyVal> = parts.iter().map(ev).collect();
-            match vals.iter().map(|v| v.as_str()).collect::<Option<Vec<&str>>>() {
+            match vals
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Option<Vec<&str>>>()
+            {
                 Some(strs) => PyVal::Str(strs.concat()),
                 None => PyVal::Unknown,
             }
@@ -118,7 +125,9 @@ fn compare(l: PyVal, op: &str, r: PyVal) -> PyVal {
         "!=" => PyVal::Bool(l != r),
         "in" | "not in" => match &r {
             PyVal::List(items) => PyVal::Bool(items.contains(&l) == (op == "in")),
-            PyVal::Str(s) => l.as_str().map_or(PyVal::Unknown, |x| PyVal::Bool(s.contains(x) == (op == "in"))),
+            PyVal::Str(s) => l.as_str().map_or(PyVal::Unknown, |x| {
+                PyVal::Bool(s.contains(x) == (op == "in"))
+            }),
             _ => PyVal::Unknown,
         },
         _ => PyVal::Unknown,
@@ -134,14 +143,34 @@ fn eval_call(call: &crate::parse::python::Call, module: &Module, depth: usize) -
     if let Expr::Attr(object, method) = &call.func {
         let base = || ev(object);
         match method.as_str() {
-            "lower" => return base().as_str().map_or(PyVal::Unknown, |s| PyVal::Str(s.to_lowercase())),
-            "upper" => return base().as_str().map_or(PyVal::Unknown, |s| PyVal::Str(s.to_uppercase())),
-            "strip" => return base().as_str().map_or(PyVal::Unknown, |s| PyVal::Str(s.trim().to_string())),
+            "lower" => {
+                return base()
+                    .as_str()
+                    .map_or(PyVal::Unknown, |s| PyVal::Str(s.to_lowercase()))
+            }
+            "upper" => {
+                return base()
+                    .as_str()
+                    .map_or(PyVal::Unknown, |s| PyVal::Str(s.to_uppercase()))
+            }
+            "strip" => {
+                return base()
+                    .as_str()
+                    .map_or(PyVal::Unknown, |s| PyVal::Str(s.trim().to_string()))
+            }
             "split" => {
                 let sep = call.args.first().map(ev);
                 return match (base(), sep) {
-                    (PyVal::Str(s), Some(PyVal::Str(sep))) if !sep.is_empty() => PyVal::List(s.split(sep.as_str()).map(|p| PyVal::Str(p.to_string())).collect()),
-                    (PyVal::Str(s), None) => PyVal::List(s.split_whitespace().map(|p| PyVal::Str(p.to_string())).collect()),
+                    (PyVal::Str(s), Some(PyVal::Str(sep))) if !sep.is_empty() => PyVal::List(
+                        s.split(sep.as_str())
+                            .map(|p| PyVal::Str(p.to_string()))
+                            .collect(),
+                    ),
+                    (PyVal::Str(s), None) => PyVal::List(
+                        s.split_whitespace()
+                            .map(|p| PyVal::Str(p.to_string()))
+                            .collect(),
+                    ),
                     _ => PyVal::Unknown,
                 };
             }
@@ -149,7 +178,14 @@ fn eval_call(call: &crate::parse::python::Call, module: &Module, depth: usize) -
         }
     }
     match callee.as_str() {
-        "bool" => return call.args.first().map(ev).and_then(|v| v.truthy()).map_or(PyVal::Unknown, PyVal::Bool),
+        "bool" => {
+            return call
+                .args
+                .first()
+                .map(ev)
+                .and_then(|v| v.truthy())
+                .map_or(PyVal::Unknown, PyVal::Bool)
+        }
         "int" => {
             return match call.args.first().map(ev) {
                 Some(PyVal::Str(s)) => s.trim().parse().map_or(PyVal::Unknown, PyVal::Int),
@@ -158,12 +194,21 @@ fn eval_call(call: &crate::parse::python::Call, module: &Module, depth: usize) -
                 _ => PyVal::Unknown,
             }
         }
-        "str" => return call.args.first().map(ev).unwrap_or(PyVal::Str(String::new())),
+        "str" => {
+            return call
+                .args
+                .first()
+                .map(ev)
+                .unwrap_or(PyVal::Str(String::new()))
+        }
         _ => {}
     }
     // django-environ `env.bool("X", default=…)`, `env("X", default=…)`; decouple `config("X", default=…, cast=bool)`.
-    let Some(default) = call.kwarg("default").map(ev) else { return PyVal::Unknown };
-    let casts_bool = callee.ends_with(".bool") || call.kwarg("cast").and_then(Expr::dotted).as_deref() == Some("bool");
+    let Some(default) = call.kwarg("default").map(ev) else {
+        return PyVal::Unknown;
+    };
+    let casts_bool = callee.ends_with(".bool")
+        || call.kwarg("cast").and_then(Expr::dotted).as_deref() == Some("bool");
     if casts_bool {
         env_bool(default)
     } else {
@@ -190,16 +235,29 @@ impl Setting<'_> {
     }
 }
 
-pub(crate) fn setting<'a>(file: &'a AuditFile, project: &'a Project, name: &str) -> Option<Setting<'a>> {
+pub(crate) fn setting<'a>(
+    file: &'a AuditFile,
+    project: &'a Project,
+    name: &str,
+) -> Option<Setting<'a>> {
     let (f, assign) = project.setting(file, name)?;
     let module = f.python()?;
-    Some(Setting { file: f, assign, value: eval(&assign.value, module) })
+    Some(Setting {
+        file: f,
+        assign,
+        value: eval(&assign.value, module),
+    })
 }
 
 /// The position of `needle`'s first occurrence after `offset` (a key inside a dict
 /// literal), or of `offset` itself.
 pub(crate) fn pos_after(file: &AuditFile, offset: usize, needle: &str) -> Pos {
-    let at = file.source.text.get(offset..).and_then(|t| t.find(needle)).map_or(offset, |i| offset + i);
+    let at = file
+        .source
+        .text
+        .get(offset..)
+        .and_then(|t| t.find(needle))
+        .map_or(offset, |i| offset + i);
     file.source.pos_at(at)
 }
 
@@ -216,15 +274,52 @@ mod tests {
 
     #[test]
     fn evaluates_env_defaults() {
-        assert_eq!(value("import os\nDEBUG = os.environ.get('DEBUG', 'True') == 'True'\n", "DEBUG"), PyVal::Bool(true));
-        assert_eq!(value("import os\nDEBUG = os.getenv('DEBUG', 'false').lower() in ('1', 'true')\n", "DEBUG"), PyVal::Bool(false));
-        assert_eq!(value("DEBUG = env.bool('DJANGO_DEBUG', default=True)\n", "DEBUG"), PyVal::Bool(true));
-        assert_eq!(value("DEBUG = config('DEBUG', default='False', cast=bool)\n", "DEBUG"), PyVal::Bool(false));
-        assert_eq!(value("import os\nDEBUG = bool(int(os.environ.get('DEBUG', '1')))\n", "DEBUG"), PyVal::Bool(true));
-        assert_eq!(value("import os\nDEBUG = os.environ['DEBUG'] == '1'\n", "DEBUG"), PyVal::Unknown);
-        assert_eq!(value("MODE = 'prod'\nDEBUG = MODE != 'prod'\n", "DEBUG"), PyVal::Bool(false));
         assert_eq!(
-            value("import os\nALLOWED_HOSTS = os.environ.get('HOSTS', '*').split(',')\n", "ALLOWED_HOSTS").strings(),
+            value(
+                "import os\nDEBUG = os.environ.get('DEBUG', 'True') == 'True'\n",
+                "DEBUG"
+            ),
+            PyVal::Bool(true)
+        );
+        assert_eq!(
+            value(
+                "import os\nDEBUG = os.getenv('DEBUG', 'false').lower() in ('1', 'true')\n",
+                "DEBUG"
+            ),
+            PyVal::Bool(false)
+        );
+        assert_eq!(
+            value("DEBUG = env.bool('DJANGO_DEBUG', default=True)\n", "DEBUG"),
+            PyVal::Bool(true)
+        );
+        assert_eq!(
+            value(
+                "DEBUG = config('DEBUG', default='False', cast=bool)\n",
+                "DEBUG"
+            ),
+            PyVal::Bool(false)
+        );
+        assert_eq!(
+            value(
+                "import os\nDEBUG = bool(int(os.environ.get('DEBUG', '1')))\n",
+                "DEBUG"
+            ),
+            PyVal::Bool(true)
+        );
+        assert_eq!(
+            value("import os\nDEBUG = os.environ['DEBUG'] == '1'\n", "DEBUG"),
+            PyVal::Unknown
+        );
+        assert_eq!(
+            value("MODE = 'prod'\nDEBUG = MODE != 'prod'\n", "DEBUG"),
+            PyVal::Bool(false)
+        );
+        assert_eq!(
+            value(
+                "import os\nALLOWED_HOSTS = os.environ.get('HOSTS', '*').split(',')\n",
+                "ALLOWED_HOSTS"
+            )
+            .strings(),
             ["*"]
         );
     }

@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct ReporterFilter;
 
@@ -43,7 +45,8 @@ impl Rule for ReporterFilter {
         if leaf_settings(file, project).is_none() {
             return Vec::new();
         }
-        let custom = setting(file, project, "DEFAULT_EXCEPTION_REPORTER_FILTER").is_some_and(|s| s.value.as_str().is_some_and(|v| v != DEFAULT_FILTER));
+        let custom = setting(file, project, "DEFAULT_EXCEPTION_REPORTER_FILTER")
+            .is_some_and(|s| s.value.as_str().is_some_and(|v| v != DEFAULT_FILTER));
         if custom {
             return Vec::new();
         }
@@ -57,7 +60,7 @@ impl Rule for ReporterFilter {
         let mut f = s
             .file
             .source
-            .finding(&META, s.pos(), format!("{how} show credentials: no DEFAULT_EXCEPTION_REPORTER_FILTER beyond Django's default"))
+            .finding(&META, s.pos(), format!("Credentials appear in {how}: no DEFAULT_EXCEPTION_REPORTER_FILTER beyond Django's default"))
             .with_severity(severity)
             .with_fact("the default filter misses names such as DATABASE_URL, SENTRY_DSN, *_PAT, DOCKER_HOST");
         if let Some((major, minor)) = project.django_version().filter(|v| *v < (5, 2)) {
@@ -74,16 +77,39 @@ mod tests {
 
     #[test]
     fn fires_with_debug_or_admins() {
-        let f = run(&ReporterFilter, &[("settings.py", "SECRET_KEY = k\nDEBUG = True\n"), ("requirements.txt", "Django==4.2.16\n")]);
+        let f = run(
+            &ReporterFilter,
+            &[
+                ("settings.py", "SECRET_KEY = k\nDEBUG = True\n"),
+                ("requirements.txt", "Django==4.2.16\n"),
+            ],
+        );
         assert_eq!(lines(&f), [2]);
         assert!(f[0].evidence.facts.iter().any(|x| x.contains("4.2")));
-        let f = run(&ReporterFilter, &[("settings.py", "DEBUG = False\nADMINS = [('ops', 'ops@example.com')]\n")]);
+        let f = run(
+            &ReporterFilter,
+            &[(
+                "settings.py",
+                "DEBUG = False\nADMINS = [('ops', 'ops@example.com')]\n",
+            )],
+        );
         assert_eq!(f[0].severity, Severity::Medium);
     }
 
     #[test]
     fn silent_with_custom_filter_or_no_reports() {
-        assert!(run(&ReporterFilter, &[("settings.py", "DEBUG = True\nDEFAULT_EXCEPTION_REPORTER_FILTER = 'shop.errors.StrictFilter'\n")]).is_empty());
-        assert!(run(&ReporterFilter, &[("settings.py", "DEBUG = False\nADMINS = []\n")]).is_empty());
+        assert!(run(
+            &ReporterFilter,
+            &[(
+                "settings.py",
+                "DEBUG = True\nDEFAULT_EXCEPTION_REPORTER_FILTER = 'shop.errors.StrictFilter'\n"
+            )]
+        )
+        .is_empty());
+        assert!(run(
+            &ReporterFilter,
+            &[("settings.py", "DEBUG = False\nADMINS = []\n")]
+        )
+        .is_empty());
     }
 }

@@ -5,7 +5,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting, PyVal};
 use crate::rules::{masking, Rule, OWASP_API2};
 use crate::secrets::mask_value;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct SecretKey;
 
@@ -53,7 +55,10 @@ fn weakness(key: &str) -> Option<String> {
     if key.starts_with("django-insecure-") {
         Some("the `django-insecure-` key of startproject".into())
     } else if key.chars().count() < 50 || unique < 5 {
-        Some(format!("weak: {} characters, {unique} distinct (Django wants 50+ and 5+)", key.chars().count()))
+        Some(format!(
+            "weak: {} characters, {unique} distinct (Django wants 50+ and 5+)",
+            key.chars().count()
+        ))
     } else {
         None
     }
@@ -71,8 +76,16 @@ impl Rule for SecretKey {
         let mut out = Vec::new();
         if let Some(s) = setting(file, project, "SECRET_KEY") {
             if let Some((key, fallback)) = literal_key(&s.assign.value, &s.value) {
-                let title = if fallback { "SECRET_KEY falls back to a hard-coded key" } else { "SECRET_KEY is hard-coded in the settings" };
-                let mut f = s.file.source.finding(&META, s.pos(), title).with_fact(format!("key `{}`", mask_value(&key)));
+                let title = if fallback {
+                    "SECRET_KEY falls back to a hard-coded key"
+                } else {
+                    "SECRET_KEY is hard-coded in the settings"
+                };
+                let mut f = s
+                    .file
+                    .source
+                    .finding(&META, s.pos(), title)
+                    .with_fact(format!("key `{}`", mask_value(&key)));
                 if let Some(w) = weakness(&key) {
                     f = f.with_fact(w);
                 }
@@ -80,9 +93,25 @@ impl Rule for SecretKey {
             }
         }
         if let Some(s) = setting(file, project, "SECRET_KEY_FALLBACKS") {
-            let keys: Vec<&str> = s.value.strings().into_iter().filter(|k| !k.is_empty()).collect();
+            let keys: Vec<&str> = s
+                .value
+                .strings()
+                .into_iter()
+                .filter(|k| !k.is_empty())
+                .collect();
             if !keys.is_empty() {
-                let f = s.file.source.finding(&META, s.pos(), format!("SECRET_KEY_FALLBACKS holds {} hard-coded key(s)", keys.len())).with_key("fallbacks");
+                let f = s
+                    .file
+                    .source
+                    .finding(
+                        &META,
+                        s.pos(),
+                        format!(
+                            "SECRET_KEY_FALLBACKS holds {} hard-coded key(s)",
+                            keys.len()
+                        ),
+                    )
+                    .with_key("fallbacks");
                 out.push(keys.iter().fold(f, |f, k| masking(f, k)));
             }
         }
@@ -100,8 +129,17 @@ mod tests {
         let s = "import os\nDEBUG = False\nSECRET_KEY = os.environ.get('SECRET_KEY', 'django-insecure-abcdefghijklmnopqrstuvwxyz0123456789')\nSECRET_KEY_FALLBACKS = ['old-key-1234']\n";
         let f = run(&SecretKey, &[("shop/settings.py", s)]);
         assert_eq!(lines(&f), [3, 4]);
-        assert!(f.iter().all(|x| !x.evidence.snippet.as_deref().unwrap_or("").contains("abcdefghijklmnop")));
-        assert!(f[0].evidence.facts.iter().any(|x| x.contains("django-insecure-")));
+        assert!(f.iter().all(|x| !x
+            .evidence
+            .snippet
+            .as_deref()
+            .unwrap_or("")
+            .contains("abcdefghijklmnop")));
+        assert!(f[0]
+            .evidence
+            .facts
+            .iter()
+            .any(|x| x.contains("django-insecure-")));
     }
 
     #[test]

@@ -5,7 +5,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting, PyVal};
 use crate::rules::{Rule, OWASP_API8};
 use crate::source::Pos;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Transport;
 
@@ -48,20 +50,42 @@ impl Rule for Transport {
             out.push(target.source.finding(&META, pos, title).with_key(key));
         };
         match setting(file, project, "SECURE_SSL_REDIRECT") {
-            None => report(Pos::START, file, "SECURE_SSL_REDIRECT is not set: plain HTTP requests are served", "redirect"),
-            Some(s) if s.value.truthy() == Some(false) => report(s.pos(), s.file, "SECURE_SSL_REDIRECT is off: plain HTTP requests are served", "redirect"),
+            None => report(
+                Pos::START,
+                file,
+                "SECURE_SSL_REDIRECT is not set: plain HTTP requests are served",
+                "redirect",
+            ),
+            Some(s) if s.value.truthy() == Some(false) => report(
+                s.pos(),
+                s.file,
+                "SECURE_SSL_REDIRECT is off: plain HTTP requests are served",
+                "redirect",
+            ),
             Some(_) => {}
         }
         match setting(file, project, "SECURE_HSTS_SECONDS") {
-            None => report(Pos::START, file, "SECURE_HSTS_SECONDS is not set: no HSTS", "hsts"),
-            Some(s) if s.value == PyVal::Int(0) => report(s.pos(), s.file, "SECURE_HSTS_SECONDS is 0: no HSTS", "hsts"),
+            None => report(
+                Pos::START,
+                file,
+                "SECURE_HSTS_SECONDS is not set: no HSTS",
+                "hsts",
+            ),
+            Some(s) if s.value == PyVal::Int(0) => {
+                report(s.pos(), s.file, "SECURE_HSTS_SECONDS is 0: no HSTS", "hsts")
+            }
             Some(_) => {}
         }
         if let Some(s) = setting(file, project, "SECURE_PROXY_SSL_HEADER") {
             let pair = s.value.strings();
             let ok = matches!(pair.as_slice(), [h, v] if h.starts_with("HTTP_") && !v.is_empty());
             if !ok && s.value != PyVal::None && s.value != PyVal::Unknown {
-                report(s.pos(), s.file, "SECURE_PROXY_SSL_HEADER is not a (HTTP_<HEADER>, value) pair", "proxy");
+                report(
+                    s.pos(),
+                    s.file,
+                    "SECURE_PROXY_SSL_HEADER is not a (HTTP_<HEADER>, value) pair",
+                    "proxy",
+                );
             }
         }
         out

@@ -6,7 +6,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::{pos_in, pos_of, run_scripts};
 use crate::rules::shell::{remote_exec, tls_env, tls_off};
 use crate::rules::{Rule, OWASP_API10};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct AddRemote;
 
@@ -38,14 +40,30 @@ fn add_findings(file: &AuditFile, ins: &crate::parse::dockerfile::Instruction) -
     let words: Vec<&str> = ins.rest().split_whitespace().collect();
     let (_, srcs) = words.split_last()?;
     let checksum = ins.flags().iter().any(|f| f.name == "checksum");
-    let remote = srcs.iter().find(|s| s.starts_with("http://") || s.starts_with("https://") || s.starts_with("git@"));
-    let archive = srcs.iter().find(|s| [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2"].iter().any(|e| s.ends_with(e)));
+    let remote = srcs
+        .iter()
+        .find(|s| s.starts_with("http://") || s.starts_with("https://") || s.starts_with("git@"));
+    let archive = srcs.iter().find(|s| {
+        [".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2"]
+            .iter()
+            .any(|e| s.ends_with(e))
+    });
     let (title, severity) = match (remote, archive) {
-        (Some(url), _) if !checksum => (format!("`ADD {url}` fetches remote content without a checksum"), Severity::Medium),
-        (None, Some(a)) => (format!("`ADD {a}` extracts an archive implicitly; use COPY and extract explicitly"), Severity::Low),
+        (Some(url), _) if !checksum => (
+            format!("`ADD {url}` fetches remote content without a checksum"),
+            Severity::Medium,
+        ),
+        (None, Some(a)) => (
+            format!("`ADD {a}` extracts an archive implicitly; use COPY and extract explicitly"),
+            Severity::Low,
+        ),
         _ => return None,
     };
-    Some(file.source.finding(&META, pos_of(file, ins), title).with_severity(severity))
+    Some(
+        file.source
+            .finding(&META, pos_of(file, ins), title)
+            .with_severity(severity),
+    )
 }
 
 impl Rule for AddRemote {
@@ -54,20 +72,41 @@ impl Rule for AddRemote {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
-        let mut out: Vec<Finding> = df.instructions.iter().filter(|i| i.keyword == "ADD").filter_map(|i| add_findings(file, i)).collect();
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
+        let mut out: Vec<Finding> = df
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "ADD")
+            .filter_map(|i| add_findings(file, i))
+            .collect();
         for rs in run_scripts(df) {
-            let hits = remote_exec(&rs.script).into_iter().chain(rs.script.commands.iter().filter_map(tls_off));
+            let hits = remote_exec(&rs.script)
+                .into_iter()
+                .chain(rs.script.commands.iter().filter_map(tls_off));
             for hit in hits {
                 let pos = rs.pos(file, hit.at);
-                out.push(file.source.finding(&META, pos, hit.what.clone()).with_key(&format!("{}:{}", rs.index, hit.at)));
+                out.push(
+                    file.source
+                        .finding(&META, pos, hit.what.clone())
+                        .with_key(&format!("{}:{}", rs.index, hit.at)),
+                );
             }
         }
         for ins in df.instructions.iter().filter(|i| i.keyword == "ENV") {
             for kv in ins.key_values() {
                 let assignment = format!("{}={}", kv.key, kv.value.as_deref().unwrap_or(""));
                 if let Some(what) = kv.value.as_ref().and_then(|_| tls_env(&assignment)) {
-                    out.push(file.source.finding(&META, pos_in(file, ins, kv.at), format!("ENV {what} for the build and the running API")).with_key(&kv.key));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                pos_in(file, ins, kv.at),
+                                format!("ENV {what} for the build and the running API"),
+                            )
+                            .with_key(&kv.key),
+                    );
                 }
             }
         }

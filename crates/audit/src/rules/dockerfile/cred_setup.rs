@@ -4,7 +4,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::run_scripts;
 use crate::rules::shell::credential_setup;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct CredSetup;
 
@@ -38,14 +40,20 @@ impl Rule for CredSetup {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for rs in run_scripts(df).iter().filter(|rs| !rs.has_secret_mount()) {
             for hit in rs.script.commands.iter().filter_map(credential_setup) {
                 let pos = rs.pos(file, hit.at);
                 out.push(
                     file.source
-                        .finding(&META, pos, format!("RUN without a secret mount: {}", hit.what))
+                        .finding(
+                            &META,
+                            pos,
+                            format!("RUN without a secret mount: {}", hit.what),
+                        )
                         .with_key(&format!("{}:{}", rs.index, hit.at))
                         .with_fact(hit.what),
                 );

@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::{installed_packages, pos_in, pos_of, run_scripts};
 use crate::rules::{env_var_fact, is_debug_var, is_truthy_flag, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct DebugServer;
 
@@ -20,7 +22,7 @@ pub static META: CheckMeta = CheckMeta {
     docs: CheckDocs {
         what: "`ENV DEBUG`/`DJANGO_DEBUG`/`FLASK_DEBUG` set to `1`, `true` or `yes` (high); `CMD`/`ENTRYPOINT` running `manage.py runserver`, `flask run --debug` or a `--reload` server (medium); `EXPOSE 22` or an installed `openssh-server` (medium).",
         why: "Django's DEBUG page prints settings and, under runserver, the whole process environment: every token in an env var is one malformed request away. Development servers are single-threaded, unhardened and reload code from disk; an SSH daemon is a second way in.",
-        evidence: "Dockerfile:9:5 `ENV DJANGO_DEBUG=True`.",
+        evidence: "Dockerfile:9:5 `ENV DJANGO_DEBUG=True` — debug mode is on in every container started from the image.",
         remediation: "Ship production settings: `DEBUG` off by default and only enabled explicitly in development, a production WSGI/ASGI server (gunicorn, uvicorn without `--reload`), no SSH daemon (use `docker exec`/`kubectl exec` for debugging).",
         remediation_django: Some("Set `DEBUG = env.bool('DJANGO_DEBUG', default=False)` in settings, never `ENV DJANGO_DEBUG=True` in the image, and start with `gunicorn project.wsgi` instead of `manage.py runserver`."),
         references: &[
@@ -39,7 +41,9 @@ pub fn dev_server(command: &str) -> Option<&'static str> {
         Some("Django's development server (runserver)")
     } else if c.contains("flask") && c.contains(" run") && c.contains("--debug") {
         Some("Flask's debug server")
-    } else if (c.contains("gunicorn") || c.contains("uvicorn") || c.contains("hypercorn")) && c.contains("--reload") {
+    } else if (c.contains("gunicorn") || c.contains("uvicorn") || c.contains("hypercorn"))
+        && c.contains("--reload")
+    {
         Some("an auto-reloading server (--reload)")
     } else {
         None
@@ -52,36 +56,84 @@ impl Rule for DebugServer {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for ins in &df.instructions {
             match ins.keyword.as_str() {
                 "ENV" => {
                     for kv in ins.key_values() {
-                        let on = is_debug_var(&kv.key) && kv.value.as_deref().is_some_and(is_truthy_flag);
+                        let on = is_debug_var(&kv.key)
+                            && kv.value.as_deref().is_some_and(is_truthy_flag);
                         if on {
-                            let title = format!("`{}={}` turns debug mode on in the image", kv.key, kv.value.as_deref().unwrap_or(""));
-                            out.push(file.source.finding(&META, pos_in(file, ins, kv.at), title).with_key(&kv.key).with_fact(env_var_fact(&kv.key)));
+                            let title = format!(
+                                "`{}={}` turns debug mode on in the image",
+                                kv.key,
+                                kv.value.as_deref().unwrap_or("")
+                            );
+                            out.push(
+                                file.source
+                                    .finding(&META, pos_in(file, ins, kv.at), title)
+                                    .with_key(&kv.key)
+                                    .with_fact(env_var_fact(&kv.key)),
+                            );
                         }
                     }
                 }
                 "CMD" | "ENTRYPOINT" => {
                     if let Some(what) = dev_server(&ins.command_text()) {
                         let title = format!("`{}` starts {what}", ins.keyword);
-                        out.push(file.source.finding(&META, pos_of(file, ins), title).with_severity(Severity::Medium).with_key(&ins.keyword));
+                        out.push(
+                            file.source
+                                .finding(&META, pos_of(file, ins), title)
+                                .with_severity(Severity::Medium)
+                                .with_key(&ins.keyword),
+                        );
                     }
                 }
-                "EXPOSE" if ins.rest().split_whitespace().any(|p| p.split('/').next() == Some("22")) => {
-                    out.push(file.source.finding(&META, pos_of(file, ins), "`EXPOSE 22`: an SSH port in an application image").with_severity(Severity::Medium).with_key("22"));
+                "EXPOSE"
+                    if ins
+                        .rest()
+                        .split_whitespace()
+                        .any(|p| p.split('/').next() == Some("22")) =>
+                {
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                pos_of(file, ins),
+                                "`EXPOSE 22`: an SSH port in an application image",
+                            )
+                            .with_severity(Severity::Medium)
+                            .with_key("22"),
+                    );
                 }
                 _ => {}
             }
         }
         for rs in run_scripts(df) {
             for cmd in &rs.script.commands {
-                let ssh = cmd.effective().iter().skip(1).find(|w| w.value == "openssh-server" || w.value == "openssh");
-                if let Some(w) = ssh.filter(|_| installed_packages(cmd.effective()).iter().any(|p| p.starts_with("openssh"))) {
-                    out.push(file.source.finding(&META, rs.pos(file, w.start), "RUN installs an SSH server in the image").with_severity(Severity::Medium).with_key("sshd"));
+                let ssh = cmd
+                    .effective()
+                    .iter()
+                    .skip(1)
+                    .find(|w| w.value == "openssh-server" || w.value == "openssh");
+                if let Some(w) = ssh.filter(|_| {
+                    installed_packages(cmd.effective())
+                        .iter()
+                        .any(|p| p.starts_with("openssh"))
+                }) {
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                rs.pos(file, w.start),
+                                "RUN installs an SSH server in the image",
+                            )
+                            .with_severity(Severity::Medium)
+                            .with_key("sshd"),
+                    );
                 }
             }
         }

@@ -4,7 +4,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::{installed_packages, pos_in, pos_of, run_scripts};
 use crate::rules::{env_var_fact, runtime_socket, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct DockerSocket;
 
@@ -32,7 +34,16 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-const CLI_PACKAGES: &[&str] = &["docker", "docker.io", "docker-ce", "docker-ce-cli", "docker-cli", "podman", "podman-remote", "nerdctl"];
+const CLI_PACKAGES: &[&str] = &[
+    "docker",
+    "docker.io",
+    "docker-ce",
+    "docker-ce-cli",
+    "docker-cli",
+    "podman",
+    "podman-remote",
+    "nerdctl",
+];
 
 impl Rule for DockerSocket {
     fn meta(&self) -> &'static CheckMeta {
@@ -40,20 +51,47 @@ impl Rule for DockerSocket {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for ins in df.instructions.iter().filter(|i| i.keyword == "VOLUME") {
-            let paths = ins.exec_form().unwrap_or_else(|| ins.rest().split_whitespace().map(str::to_string).collect());
-            if let Some((p, rt)) = paths.iter().find_map(|p| runtime_socket(p).map(|rt| (p, rt))) {
-                out.push(file.source.finding(&META, pos_of(file, ins), format!("`VOLUME {p}` expects the {rt} socket to be mounted")).with_key(p));
+            let paths = ins
+                .exec_form()
+                .unwrap_or_else(|| ins.rest().split_whitespace().map(str::to_string).collect());
+            if let Some((p, rt)) = paths
+                .iter()
+                .find_map(|p| runtime_socket(p).map(|rt| (p, rt)))
+            {
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos_of(file, ins),
+                            format!("`VOLUME {p}` expects the {rt} socket to be mounted"),
+                        )
+                        .with_key(p),
+                );
             }
         }
-        let cli = run_scripts(df)
-            .iter()
-            .any(|rs| rs.script.commands.iter().any(|c| installed_packages(c.effective()).iter().any(|p| CLI_PACKAGES.contains(p))))
-            || df.instructions.iter().any(|i| i.keyword == "COPY" && i.flags().iter().any(|f| f.name == "from" && f.value.starts_with("docker")));
+        let cli = run_scripts(df).iter().any(|rs| {
+            rs.script.commands.iter().any(|c| {
+                installed_packages(c.effective())
+                    .iter()
+                    .any(|p| CLI_PACKAGES.contains(p))
+            })
+        }) || df.instructions.iter().any(|i| {
+            i.keyword == "COPY"
+                && i.flags()
+                    .iter()
+                    .any(|f| f.name == "from" && f.value.starts_with("docker"))
+        });
         for ins in df.instructions.iter().filter(|i| i.keyword == "ENV") {
-            for kv in ins.key_values().into_iter().filter(|kv| kv.key == "DOCKER_HOST") {
+            for kv in ins
+                .key_values()
+                .into_iter()
+                .filter(|kv| kv.key == "DOCKER_HOST")
+            {
                 let value = kv.value.clone().unwrap_or_default();
                 let plain_tcp = value.starts_with("tcp://") && value.ends_with(":2375");
                 if !(cli || plain_tcp) {
@@ -64,7 +102,12 @@ impl Rule for DockerSocket {
                 } else {
                     format!("`DOCKER_HOST={value}` in an image that installs a container CLI")
                 };
-                out.push(file.source.finding(&META, pos_in(file, ins, kv.at), title).with_key("DOCKER_HOST").with_fact(env_var_fact("DOCKER_HOST")));
+                out.push(
+                    file.source
+                        .finding(&META, pos_in(file, ins, kv.at), title)
+                        .with_key("DOCKER_HOST")
+                        .with_fact(env_var_fact("DOCKER_HOST")),
+                );
             }
         }
         out
@@ -80,7 +123,13 @@ mod tests {
     fn fires_on_socket_volumes_and_docker_host() {
         let df = "FROM x\nRUN apt-get install -y docker-ce-cli\nVOLUME [\"/run/containerd/containerd.sock\"]\nENV DOCKER_HOST=unix:///var/run/docker.sock\n";
         assert_eq!(lines(&run(&DockerSocket, &[("Dockerfile", df)])), [3, 4]);
-        assert_eq!(lines(&run(&DockerSocket, &[("Dockerfile", "FROM x\nENV DOCKER_HOST=tcp://docker:2375\n")])), [2]);
+        assert_eq!(
+            lines(&run(
+                &DockerSocket,
+                &[("Dockerfile", "FROM x\nENV DOCKER_HOST=tcp://docker:2375\n")]
+            )),
+            [2]
+        );
     }
 
     #[test]

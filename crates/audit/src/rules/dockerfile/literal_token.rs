@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::{env_var_fact, Rule, OWASP_API8};
 use crate::secrets::find_secrets;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct LiteralToken;
 
@@ -37,7 +39,9 @@ impl Rule for LiteralToken {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for ins in &df.instructions {
             let scanned = matches!(ins.keyword.as_str(), "ENV" | "ARG" | "RUN" | "LABEL");
@@ -51,11 +55,29 @@ impl Rule for LiteralToken {
                     let pos = file.source.pos_at(text.file_offset(hit.span.start));
                     let mut f = file
                         .source
-                        .finding(&META, pos, format!("{} in `{}` instruction", hit.rule_name, ins.keyword))
+                        .finding(
+                            &META,
+                            pos,
+                            format!("{} in `{}` instruction", hit.rule_name, ins.keyword),
+                        )
                         .with_key(&format!("{}:{}", hit.rule_id, pos.column))
-                        .with_fact(format!("{} `{}`{}", hit.rule_id, hit.masked, if hit.verified { " (format verified)" } else { "" }));
+                        .with_fact(format!(
+                            "{} `{}`{}",
+                            hit.rule_id,
+                            hit.masked,
+                            if hit.verified {
+                                " (format verified)"
+                            } else {
+                                ""
+                            }
+                        ));
                     if ins.keyword == "ENV" || ins.keyword == "ARG" {
-                        if let Some(kv) = ins.key_values().into_iter().rev().find(|kv| kv.at <= hit.span.start) {
+                        if let Some(kv) = ins
+                            .key_values()
+                            .into_iter()
+                            .rev()
+                            .find(|kv| kv.at <= hit.span.start)
+                        {
                             f = f.with_fact(env_var_fact(&kv.key));
                         }
                     }
@@ -77,8 +99,16 @@ mod tests {
         let df = "FROM x\nENV DEPLOY_GITHUB_PAT=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\nRUN curl -H \"Authorization: Bearer abcdefghijklmnop1234\" \\\n  https://api\nRUN <<EOF\necho sk_live_4eC39HqLyjWDarjtT1zdp7dc > /x\nEOF\n";
         let f = run(&LiteralToken, &[("Dockerfile", df)]);
         assert_eq!(lines(&f), [2, 3, 6]);
-        assert!(f.iter().all(|x| !x.evidence.snippet.as_deref().unwrap_or("").contains("FAKEpat0000")));
-        assert!(f[0].evidence.facts.contains(&"env var `DEPLOY_GITHUB_PAT`".to_string()));
+        assert!(f.iter().all(|x| !x
+            .evidence
+            .snippet
+            .as_deref()
+            .unwrap_or("")
+            .contains("FAKEpat0000")));
+        assert!(f[0]
+            .evidence
+            .facts
+            .contains(&"env var `DEPLOY_GITHUB_PAT`".to_string()));
     }
 
     #[test]

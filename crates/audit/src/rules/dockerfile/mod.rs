@@ -61,31 +61,58 @@ impl RunScript<'_> {
 /// Interpreters whose heredoc body is a shell script.
 fn runs_shell(command: &str) -> bool {
     let first = command.split_whitespace().next().unwrap_or("");
-    first.starts_with("<<") || matches!(shell::basename(first), "sh" | "bash" | "dash" | "ash" | "zsh")
+    first.starts_with("<<")
+        || matches!(
+            shell::basename(first),
+            "sh" | "bash" | "dash" | "ash" | "zsh"
+        )
 }
 
 /// Every `RUN` instruction's shell script(s).
 pub(crate) fn run_scripts(df: &Dockerfile) -> Vec<RunScript<'_>> {
     let mut out = Vec::new();
-    for (index, ins) in df.instructions.iter().enumerate().filter(|(_, i)| i.keyword == "RUN") {
+    for (index, ins) in df
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.keyword == "RUN")
+    {
         match ins.exec_form() {
             Some(words) => {
                 let text = match words.as_slice() {
                     [sh, flag, script, ..] if runs_shell(sh) && flag == "-c" => script.clone(),
                     _ => words.join(" "),
                 };
-                out.push(RunScript { index, ins, script: shell::parse(&text, 0), text: None, adjust: 0 });
+                out.push(RunScript {
+                    index,
+                    ins,
+                    script: shell::parse(&text, 0),
+                    text: None,
+                    adjust: 0,
+                });
             }
             None => {
                 let start = ins.rest_start();
                 let script = shell::parse(&ins.args.text[start..], 0);
-                out.push(RunScript { index, ins, script, text: Some(&ins.args), adjust: start });
+                out.push(RunScript {
+                    index,
+                    ins,
+                    script,
+                    text: Some(&ins.args),
+                    adjust: start,
+                });
             }
         }
         if runs_shell(ins.rest()) {
             for h in &ins.heredocs {
                 let script = shell::parse(&h.body.text, 0);
-                out.push(RunScript { index, ins, script, text: Some(&h.body), adjust: 0 });
+                out.push(RunScript {
+                    index,
+                    ins,
+                    script,
+                    text: Some(&h.body),
+                    adjust: 0,
+                });
             }
         }
     }
@@ -94,10 +121,14 @@ pub(crate) fn run_scripts(df: &Dockerfile) -> Vec<RunScript<'_>> {
 
 /// Package managers' install commands and the packages they install.
 pub(crate) fn installed_packages(words: &[crate::parse::shell::Word]) -> Vec<&str> {
-    let Some(first) = words.first() else { return Vec::new() };
+    let Some(first) = words.first() else {
+        return Vec::new();
+    };
     let manager = shell::basename(&first.value);
     let verbs: &[&str] = match manager {
-        "apt-get" | "apt" | "aptitude" | "yum" | "dnf" | "microdnf" | "zypper" | "tdnf" => &["install", "in"],
+        "apt-get" | "apt" | "aptitude" | "yum" | "dnf" | "microdnf" | "zypper" | "tdnf" => {
+            &["install", "in"]
+        }
         "apk" => &["add"],
         "pip" | "pip3" => &["install"],
         _ => return Vec::new(),

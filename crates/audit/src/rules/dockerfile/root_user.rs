@@ -3,7 +3,9 @@
 use crate::parse::dockerfile::{Dockerfile, MAX_STAGE_CHAIN};
 use crate::project::{AuditFile, Project};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RootUser;
 
@@ -67,7 +69,10 @@ pub fn root_reason(df: &Dockerfile) -> Option<RootReason> {
             None => break,
         }
     }
-    let from = df.stages.get(last).and_then(|s| df.instructions.get(s.from))?;
+    let from = df
+        .stages
+        .get(last)
+        .and_then(|s| df.instructions.get(s.from))?;
     Some(RootReason::NoUser(from.offset))
 }
 
@@ -77,15 +82,25 @@ impl Rule for RootUser {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         match root_reason(df) {
             Some(RootReason::NoUser(at)) => vec![file
                 .source
-                .finding(&META, file.source.pos_at(at), "Final stage has no USER instruction: the container runs as root")
+                .finding(
+                    &META,
+                    file.source.pos_at(at),
+                    "Final stage has no USER instruction: the container runs as root",
+                )
                 .with_fact("no `USER` in the final stage or the stages it is built from")],
             Some(RootReason::RootUser(at, user)) => vec![file
                 .source
-                .finding(&META, file.source.pos_at(at), format!("Final stage switches to `USER {user}`: the container runs as root"))
+                .finding(
+                    &META,
+                    file.source.pos_at(at),
+                    format!("Final stage switches to `USER {user}`: the container runs as root"),
+                )
                 .with_fact(format!("last `USER` resolves to `{user}`"))],
             None => Vec::new(),
         }
@@ -99,9 +114,21 @@ mod tests {
 
     #[test]
     fn fires_on_missing_and_root_users() {
-        let f = run(&RootUser, &[("Dockerfile", "FROM python:3.12 AS build\nUSER app\nFROM python:3.12-slim\nRUN pip install x\n")]);
+        let f = run(
+            &RootUser,
+            &[(
+                "Dockerfile",
+                "FROM python:3.12 AS build\nUSER app\nFROM python:3.12-slim\nRUN pip install x\n",
+            )],
+        );
         assert_eq!(lines(&f), [3]);
-        let f = run(&RootUser, &[("Dockerfile", "ARG RUN_AS=root:root\nFROM alpine\nARG RUN_AS\nUSER app\nUSER ${RUN_AS}\n")]);
+        let f = run(
+            &RootUser,
+            &[(
+                "Dockerfile",
+                "ARG RUN_AS=root:root\nFROM alpine\nARG RUN_AS\nUSER app\nUSER ${RUN_AS}\n",
+            )],
+        );
         assert_eq!(lines(&f), [5]);
         assert!(f[0].title.contains("root:root"));
         let f = run(&RootUser, &[("Dockerfile", "FROM alpine\nUSER 0\n")]);
@@ -110,8 +137,29 @@ mod tests {
 
     #[test]
     fn silent_for_unprivileged_users() {
-        assert!(run(&RootUser, &[("Dockerfile", "FROM alpine AS base\nUSER 10001:10001\nFROM base\nCMD [\"app\"]\n")]).is_empty());
-        assert!(run(&RootUser, &[("Dockerfile", "FROM alpine\nUSER root\nRUN apk add x\nUSER app\n")]).is_empty());
-        assert!(run(&RootUser, &[("Dockerfile", "FROM alpine\nARG UID\nUSER $UID\n")]).is_empty(), "unknown at audit time");
+        assert!(run(
+            &RootUser,
+            &[(
+                "Dockerfile",
+                "FROM alpine AS base\nUSER 10001:10001\nFROM base\nCMD [\"app\"]\n"
+            )]
+        )
+        .is_empty());
+        assert!(run(
+            &RootUser,
+            &[(
+                "Dockerfile",
+                "FROM alpine\nUSER root\nRUN apk add x\nUSER app\n"
+            )]
+        )
+        .is_empty());
+        assert!(
+            run(
+                &RootUser,
+                &[("Dockerfile", "FROM alpine\nARG UID\nUSER $UID\n")]
+            )
+            .is_empty(),
+            "unknown at audit time"
+        );
     }
 }

@@ -6,7 +6,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::pos_in;
 use crate::rules::{env_var_fact, masking, Rule, OWASP_API8};
 use crate::secrets::{find_secrets, mask_value};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct SecretEnv;
 
@@ -41,10 +43,20 @@ impl Rule for SecretEnv {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        for ins in df.instructions.iter().filter(|i| i.keyword == "ENV" || i.keyword == "ARG") {
-            for kv in ins.key_values().into_iter().filter(|kv| is_secret_name(&kv.key)) {
+        for ins in df
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "ENV" || i.keyword == "ARG")
+        {
+            for kv in ins
+                .key_values()
+                .into_iter()
+                .filter(|kv| is_secret_name(&kv.key))
+            {
                 if let Some(f) = finding(file, ins, &kv) {
                     out.push(f);
                 }
@@ -54,7 +66,11 @@ impl Rule for SecretEnv {
     }
 }
 
-fn finding(file: &AuditFile, ins: &crate::parse::dockerfile::Instruction, kv: &KeyValue) -> Option<Finding> {
+fn finding(
+    file: &AuditFile,
+    ins: &crate::parse::dockerfile::Instruction,
+    kv: &KeyValue,
+) -> Option<Finding> {
     let pos = pos_in(file, ins, kv.at);
     let key = &kv.key;
     match kv.value.as_deref() {
@@ -64,7 +80,11 @@ fn finding(file: &AuditFile, ins: &crate::parse::dockerfile::Instruction, kv: &K
             }
             let f = file
                 .source
-                .finding(&META, pos, format!("`{} {key}` has a literal secret value", ins.keyword))
+                .finding(
+                    &META,
+                    pos,
+                    format!("`{} {key}` has a literal secret value", ins.keyword),
+                )
                 .with_key(key)
                 .with_fact(env_var_fact(key))
                 .with_fact(format!("value `{}`", mask_value(v)));
@@ -72,7 +92,11 @@ fn finding(file: &AuditFile, ins: &crate::parse::dockerfile::Instruction, kv: &K
         }
         None if ins.keyword == "ARG" => Some(
             file.source
-                .finding(&META, pos, format!("Build argument `{key}` carries a secret into the image history"))
+                .finding(
+                    &META,
+                    pos,
+                    format!("Build argument `{key}` carries a secret into the image history"),
+                )
                 .with_severity(Severity::High)
                 .with_key(key)
                 .with_fact(env_var_fact(key)),
@@ -90,9 +114,23 @@ mod tests {
     fn fires_on_literal_values_and_bare_args() {
         let f = run(&SecretEnv, &[("Dockerfile", "FROM x\nARG NPM_TOKEN\nENV DJANGO_SECRET_KEY=hunter2-is-not-a-key \\\n    APP_NAME=shop\n")]);
         assert_eq!(lines(&f), [2, 3]);
-        let lit = f.iter().find(|x| x.severity == Severity::Critical).expect("critical");
-        assert!(!lit.evidence.snippet.as_deref().unwrap_or("").contains("hunter2-is"), "{:?}", lit.evidence.snippet);
-        assert!(lit.evidence.facts.contains(&"env var `DJANGO_SECRET_KEY`".to_string()));
+        let lit = f
+            .iter()
+            .find(|x| x.severity == Severity::Critical)
+            .expect("critical");
+        assert!(
+            !lit.evidence
+                .snippet
+                .as_deref()
+                .unwrap_or("")
+                .contains("hunter2-is"),
+            "{:?}",
+            lit.evidence.snippet
+        );
+        assert!(lit
+            .evidence
+            .facts
+            .contains(&"env var `DJANGO_SECRET_KEY`".to_string()));
     }
 
     #[test]

@@ -4,7 +4,9 @@ use crate::parse::dockerfile::Instruction;
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::pos_of;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct SecretFiles;
 
@@ -36,10 +38,28 @@ pub static META: CheckMeta = CheckMeta {
 pub fn is_secret_file(path: &str) -> bool {
     let p = path.trim_end_matches('/');
     let name = p.rsplit('/').next().unwrap_or(p).to_ascii_lowercase();
-    let exact = [".env", "id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "kubeconfig", ".kube", ".netrc", ".npmrc", ".pypirc", ".git-credentials", ".ssh", ".aws", ".pgpass", "credentials"];
+    let exact = [
+        ".env",
+        "id_rsa",
+        "id_ed25519",
+        "id_ecdsa",
+        "id_dsa",
+        "kubeconfig",
+        ".kube",
+        ".netrc",
+        ".npmrc",
+        ".pypirc",
+        ".git-credentials",
+        ".ssh",
+        ".aws",
+        ".pgpass",
+        "credentials",
+    ];
     exact.contains(&name.as_str())
         || name.starts_with(".env.")
-        || [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"].iter().any(|e| name.ends_with(e))
+        || [".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"]
+            .iter()
+            .any(|e| name.ends_with(e))
         || (name.contains("credentials") && name.ends_with(".json"))
         || p.ends_with(".docker/config.json")
         || p.ends_with(".kube/config")
@@ -70,21 +90,49 @@ impl Rule for SecretFiles {
     }
 
     fn check(&self, file: &AuditFile, project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        for ins in df.instructions.iter().filter(|i| i.keyword == "COPY" || i.keyword == "ADD") {
+        for ins in df
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "COPY" || i.keyword == "ADD")
+        {
             let from_stage = ins.flags().iter().any(|f| f.name == "from");
             for src in sources(ins) {
                 let pos = pos_of(file, ins);
                 if is_secret_file(&src) {
-                    out.push(file.source.finding(&META, pos, format!("`{}` copies the secret file `{src}` into the image", ins.keyword)).with_key(&src));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                pos,
+                                format!(
+                                    "`{}` copies the secret file `{src}` into the image",
+                                    ins.keyword
+                                ),
+                            )
+                            .with_key(&src),
+                    );
                 } else if !from_stage && matches!(src.as_str(), "." | "./" | "*") {
                     let ignore = project.dockerignore(file.source.dir());
                     if !ignore.is_some_and(excludes_env) {
-                        let why = if ignore.is_some() { ".dockerignore does not exclude `.env`" } else { "there is no .dockerignore" };
+                        let why = if ignore.is_some() {
+                            ".dockerignore does not exclude `.env`"
+                        } else {
+                            "there is no .dockerignore"
+                        };
                         out.push(
                             file.source
-                                .finding(&META, pos, format!("`{} {src}` copies the whole build context and {why}", ins.keyword))
+                                .finding(
+                                    &META,
+                                    pos,
+                                    format!(
+                                        "`{} {src}` copies the whole build context and {why}",
+                                        ins.keyword
+                                    ),
+                                )
                                 .with_key(&src)
                                 .with_fact(why),
                         );
@@ -106,7 +154,16 @@ mod tests {
         let df = "FROM x\nCOPY .env /app/.env\nCOPY [\"certs/server.key\", \"/etc/ssl/\"]\nCOPY . /app\n";
         assert_eq!(lines(&run(&SecretFiles, &[("Dockerfile", df)])), [2, 3, 4]);
         let ignore = ".git\nnode_modules\n";
-        assert_eq!(lines(&run(&SecretFiles, &[("Dockerfile", "FROM x\nCOPY . .\n"), (".dockerignore", ignore)])), [2]);
+        assert_eq!(
+            lines(&run(
+                &SecretFiles,
+                &[
+                    ("Dockerfile", "FROM x\nCOPY . .\n"),
+                    (".dockerignore", ignore)
+                ]
+            )),
+            [2]
+        );
     }
 
     #[test]

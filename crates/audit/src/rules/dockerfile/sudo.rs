@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::{installed_packages, run_scripts};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Sudo;
 
@@ -37,20 +39,30 @@ impl Rule for Sudo {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(df) = file.dockerfile() else { return Vec::new() };
+        let Some(df) = file.dockerfile() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for rs in run_scripts(df) {
             for cmd in &rs.script.commands {
-                let Some(first) = cmd.words.first() else { continue };
+                let Some(first) = cmd.words.first() else {
+                    continue;
+                };
                 let package = cmd.effective().iter().skip(1).find(|w| w.value == "sudo");
                 let (at, title) = if cmd.name() == Some("sudo") {
                     (first.start, "RUN uses sudo")
-                } else if let Some(w) = package.filter(|_| installed_packages(cmd.effective()).contains(&"sudo")) {
+                } else if let Some(w) =
+                    package.filter(|_| installed_packages(cmd.effective()).contains(&"sudo"))
+                {
                     (w.start, "RUN installs the sudo package")
                 } else {
                     continue;
                 };
-                out.push(file.source.finding(&META, rs.pos(file, at), title).with_key(&format!("{}:{at}", rs.index)));
+                out.push(
+                    file.source
+                        .finding(&META, rs.pos(file, at), title)
+                        .with_key(&format!("{}:{at}", rs.index)),
+                );
             }
         }
         out
@@ -70,6 +82,13 @@ mod tests {
 
     #[test]
     fn silent_without_sudo() {
-        assert!(run(&Sudo, &[("Dockerfile", "FROM x\nRUN apt-get install -y gosu && echo sudo-less\n")]).is_empty());
+        assert!(run(
+            &Sudo,
+            &[(
+                "Dockerfile",
+                "FROM x\nRUN apt-get install -y gosu && echo sudo-less\n"
+            )]
+        )
+        .is_empty());
     }
 }

@@ -5,7 +5,9 @@ use crate::parse::yaml::Node;
 use crate::project::{AuditFile, Project};
 use crate::rules::k8s::containers;
 use crate::rules::{capability_name, Rule, DANGEROUS_CAPS, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Capabilities;
 
@@ -42,19 +44,38 @@ impl Rule for Capabilities {
         let mut out = Vec::new();
         for c in containers(file) {
             let caps = security_setting(None, c.node, "capabilities").map(|(v, _)| v);
-            for item in caps.and_then(|v| v.get("add")).map(Node::items).unwrap_or(&[]) {
+            for item in caps
+                .and_then(|v| v.get("add"))
+                .map(Node::items)
+                .unwrap_or(&[])
+            {
                 let name = capability_name(&item.scalar_text().unwrap_or_default());
                 if DANGEROUS_CAPS.contains(&name.as_str()) {
-                    out.push(file.source.finding(&META, item.pos, format!("{} adds capability `{name}`", c.label())).with_key(&c.key(&name)));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                item.pos,
+                                format!("{} adds capability `{name}`", c.label()),
+                            )
+                            .with_key(&c.key(&name)),
+                    );
                 }
             }
-            let drops_all = caps
-                .and_then(|v| v.get("drop"))
-                .is_some_and(|d| d.items().iter().any(|i| i.scalar_text().is_some_and(|s| capability_name(&s) == "ALL")));
+            let drops_all = caps.and_then(|v| v.get("drop")).is_some_and(|d| {
+                d.items().iter().any(|i| {
+                    i.scalar_text()
+                        .is_some_and(|s| capability_name(&s) == "ALL")
+                })
+            });
             if !drops_all {
                 out.push(
                     file.source
-                        .finding(&META, c.pos(), format!("{} does not drop all capabilities", c.label()))
+                        .finding(
+                            &META,
+                            c.pos(),
+                            format!("{} does not drop all capabilities", c.label()),
+                        )
                         .with_severity(Severity::Low)
                         .with_key(&c.key("drop")),
                 );

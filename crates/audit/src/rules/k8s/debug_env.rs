@@ -4,7 +4,9 @@ use crate::parse::yaml::Node;
 use crate::project::{AuditFile, Project};
 use crate::rules::k8s::containers;
 use crate::rules::{env_var_fact, is_debug_var, is_truthy_flag, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct DebugEnv;
 
@@ -41,13 +43,20 @@ impl Rule for DebugEnv {
         let mut out = Vec::new();
         for c in containers(file) {
             for item in c.node.get("env").map(Node::items).unwrap_or(&[]) {
-                let name = item.get("name").and_then(Node::scalar_text).unwrap_or_default();
+                let name = item
+                    .get("name")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_default();
                 let Some(v) = item.get("value") else { continue };
                 let value = v.scalar_text().unwrap_or_default();
                 if is_debug_var(&name) && is_truthy_flag(&value) {
                     out.push(
                         file.source
-                            .finding(&META, v.pos, format!("`{name}={value}` turns debug mode on in {}", c.label()))
+                            .finding(
+                                &META,
+                                v.pos,
+                                format!("`{name}={value}` turns debug mode on in {}", c.label()),
+                            )
                             .with_key(&c.key(&name))
                             .with_fact(env_var_fact(&name)),
                     );

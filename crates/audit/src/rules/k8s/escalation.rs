@@ -6,7 +6,9 @@ use crate::parse::yaml::Node;
 use crate::project::{AuditFile, Project};
 use crate::rules::k8s::{containers, Container};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Escalation;
 
@@ -36,33 +38,88 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 fn profile_type<'a>(c: &'a Container<'a>, key: &str) -> Option<(&'a Node, crate::source::Pos)> {
-    security_setting(c.pod, c.node, key).and_then(|(profile, pos)| profile.get("type").map(|t| (t, pos)))
+    security_setting(c.pod, c.node, key)
+        .and_then(|(profile, pos)| profile.get("type").map(|t| (t, pos)))
 }
 
 fn container_findings(file: &AuditFile, c: &Container<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     match security_setting(None, c.node, "allowPrivilegeEscalation") {
         Some((v, _)) if v.is_false() => {}
-        Some((_, pos)) => out.push(file.source.finding(&META, pos, format!("{} allows privilege escalation", c.label())).with_key(&c.key("ape"))),
-        None => out.push(file.source.finding(&META, c.pos(), format!("{} does not set `allowPrivilegeEscalation: false`", c.label())).with_key(&c.key("ape"))),
+        Some((_, pos)) => out.push(
+            file.source
+                .finding(
+                    &META,
+                    pos,
+                    format!("{} allows privilege escalation", c.label()),
+                )
+                .with_key(&c.key("ape")),
+        ),
+        None => out.push(
+            file.source
+                .finding(
+                    &META,
+                    c.pos(),
+                    format!(
+                        "{} does not set `allowPrivilegeEscalation: false`",
+                        c.label()
+                    ),
+                )
+                .with_key(&c.key("ape")),
+        ),
     }
     match profile_type(c, "seccompProfile") {
         Some((t, pos)) if t.as_str() == Some("Unconfined") => {
-            out.push(file.source.finding(&META, pos, format!("{} runs with seccomp `Unconfined`", c.label())).with_severity(Severity::Medium).with_key(&c.key("seccomp")));
+            out.push(
+                file.source
+                    .finding(
+                        &META,
+                        pos,
+                        format!("{} runs with seccomp `Unconfined`", c.label()),
+                    )
+                    .with_severity(Severity::Medium)
+                    .with_key(&c.key("seccomp")),
+            );
         }
         Some(_) => {}
         None => out.push(
             file.source
-                .finding(&META, c.pos(), format!("{} has no seccomp profile (pod or container)", c.label()))
+                .finding(
+                    &META,
+                    c.pos(),
+                    format!("{} has no seccomp profile (pod or container)", c.label()),
+                )
                 .with_severity(Severity::Medium)
                 .with_key(&c.key("seccomp")),
         ),
     }
-    if let Some((_, pos)) = profile_type(c, "appArmorProfile").filter(|(t, _)| t.as_str() == Some("Unconfined")) {
-        out.push(file.source.finding(&META, pos, format!("{} runs with AppArmor `Unconfined`", c.label())).with_severity(Severity::Medium).with_key(&c.key("apparmor")));
+    if let Some((_, pos)) =
+        profile_type(c, "appArmorProfile").filter(|(t, _)| t.as_str() == Some("Unconfined"))
+    {
+        out.push(
+            file.source
+                .finding(
+                    &META,
+                    pos,
+                    format!("{} runs with AppArmor `Unconfined`", c.label()),
+                )
+                .with_severity(Severity::Medium)
+                .with_key(&c.key("apparmor")),
+        );
     }
-    if let Some((_, pos)) = security_setting(None, c.node, "procMount").filter(|(v, _)| v.as_str() == Some("Unmasked")) {
-        out.push(file.source.finding(&META, pos, format!("{} mounts an unmasked /proc", c.label())).with_severity(Severity::Medium).with_key(&c.key("procmount")));
+    if let Some((_, pos)) =
+        security_setting(None, c.node, "procMount").filter(|(v, _)| v.as_str() == Some("Unmasked"))
+    {
+        out.push(
+            file.source
+                .finding(
+                    &META,
+                    pos,
+                    format!("{} mounts an unmasked /proc", c.label()),
+                )
+                .with_severity(Severity::Medium)
+                .with_key(&c.key("procmount")),
+        );
     }
     out
 }
@@ -73,7 +130,10 @@ impl Rule for Escalation {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        containers(file).iter().flat_map(|c| container_findings(file, c)).collect()
+        containers(file)
+            .iter()
+            .flat_map(|c| container_findings(file, c))
+            .collect()
     }
 }
 
@@ -86,7 +146,8 @@ mod tests {
     fn fires_on_escalation_and_unconfined() {
         let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    seccompProfile: {type: Unconfined}\n  containers:\n    - name: a\n      securityContext:\n        allowPrivilegeEscalation: true\n        procMount: Unmasked\n";
         assert_eq!(lines(&run(&Escalation, &[("pod.yaml", pod)])), [6, 10, 11]);
-        let bare = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n";
+        let bare =
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n";
         assert_eq!(lines(&run(&Escalation, &[("pod.yaml", bare)])), [6, 6]);
     }
 

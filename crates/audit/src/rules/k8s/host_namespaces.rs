@@ -2,7 +2,9 @@
 
 use crate::project::{AuditFile, Project};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct HostNamespaces;
 
@@ -41,7 +43,15 @@ impl Rule for HostNamespaces {
             let Some(spec) = o.pod_spec() else { continue };
             for key in ["hostPID", "hostIPC", "hostNetwork"] {
                 if let Some((k, _)) = spec.entry(key).filter(|(_, v)| v.is_true()) {
-                    out.push(file.source.finding(&META, k.pos, format!("{}/{} sets `{key}: true`", o.kind, o.name)).with_key(&format!("{}/{}:{key}", o.kind, o.name)));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                k.pos,
+                                format!("{}/{} sets `{key}: true`", o.kind, o.name),
+                            )
+                            .with_key(&format!("{}/{}:{key}", o.kind, o.name)),
+                    );
                 }
             }
         }

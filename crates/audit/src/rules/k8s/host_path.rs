@@ -2,7 +2,9 @@
 
 use crate::project::{AuditFile, Project};
 use crate::rules::{runtime_socket, sensitive_host_path, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct HostPath;
 
@@ -40,15 +42,25 @@ impl Rule for HostPath {
         for o in file.kubernetes().unwrap_or(&[]) {
             let volumes = o.pod_spec().and_then(|s| s.get("volumes"));
             for v in volumes.map(|v| v.items()).unwrap_or(&[]) {
-                let Some(path) = v.path(&["hostPath", "path"]) else { continue };
+                let Some(path) = v.path(&["hostPath", "path"]) else {
+                    continue;
+                };
                 let p = path.scalar_text().unwrap_or_default();
                 if runtime_socket(&p).is_some() {
                     continue;
                 }
-                let (severity, kind) = if sensitive_host_path(&p) { (Severity::High, "sensitive host path") } else { (Severity::Medium, "host path") };
+                let (severity, kind) = if sensitive_host_path(&p) {
+                    (Severity::High, "sensitive host path")
+                } else {
+                    (Severity::Medium, "host path")
+                };
                 out.push(
                     file.source
-                        .finding(&META, path.pos, format!("{}/{} mounts {kind} `{p}`", o.kind, o.name))
+                        .finding(
+                            &META,
+                            path.pos,
+                            format!("{}/{} mounts {kind} `{p}`", o.kind, o.name),
+                        )
                         .with_severity(severity)
                         .with_key(&format!("{}/{}:{p}", o.kind, o.name)),
                 );

@@ -6,7 +6,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::k8s::containers;
 use crate::rules::{classify_secret, env_var_fact, masking, Rule, OWASP_API8};
 use base64::Engine;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct ManifestTokens;
 
@@ -37,20 +39,30 @@ pub static META: CheckMeta = CheckMeta {
 fn env_findings(file: &AuditFile, label: &str, key_base: &str, env: &Node) -> Vec<Finding> {
     let mut out = Vec::new();
     for item in env.items() {
-        let name = item.get("name").and_then(Node::scalar_text).unwrap_or_default();
+        let name = item
+            .get("name")
+            .and_then(Node::scalar_text)
+            .unwrap_or_default();
         if let Some(v) = item.get("value") {
             let value = v.scalar_text().unwrap_or_default();
             if let Some((what, masked)) = classify_secret(&name, &value) {
                 let f = file
                     .source
-                    .finding(&META, v.pos, format!("Env var `{name}` of {label} holds a secret ({what})"))
+                    .finding(
+                        &META,
+                        v.pos,
+                        format!("Env var `{name}` of {label} holds a secret ({what})"),
+                    )
                     .with_key(&format!("{key_base}:{name}"))
                     .with_fact(env_var_fact(&name))
                     .with_fact(format!("value `{masked}`"));
                 out.push(masking(f, &value));
             }
         }
-        if let Some((k, _)) = item.get("valueFrom").and_then(|vf| vf.entry("secretKeyRef")) {
+        if let Some((k, _)) = item
+            .get("valueFrom")
+            .and_then(|vf| vf.entry("secretKeyRef"))
+        {
             let f = file
                 .source
                 .finding(&META, k.pos, format!("Env var `{name}` of {label} is filled from a Secret (readable in the process environment)"))
@@ -73,7 +85,11 @@ fn workload_findings(file: &AuditFile) -> Vec<Finding> {
             if let Some((k, _)) = item.entry("secretRef") {
                 let f = file
                     .source
-                    .finding(&META, k.pos, format!("{} loads a whole Secret into its environment", c.label()))
+                    .finding(
+                        &META,
+                        k.pos,
+                        format!("{} loads a whole Secret into its environment", c.label()),
+                    )
                     .with_severity(Severity::Low)
                     .with_key(&c.key("envFrom"));
                 out.push(f);
@@ -107,15 +123,27 @@ fn config_findings(file: &AuditFile, o: &crate::parse::k8s::Object) -> Vec<Findi
             let key = k.scalar_text().unwrap_or_default();
             let value = decoded(v, *encoded);
             let title = match o.kind.as_str() {
-                "Secret" if crate::names::is_literal_secret_value(&value) => format!("Secret `{}` is committed with a real value for `{key}`", o.name),
+                "Secret" if crate::names::is_literal_secret_value(&value) => format!(
+                    "Secret `{}` is committed with a real value for `{key}`",
+                    o.name
+                ),
                 "ConfigMap" => match classify_secret(&key, &value) {
-                    Some((what, _)) => format!("ConfigMap `{}` key `{key}` holds a secret ({what})", o.name),
+                    Some((what, _)) => {
+                        format!("ConfigMap `{}` key `{key}` holds a secret ({what})", o.name)
+                    }
                     None => continue,
                 },
                 _ => continue,
             };
-            let f = file.source.finding(&META, k.pos, title).with_key(&format!("{}/{}:{key}", o.kind, o.name)).with_fact(env_var_fact(&key));
-            out.push(masking(masking(f, &value), &v.scalar_text().unwrap_or_default()));
+            let f = file
+                .source
+                .finding(&META, k.pos, title)
+                .with_key(&format!("{}/{}:{key}", o.kind, o.name))
+                .with_fact(env_var_fact(&key));
+            out.push(masking(
+                masking(f, &value),
+                &v.scalar_text().unwrap_or_default(),
+            ));
         }
     }
     out
@@ -145,7 +173,12 @@ mod tests {
         let m = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      env:\n        - name: DEPLOY_GITHUB_PAT\n          value: 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\n        - name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef: {name: db, key: pw}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  API_TOKEN: \"abcd1234efgh5678\"\n  LOG_LEVEL: info\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  password: aHVudGVyMmh1bnRlcjI=\n";
         let f = run(&ManifestTokens, &[("m.yaml", m)]);
         assert_eq!(lines(&f), [9, 12, 18, 25]);
-        assert!(f.iter().all(|x| !x.evidence.snippet.as_deref().unwrap_or("").contains("aHVudGVyMmh1bnRlcjI")));
+        assert!(f.iter().all(|x| !x
+            .evidence
+            .snippet
+            .as_deref()
+            .unwrap_or("")
+            .contains("aHVudGVyMmh1bnRlcjI")));
     }
 
     #[test]

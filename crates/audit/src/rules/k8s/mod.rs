@@ -15,7 +15,7 @@ pub mod sa_token;
 
 use crate::parse::k8s::Object;
 use crate::parse::yaml::Node;
-use crate::project::{AuditFile, Project};
+use crate::project::{AuditFile, BoundAccount, Project};
 use crate::source::Pos;
 
 /// A container of a workload in this file, with its pod spec.
@@ -49,11 +49,17 @@ impl Container<'_> {
 
     /// "Deployment/api container `web`" for titles.
     pub fn label(&self) -> String {
-        format!("{}/{} container `{}`", self.object.kind, self.object.name, self.name)
+        format!(
+            "{}/{} container `{}`",
+            self.object.kind, self.object.name, self.name
+        )
     }
 
     pub fn key(&self, what: &str) -> String {
-        format!("{}/{}/{}:{what}", self.object.kind, self.object.name, self.name)
+        format!(
+            "{}/{}/{}:{what}",
+            self.object.kind, self.object.name, self.name
+        )
     }
 }
 
@@ -67,20 +73,29 @@ pub struct Grant {
 }
 
 fn list(node: Option<&Node>) -> Vec<String> {
-    node.map(|n| n.items().iter().filter_map(Node::scalar_text).collect()).unwrap_or_default()
+    node.map(|n| n.items().iter().filter_map(Node::scalar_text).collect())
+        .unwrap_or_default()
 }
 
 /// The dangerous grants of a Role or ClusterRole.
 pub fn dangerous_grants(role: &Object) -> Vec<Grant> {
     let mut out = Vec::new();
-    let Some(rules) = role.node.get("rules") else { return out };
+    let Some(rules) = role.node.get("rules") else {
+        return out;
+    };
     for rule in rules.items() {
         let resources = list(rule.get("resources"));
         let verbs = list(rule.get("verbs"));
         let pos = rule.pairs().first().map_or(rule.pos, |(k, _)| k.pos);
         let has_verb = |v: &[&str]| verbs.iter().any(|x| x == "*" || v.contains(&x.as_str()));
         let has_res = |r: &str| resources.iter().any(|x| x == "*" || x == r);
-        let mut grant = |what: String, critical: bool| out.push(Grant { what, pos, critical });
+        let mut grant = |what: String, critical: bool| {
+            out.push(Grant {
+                what,
+                pos,
+                critical,
+            })
+        };
         if resources.iter().any(|r| r == "*") && verbs.iter().any(|v| v == "*") {
             grant("`*` verbs on `*` resources".into(), true);
             continue;
@@ -91,7 +106,15 @@ pub fn dangerous_grants(role: &Object) -> Vec<Grant> {
         if (has_res("pods/exec") || has_res("pods/attach")) && has_verb(&["create", "get"]) {
             grant("`pods/exec`".into(), true);
         }
-        for workload in ["pods", "deployments", "daemonsets", "statefulsets", "jobs", "cronjobs", "replicasets"] {
+        for workload in [
+            "pods",
+            "deployments",
+            "daemonsets",
+            "statefulsets",
+            "jobs",
+            "cronjobs",
+            "replicasets",
+        ] {
             if has_res(workload) && has_verb(&["create", "update", "patch"]) {
                 grant(format!("create or change `{workload}`"), true);
                 break;
@@ -112,19 +135,35 @@ pub fn dangerous_grants(role: &Object) -> Vec<Grant> {
     out
 }
 
-/// Service accounts (namespace, name) bound to a role with dangerous grants, with the
-/// role's file and object.
-pub fn bound_service_accounts<'a>(project: &'a Project) -> Vec<((String, String), &'a AuditFile, &'a Object)> {
+/// Service accounts bound to a role with dangerous grants (computed once per project,
+/// see [`Project::bound_accounts`]).
+pub fn bound_service_accounts(project: &Project) -> Vec<BoundAccount> {
     let mut out = Vec::new();
-    let roles: Vec<(&AuditFile, &Object)> = project
+    let roles: Vec<&Object> = project
         .k8s_objects()
-        .filter(|(_, o)| (o.kind == "Role" || o.kind == "ClusterRole") && !dangerous_grants(o).is_empty())
+        .map(|(_, o)| o)
+        .filter(|o| {
+            (o.kind == "Role" || o.kind == "ClusterRole") && !dangerous_grants(o).is_empty()
+        })
         .collect();
-    for (_, binding) in project.k8s_objects().filter(|(_, o)| o.kind == "RoleBinding" || o.kind == "ClusterRoleBinding") {
-        let role_kind = binding.node.path(&["roleRef", "kind"]).and_then(Node::scalar_text).unwrap_or_default();
-        let role_name = binding.node.path(&["roleRef", "name"]).and_then(Node::scalar_text).unwrap_or_default();
-        let Some((rf, role)) = roles.iter().find(|(_, r)| {
-            r.kind == role_kind && r.name == role_name && (r.kind == "ClusterRole" || r.namespace == binding.namespace)
+    for (_, binding) in project
+        .k8s_objects()
+        .filter(|(_, o)| o.kind == "RoleBinding" || o.kind == "ClusterRoleBinding")
+    {
+        let role_kind = binding
+            .node
+            .path(&["roleRef", "kind"])
+            .and_then(Node::scalar_text)
+            .unwrap_or_default();
+        let role_name = binding
+            .node
+            .path(&["roleRef", "name"])
+            .and_then(Node::scalar_text)
+            .unwrap_or_default();
+        let Some(role) = roles.iter().find(|r| {
+            r.kind == role_kind
+                && r.name == role_name
+                && (r.kind == "ClusterRole" || r.namespace == binding.namespace)
         }) else {
             continue;
         };
@@ -132,9 +171,19 @@ pub fn bound_service_accounts<'a>(project: &'a Project) -> Vec<((String, String)
             if subject.get("kind").and_then(Node::as_str) != Some("ServiceAccount") {
                 continue;
             }
-            let name = subject.get("name").and_then(Node::scalar_text).unwrap_or_default();
-            let ns = subject.get("namespace").and_then(Node::scalar_text).unwrap_or_else(|| binding.namespace.clone());
-            out.push(((ns, name), *rf, *role));
+            out.push(BoundAccount {
+                namespace: subject
+                    .get("namespace")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_else(|| binding.namespace.clone()),
+                name: subject
+                    .get("name")
+                    .and_then(Node::scalar_text)
+                    .unwrap_or_default(),
+                role_kind: role.kind.clone(),
+                role_name: role.name.clone(),
+                role_namespace: role.namespace.clone(),
+            });
         }
     }
     out

@@ -4,7 +4,9 @@ use crate::parse::k8s::security_setting;
 use crate::project::{AuditFile, Project};
 use crate::rules::k8s::containers;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Privileged;
 
@@ -42,7 +44,11 @@ impl Rule for Privileged {
             .into_iter()
             .filter_map(|c| {
                 let (v, pos) = security_setting(None, c.node, "privileged")?;
-                v.is_true().then(|| file.source.finding(&META, pos, format!("{} is privileged", c.label())).with_key(&c.key("privileged")))
+                v.is_true().then(|| {
+                    file.source
+                        .finding(&META, pos, format!("{} is privileged", c.label()))
+                        .with_key(&c.key("privileged"))
+                })
             })
             .collect()
     }
@@ -57,7 +63,13 @@ mod tests {
 
     #[test]
     fn fires_when_privileged() {
-        assert_eq!(lines(&run(&Privileged, &[("pod.yaml", &POD.replace("PRIV", "true"))])), [8]);
+        assert_eq!(
+            lines(&run(
+                &Privileged,
+                &[("pod.yaml", &POD.replace("PRIV", "true"))]
+            )),
+            [8]
+        );
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! K8S-012: over-privileged RBAC.
 
 use crate::project::{AuditFile, Project};
-use crate::rules::k8s::{bound_service_accounts, dangerous_grants};
+use crate::rules::k8s::dangerous_grants;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Rbac;
 
@@ -38,23 +40,38 @@ impl Rule for Rbac {
     }
 
     fn check(&self, file: &AuditFile, project: &Project) -> Vec<Finding> {
-        let roles: Vec<_> = file.kubernetes().unwrap_or(&[]).iter().filter(|o| o.kind == "Role" || o.kind == "ClusterRole").collect();
+        let roles: Vec<_> = file
+            .kubernetes()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|o| o.kind == "Role" || o.kind == "ClusterRole")
+            .collect();
         if roles.is_empty() {
             return Vec::new();
         }
-        let bound = bound_service_accounts(project);
+        let bound = project.bound_accounts();
         let mut out = Vec::new();
         for role in roles {
             let subjects: Vec<String> = bound
                 .iter()
-                .filter(|(_, _, r)| r.kind == role.kind && r.name == role.name && r.namespace == role.namespace)
+                .filter(|(_, _, r)| {
+                    r.kind == role.kind && r.name == role.name && r.namespace == role.namespace
+                })
                 .map(|((ns, name), _, _)| format!("{ns}/{name}"))
                 .collect();
             for g in dangerous_grants(role) {
-                let severity = if g.critical && !subjects.is_empty() { Severity::Critical } else { Severity::High };
+                let severity = if g.critical && !subjects.is_empty() {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                };
                 let mut f = file
                     .source
-                    .finding(&META, g.pos, format!("{} `{}` grants {}", role.kind, role.name, g.what))
+                    .finding(
+                        &META,
+                        g.pos,
+                        format!("{} `{}` grants {}", role.kind, role.name, g.what),
+                    )
                     .with_severity(severity)
                     .with_key(&format!("{}/{}:{}", role.kind, role.name, g.what));
                 for s in &subjects {

@@ -4,7 +4,9 @@ use crate::parse::k8s::security_setting;
 use crate::project::{AuditFile, Project};
 use crate::rules::k8s::containers;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct ReadOnly;
 
@@ -40,11 +42,32 @@ impl Rule for ReadOnly {
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
         containers(file)
             .into_iter()
-            .filter_map(|c| match security_setting(None, c.node, "readOnlyRootFilesystem") {
-                Some((v, _)) if v.is_true() => None,
-                Some((_, pos)) => Some(file.source.finding(&META, pos, format!("{} has a writable root filesystem", c.label())).with_key(&c.key("rofs"))),
-                None => Some(file.source.finding(&META, c.pos(), format!("{} does not set `readOnlyRootFilesystem: true`", c.label())).with_key(&c.key("rofs"))),
-            })
+            .filter_map(
+                |c| match security_setting(None, c.node, "readOnlyRootFilesystem") {
+                    Some((v, _)) if v.is_true() => None,
+                    Some((_, pos)) => Some(
+                        file.source
+                            .finding(
+                                &META,
+                                pos,
+                                format!("{} has a writable root filesystem", c.label()),
+                            )
+                            .with_key(&c.key("rofs")),
+                    ),
+                    None => Some(
+                        file.source
+                            .finding(
+                                &META,
+                                c.pos(),
+                                format!(
+                                    "{} does not set `readOnlyRootFilesystem: true`",
+                                    c.label()
+                                ),
+                            )
+                            .with_key(&c.key("rofs")),
+                    ),
+                },
+            )
             .collect()
     }
 }

@@ -4,7 +4,9 @@ use crate::parse::k8s::security_setting;
 use crate::project::{AuditFile, Project};
 use crate::rules::k8s::containers;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RootUser;
 
@@ -41,14 +43,30 @@ impl Rule for RootUser {
         let mut out = Vec::new();
         for c in containers(file) {
             let user = security_setting(c.pod, c.node, "runAsUser");
-            let non_root = security_setting(c.pod, c.node, "runAsNonRoot").is_some_and(|(v, _)| v.is_true());
+            let non_root =
+                security_setting(c.pod, c.node, "runAsNonRoot").is_some_and(|(v, _)| v.is_true());
             match user {
                 Some((v, pos)) if v.as_int() == Some(0) => {
-                    out.push(file.source.finding(&META, pos, format!("{} runs as UID 0", c.label())).with_key(&c.key("root")));
+                    out.push(
+                        file.source
+                            .finding(&META, pos, format!("{} runs as UID 0", c.label()))
+                            .with_key(&c.key("root")),
+                    );
                 }
                 Some(_) => {}
                 None if !non_root => {
-                    out.push(file.source.finding(&META, c.pos(), format!("{} sets neither `runAsNonRoot: true` nor `runAsUser`", c.label())).with_key(&c.key("root")));
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                c.pos(),
+                                format!(
+                                    "{} sets neither `runAsNonRoot: true` nor `runAsUser`",
+                                    c.label()
+                                ),
+                            )
+                            .with_key(&c.key("root")),
+                    );
                 }
                 None => {}
             }

@@ -2,7 +2,9 @@
 
 use crate::project::{AuditFile, Project};
 use crate::rules::{runtime_socket, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RuntimeSocket;
 
@@ -40,11 +42,25 @@ impl Rule for RuntimeSocket {
         for o in file.kubernetes().unwrap_or(&[]) {
             let volumes = o.pod_spec().and_then(|s| s.get("volumes"));
             for v in volumes.map(|v| v.items()).unwrap_or(&[]) {
-                let Some(path) = v.path(&["hostPath", "path"]) else { continue };
+                let Some(path) = v.path(&["hostPath", "path"]) else {
+                    continue;
+                };
                 let p = path.scalar_text().unwrap_or_default();
                 if let Some(runtime) = runtime_socket(&p) {
-                    let what = if runtime.starts_with("the ") { runtime.to_string() } else { format!("the {runtime} socket") };
-                    out.push(file.source.finding(&META, path.pos, format!("{}/{} mounts {what} (`{p}`)", o.kind, o.name)).with_key(&format!("{}/{}:{p}", o.kind, o.name)));
+                    let what = if runtime.starts_with("the ") {
+                        runtime.to_string()
+                    } else {
+                        format!("the {runtime} socket")
+                    };
+                    out.push(
+                        file.source
+                            .finding(
+                                &META,
+                                path.pos,
+                                format!("{}/{} mounts {what} (`{p}`)", o.kind, o.name),
+                            )
+                            .with_key(&format!("{}/{}:{p}", o.kind, o.name)),
+                    );
                 }
             }
         }

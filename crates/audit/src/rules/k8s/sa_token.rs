@@ -2,9 +2,10 @@
 
 use crate::parse::k8s::Object;
 use crate::project::{AuditFile, Project};
-use crate::rules::k8s::bound_service_accounts;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct SaToken;
 
@@ -42,12 +43,20 @@ fn automounted(project: &Project, o: &Object) -> Option<crate::source::Pos> {
     }
     let sa = o.service_account();
     let sa_opts_out = project.k8s_objects().any(|(_, s)| {
-        s.kind == "ServiceAccount" && s.name == sa && s.namespace == o.namespace && s.node.get("automountServiceAccountToken").is_some_and(|v| v.is_false())
+        s.kind == "ServiceAccount"
+            && s.name == sa
+            && s.namespace == o.namespace
+            && s.node
+                .get("automountServiceAccountToken")
+                .is_some_and(|v| v.is_false())
     });
     if sa_opts_out {
         return None;
     }
-    Some(spec.entry("serviceAccountName").map_or_else(|| o.pod_pos(), |(k, _)| k.pos))
+    Some(
+        spec.entry("serviceAccountName")
+            .map_or_else(|| o.pod_pos(), |(k, _)| k.pos),
+    )
 }
 
 impl Rule for SaToken {
@@ -56,19 +65,38 @@ impl Rule for SaToken {
     }
 
     fn check(&self, file: &AuditFile, project: &Project) -> Vec<Finding> {
-        let bound = bound_service_accounts(project);
+        let bound = project.bound_accounts();
         let mut out = Vec::new();
-        for o in file.kubernetes().unwrap_or(&[]).iter().filter(|o| o.pod_spec().is_some()) {
-            let Some(pos) = automounted(project, o) else { continue };
+        for o in file
+            .kubernetes()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|o| o.pod_spec().is_some())
+        {
+            let Some(pos) = automounted(project, o) else {
+                continue;
+            };
             let sa = o.service_account();
-            let role = bound.iter().find(|((ns, name), _, _)| *ns == o.namespace && *name == sa);
+            let role = bound
+                .iter()
+                .find(|((ns, name), _, _)| *ns == o.namespace && *name == sa);
             let mut f = file
                 .source
-                .finding(&META, pos, format!("{}/{} mounts the token of ServiceAccount `{sa}`", o.kind, o.name))
+                .finding(
+                    &META,
+                    pos,
+                    format!(
+                        "{}/{} mounts the token of ServiceAccount `{sa}`",
+                        o.kind, o.name
+                    ),
+                )
                 .with_key(&format!("{}/{}", o.kind, o.name))
                 .with_fact(format!("service account `{}/{sa}`", o.namespace));
             if let Some((_, _, r)) = role {
-                f = f.with_severity(Severity::High).with_fact(format!("bound to {} `{}` with dangerous grants (K8S-012)", r.kind, r.name));
+                f = f.with_severity(Severity::High).with_fact(format!(
+                    "bound to {} `{}` with dangerous grants (K8S-012)",
+                    r.kind, r.name
+                ));
             }
             out.push(f);
         }

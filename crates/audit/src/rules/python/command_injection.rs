@@ -3,7 +3,9 @@
 use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct CommandInjection;
 
@@ -37,21 +39,46 @@ impl Rule for CommandInjection {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for c in &module.calls {
-            let Some(callee) = module.callee(c) else { continue };
-            let command = c.arg(0, "args").or_else(|| c.kwarg("cmd")).or_else(|| c.kwarg("command"));
+            let Some(callee) = module.callee(c) else {
+                continue;
+            };
+            let command = c
+                .arg(0, "args")
+                .or_else(|| c.kwarg("cmd"))
+                .or_else(|| c.kwarg("command"));
             let dynamic = command.is_some_and(|e| !e.is_literal());
             let hit = match callee.as_str() {
-                "subprocess.run" | "subprocess.call" | "subprocess.Popen" | "subprocess.check_call" | "subprocess.check_output" => {
-                    dynamic && c.kwarg("shell").is_some_and(|s| *s != Expr::Bool(false) && *s != Expr::None)
+                "subprocess.run"
+                | "subprocess.call"
+                | "subprocess.Popen"
+                | "subprocess.check_call"
+                | "subprocess.check_output" => {
+                    dynamic
+                        && c.kwarg("shell")
+                            .is_some_and(|s| *s != Expr::Bool(false) && *s != Expr::None)
                 }
-                "os.system" | "os.popen" | "subprocess.getoutput" | "subprocess.getstatusoutput" | "commands.getoutput" => dynamic,
+                "os.system"
+                | "os.popen"
+                | "subprocess.getoutput"
+                | "subprocess.getstatusoutput"
+                | "commands.getoutput" => dynamic,
                 _ => false,
             };
             if hit {
-                out.push(file.source.finding(&META, file.source.pos_at(c.offset), format!("`{callee}` runs a shell command built from data")).with_key(&c.offset.to_string()));
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            file.source.pos_at(c.offset),
+                            format!("`{callee}` runs a shell command built from data"),
+                        )
+                        .with_key(&c.offset.to_string()),
+                );
             }
         }
         out

@@ -3,7 +3,9 @@
 use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Deserialisation;
 
@@ -34,11 +36,22 @@ pub static META: CheckMeta = CheckMeta {
 fn unsafe_call(callee: &str, call: &crate::parse::python::Call) -> bool {
     let (module, func) = callee.rsplit_once('.').unwrap_or(("", callee));
     match (module, func) {
-        ("pickle" | "cPickle" | "_pickle" | "dill" | "marshal" | "cloudpickle", "load" | "loads" | "Unpickler") => true,
-        ("shelve", "open") | ("jsonpickle", "decode") | ("pandas", "read_pickle") | ("yaml", "unsafe_load" | "unsafe_load_all") => true,
+        (
+            "pickle" | "cPickle" | "_pickle" | "dill" | "marshal" | "cloudpickle",
+            "load" | "loads" | "Unpickler",
+        ) => true,
+        ("shelve", "open")
+        | ("jsonpickle", "decode")
+        | ("pandas", "read_pickle")
+        | ("yaml", "unsafe_load" | "unsafe_load_all") => true,
         ("yaml", "load" | "load_all") => {
-            let loader = call.arg(1, "Loader").and_then(Expr::dotted).unwrap_or_default();
-            !["SafeLoader", "CSafeLoader", "BaseLoader"].iter().any(|s| loader.ends_with(s))
+            let loader = call
+                .arg(1, "Loader")
+                .and_then(Expr::dotted)
+                .unwrap_or_default();
+            !["SafeLoader", "CSafeLoader", "BaseLoader"]
+                .iter()
+                .any(|s| loader.ends_with(s))
         }
         _ => false,
     }
@@ -50,13 +63,23 @@ impl Rule for Deserialisation {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         module
             .calls
             .iter()
             .filter_map(|c| {
                 let callee = module.callee(c)?;
-                unsafe_call(&callee, c).then(|| file.source.finding(&META, file.source.pos_at(c.offset), format!("`{callee}` deserialises data that can run code")).with_key(&c.offset.to_string()))
+                unsafe_call(&callee, c).then(|| {
+                    file.source
+                        .finding(
+                            &META,
+                            file.source.pos_at(c.offset),
+                            format!("`{callee}` deserialises data that can run code"),
+                        )
+                        .with_key(&c.offset.to_string())
+                })
             })
             .collect()
     }

@@ -2,7 +2,9 @@
 
 use crate::project::{AuditFile, Project};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct EvalExec;
 
@@ -36,15 +38,26 @@ impl Rule for EvalExec {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         module
             .calls
             .iter()
             .filter_map(|c| {
                 let name = c.func.dotted()?;
-                let builtin = (name == "eval" || name == "exec") && !module.imports.contains_key(&name);
+                let builtin =
+                    (name == "eval" || name == "exec") && !module.imports.contains_key(&name);
                 let dynamic = c.args.first().is_some_and(|a| !a.is_literal());
-                (builtin && dynamic).then(|| file.source.finding(&META, file.source.pos_at(c.offset), format!("`{name}` runs code built from data")).with_key(&c.offset.to_string()))
+                (builtin && dynamic).then(|| {
+                    file.source
+                        .finding(
+                            &META,
+                            file.source.pos_at(c.offset),
+                            format!("`{name}` runs code built from data"),
+                        )
+                        .with_key(&c.offset.to_string())
+                })
             })
             .collect()
     }

@@ -6,7 +6,9 @@ use crate::project::{AuditFile, Project, PythonRole};
 use crate::rules::{masking, Rule, OWASP_API8};
 use crate::secrets::{find_secrets, mask_value};
 use crate::source::Pos;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct HardcodedSecret;
 
@@ -40,8 +42,13 @@ impl Rule for HardcodedSecret {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
-        let settings = matches!(file.artefact, crate::project::Artefact::Python(_, PythonRole::Settings | PythonRole::DevSettings));
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
+        let settings = matches!(
+            file.artefact,
+            crate::project::Artefact::Python(_, PythonRole::Settings | PythonRole::DevSettings)
+        );
         let mut out: Vec<Finding> = Vec::new();
         let mut lines: Vec<u32> = Vec::new();
         let mut push = |pos: Pos, f: Finding, out: &mut Vec<Finding>| {
@@ -55,29 +62,50 @@ impl Rule for HardcodedSecret {
                 continue;
             }
             let pos = file.source.pos_at(hit.span.start);
-            push(pos, file.source.finding(&META, pos, format!("{} in source code", hit.rule_name)).with_key(&format!("{}:{}", pos.line, hit.rule_id)).with_fact(format!("{} `{}`", hit.rule_id, hit.masked)), &mut out);
+            push(
+                pos,
+                file.source
+                    .finding(&META, pos, format!("{} in source code", hit.rule_name))
+                    .with_key(&format!("{}:{}", pos.line, hit.rule_id))
+                    .with_fact(format!("{} `{}`", hit.rule_id, hit.masked)),
+                &mut out,
+            );
         }
         let mut named: Vec<(usize, String, String)> = Vec::new();
         for a in module.assigns.iter().chain(&module.local_assigns) {
             if let Expr::Str(v) = &a.value {
                 let name = a.target.rsplit('.').next().unwrap_or(&a.target);
-                let django_key = settings && (name == "SECRET_KEY" || name == "SECRET_KEY_FALLBACKS");
+                let django_key =
+                    settings && (name == "SECRET_KEY" || name == "SECRET_KEY_FALLBACKS");
                 if !django_key {
                     named.push((a.offset, a.target.clone(), v.clone()));
                 }
             }
         }
         for c in &module.calls {
-            named.extend(c.kwargs.iter().filter_map(|(k, v)| v.as_str().map(|s| (c.offset, k.clone(), s.to_string()))));
+            named.extend(
+                c.kwargs
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (c.offset, k.clone(), s.to_string()))),
+            );
         }
         for f in &module.functions {
-            named.extend(f.params.iter().filter_map(|p| p.default.as_ref().and_then(Expr::as_str).map(|s| (p.offset, p.name.clone(), s.to_string()))));
+            named.extend(f.params.iter().filter_map(|p| {
+                p.default
+                    .as_ref()
+                    .and_then(Expr::as_str)
+                    .map(|s| (p.offset, p.name.clone(), s.to_string()))
+            }));
         }
         for (offset, name, value) in named {
             let last = name.rsplit('.').next().unwrap_or(&name);
             if is_secret_name(last) && is_literal_secret_value(&value) {
                 let pos = file.source.pos_at(offset);
-                let f = file.source.finding(&META, pos, format!("`{name}` is a hard-coded secret")).with_key(&format!("{}:{name}", pos.line)).with_fact(format!("value `{}`", mask_value(&value)));
+                let f = file
+                    .source
+                    .finding(&META, pos, format!("`{name}` is a hard-coded secret"))
+                    .with_key(&format!("{}:{name}", pos.line))
+                    .with_fact(format!("value `{}`", mask_value(&value)));
                 push(pos, masking(f, &value), &mut out);
             }
         }
@@ -95,7 +123,12 @@ mod tests {
         let src = "PAYMENT_KEY = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'\nDB_PASSWORD = 'correct horse battery'\ndef connect(user, password='hunter2hunter2'):\n    return client(api_token='abcd1234abcd1234')\n";
         let f = run(&HardcodedSecret, &[("c.py", src)]);
         assert_eq!(lines(&f), [1, 2, 3, 4]);
-        assert!(f.iter().all(|x| !x.evidence.snippet.as_deref().unwrap_or("").contains("hunter2hunter2")));
+        assert!(f.iter().all(|x| !x
+            .evidence
+            .snippet
+            .as_deref()
+            .unwrap_or("")
+            .contains("hunter2hunter2")));
     }
 
     #[test]

@@ -4,7 +4,9 @@ use crate::names::is_secret_name;
 use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project};
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct LoggingTokens;
 
@@ -32,14 +34,29 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-const LEVELS: &[&str] = &["debug", "info", "warning", "warn", "error", "exception", "critical", "log"];
+const LEVELS: &[&str] = &[
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "log",
+];
 
 fn is_log_call(callee: &str) -> bool {
     if callee == "print" {
         return true;
     }
-    let Some((object, method)) = callee.rsplit_once('.') else { return false };
-    let object = object.rsplit('.').next().unwrap_or(object).to_ascii_lowercase();
+    let Some((object, method)) = callee.rsplit_once('.') else {
+        return false;
+    };
+    let object = object
+        .rsplit('.')
+        .next()
+        .unwrap_or(object)
+        .to_ascii_lowercase();
     LEVELS.contains(&method) && (object.contains("log") || object == "logging")
 }
 
@@ -52,20 +69,42 @@ fn sensitive(e: &Expr) -> Option<String> {
         }
         if let Some(d) = x.dotted() {
             let bare = d.trim_start_matches("self.");
-            if ["request.headers", "request.META", "request.COOKIES", "request.auth"].iter().any(|s| bare.starts_with(s)) {
-                found = Some(bare.split('(').next().unwrap_or(bare).trim_end_matches('.').to_string());
-            } else if matches!(x, Expr::Name(_) | Expr::Attr(..)) && is_secret_name(d.rsplit('.').next().unwrap_or(&d)) {
+            if [
+                "request.headers",
+                "request.META",
+                "request.COOKIES",
+                "request.auth",
+            ]
+            .iter()
+            .any(|s| bare.starts_with(s))
+            {
+                found = Some(
+                    bare.split('(')
+                        .next()
+                        .unwrap_or(bare)
+                        .trim_end_matches('.')
+                        .to_string(),
+                );
+            } else if matches!(x, Expr::Name(_) | Expr::Attr(..))
+                && is_secret_name(d.rsplit('.').next().unwrap_or(&d))
+            {
                 found = Some(d.clone());
             }
         }
         if let Expr::Subscript(_, key) = x {
-            if key.as_str().is_some_and(|k| k.eq_ignore_ascii_case("authorization") || k == "HTTP_AUTHORIZATION") {
+            if key.as_str().is_some_and(|k| {
+                k.eq_ignore_ascii_case("authorization") || k == "HTTP_AUTHORIZATION"
+            }) {
                 found = Some("the Authorization header".into());
             }
         }
         if let Expr::Call(c) = x {
             let getter = c.func.dotted().is_some_and(|d| d.ends_with(".get"));
-            if getter && c.args.first().and_then(Expr::as_str).is_some_and(|k| k.eq_ignore_ascii_case("authorization") || k == "HTTP_AUTHORIZATION") {
+            if getter
+                && c.args.first().and_then(Expr::as_str).is_some_and(|k| {
+                    k.eq_ignore_ascii_case("authorization") || k == "HTTP_AUTHORIZATION"
+                })
+            {
                 found = Some("the Authorization header".into());
             }
         }
@@ -79,10 +118,14 @@ impl Rule for LoggingTokens {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for c in &module.calls {
-            let Some(callee) = module.callee(c) else { continue };
+            let Some(callee) = module.callee(c) else {
+                continue;
+            };
             let pos = file.source.pos_at(c.offset);
             if callee == "logging.config.listen" {
                 out.push(file.source.finding(&META, pos, "`logging.config.listen()` accepts logging configuration over the network").with_key(&c.offset.to_string()));
@@ -91,9 +134,24 @@ impl Rule for LoggingTokens {
             if !is_log_call(&callee) {
                 continue;
             }
-            let args = c.args.iter().skip(usize::from(callee.ends_with(".log"))).chain(c.kwargs.iter().map(|(_, v)| v));
-            if let Some(what) = args.filter(|a| !matches!(a, Expr::Str(_))).find_map(sensitive) {
-                out.push(file.source.finding(&META, pos, format!("`{callee}` writes `{what}` to the logs")).with_key(&c.offset.to_string()));
+            let args = c
+                .args
+                .iter()
+                .skip(usize::from(callee.ends_with(".log")))
+                .chain(c.kwargs.iter().map(|(_, v)| v));
+            if let Some(what) = args
+                .filter(|a| !matches!(a, Expr::Str(_)))
+                .find_map(sensitive)
+            {
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            format!("`{callee}` writes `{what}` to the logs"),
+                        )
+                        .with_key(&c.offset.to_string()),
+                );
             }
         }
         out

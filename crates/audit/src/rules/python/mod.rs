@@ -28,7 +28,9 @@ pub struct Outbound<'a> {
     pub url: Option<&'a Expr>,
 }
 
-const VERBS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options", "request", "stream"];
+const VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "stream",
+];
 
 /// Names bound to a `requests.Session()`/`httpx.Client()` anywhere in the module.
 pub fn client_names(module: &Module) -> Vec<(String, Lib)> {
@@ -39,7 +41,9 @@ pub fn client_names(module: &Module) -> Vec<(String, Lib)> {
         .filter_map(|a| {
             let Expr::Call(c) = &a.value else { return None };
             let lib = match module.callee(c)?.as_str() {
-                "requests.Session" | "requests.session" | "requests.sessions.Session" => Lib::Requests,
+                "requests.Session" | "requests.session" | "requests.sessions.Session" => {
+                    Lib::Requests
+                }
                 "httpx.Client" | "httpx.AsyncClient" => Lib::Httpx,
                 "urllib3.PoolManager" => Lib::Urllib3,
                 _ => return None,
@@ -50,7 +54,11 @@ pub fn client_names(module: &Module) -> Vec<(String, Lib)> {
 }
 
 /// The call as an outbound HTTP call, if it is one.
-pub fn outbound<'a>(module: &Module, clients: &[(String, Lib)], call: &'a Call) -> Option<Outbound<'a>> {
+pub fn outbound<'a>(
+    module: &Module,
+    clients: &[(String, Lib)],
+    call: &'a Call,
+) -> Option<Outbound<'a>> {
     let callee = module.callee(call)?;
     let (object, method) = callee.rsplit_once('.').unwrap_or(("", callee.as_str()));
     let lib = match object {
@@ -76,7 +84,11 @@ pub fn outbound<'a>(module: &Module, clients: &[(String, Lib)], call: &'a Call) 
 /// Every outbound call of a module.
 pub fn outbound_calls(module: &Module) -> Vec<Outbound<'_>> {
     let clients = client_names(module);
-    module.calls.iter().filter_map(|c| outbound(module, &clients, c)).collect()
+    module
+        .calls
+        .iter()
+        .filter_map(|c| outbound(module, &clients, c))
+        .collect()
 }
 
 /// The literal text a URL expression starts with (through one module-level name).
@@ -96,7 +108,24 @@ pub fn literal_prefix(module: &Module, expr: &Expr) -> Option<String> {
 /// Request data a caller controls: Django/DRF/Flask request attributes.
 pub fn is_request_source(dotted: &str) -> bool {
     let rest = dotted.strip_prefix("self.").unwrap_or(dotted);
-    let Some(attr) = rest.strip_prefix("request.") else { return false };
+    let Some(attr) = rest.strip_prefix("request.") else {
+        return false;
+    };
     let attr = attr.split(['.', '(']).next().unwrap_or(attr);
-    matches!(attr, "GET" | "POST" | "data" | "query_params" | "headers" | "META" | "body" | "args" | "form" | "json" | "values" | "COOKIES" | "get_json")
+    matches!(
+        attr,
+        "GET"
+            | "POST"
+            | "data"
+            | "query_params"
+            | "headers"
+            | "META"
+            | "body"
+            | "args"
+            | "form"
+            | "json"
+            | "values"
+            | "COOKIES"
+            | "get_json"
+    )
 }

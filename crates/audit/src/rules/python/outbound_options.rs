@@ -5,7 +5,9 @@ use crate::parse::python::{Expr, Module};
 use crate::project::{AuditFile, Project};
 use crate::rules::python::{literal_prefix, outbound_calls, Lib, Outbound};
 use crate::rules::{Rule, OWASP_API10};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct OutboundOptions;
 
@@ -47,7 +49,14 @@ fn has_credentials(module: &Module, o: &Outbound<'_>) -> bool {
         return true;
     }
     let headers = match o.call.kwarg("headers") {
-        Some(Expr::Name(n)) => module.setting(n).map(|a| &a.value).or_else(|| module.local_assigns.iter().rev().find(|a| &a.target == n).map(|a| &a.value)),
+        Some(Expr::Name(n)) => module.setting(n).map(|a| &a.value).or_else(|| {
+            module
+                .local_assigns
+                .iter()
+                .rev()
+                .find(|a| &a.target == n)
+                .map(|a| &a.value)
+        }),
         other => other,
     };
     matches!(headers, Some(Expr::Dict(pairs)) if pairs.iter().any(|(k, _)| k.as_str().is_some_and(|k| {
@@ -70,16 +79,31 @@ impl Rule for OutboundOptions {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for o in outbound_calls(module) {
             let pos = file.source.pos_at(o.call.offset);
             let callee = module.callee(o.call).unwrap_or_default();
             if let Some(host) = plain_http(module, &o).filter(|_| has_credentials(module, &o)) {
-                out.push(file.source.finding(&META, pos, format!("`{callee}` sends credentials to http://{host} in clear text")).with_severity(Severity::High).with_key(&format!("{}:http", o.call.offset)));
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            format!("`{callee}` sends credentials to http://{host} in clear text"),
+                        )
+                        .with_severity(Severity::High)
+                        .with_key(&format!("{}:http", o.call.offset)),
+                );
             }
             if missing_timeout(&o) {
-                out.push(file.source.finding(&META, pos, format!("`{callee}` has no timeout")).with_key(&format!("{}:timeout", o.call.offset)));
+                out.push(
+                    file.source
+                        .finding(&META, pos, format!("`{callee}` has no timeout"))
+                        .with_key(&format!("{}:timeout", o.call.offset)),
+                );
             }
         }
         out
@@ -94,7 +118,10 @@ mod tests {
     #[test]
     fn fires_on_missing_timeouts_and_http_credentials() {
         let src = "import requests\nfrom urllib.request import urlopen\nS = requests.Session()\ndef f(t):\n    requests.get('https://a.example/x')\n    S.post('http://b.example/x', headers={'Authorization': 'Bearer ' + t}, timeout=5)\n    urlopen('https://c.example')\n";
-        assert_eq!(lines(&run(&OutboundOptions, &[("clients.py", src)])), [5, 6, 7]);
+        assert_eq!(
+            lines(&run(&OutboundOptions, &[("clients.py", src)])),
+            [5, 6, 7]
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::python::{is_request_source, outbound_calls};
 use crate::rules::{Rule, OWASP_API7};
 use std::collections::HashSet;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Ssrf;
 
@@ -35,12 +37,18 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Names in function `f` that hold request data (to a fixpoint over its assignments).
 fn tainted(module: &Module, f: usize) -> HashSet<String> {
-    let locals: Vec<_> = module.local_assigns.iter().filter(|a| a.function == Some(f)).collect();
+    let locals: Vec<_> = module
+        .local_assigns
+        .iter()
+        .filter(|a| a.function == Some(f))
+        .collect();
     let mut set: HashSet<String> = HashSet::new();
     for _ in 0..8 {
         let before = set.len();
         for a in &locals {
-            if a.value.mentions(&|d| is_request_source(d) || set.contains(d)) {
+            if a.value
+                .mentions(&|d| is_request_source(d) || set.contains(d))
+            {
                 set.insert(a.target.clone());
             }
         }
@@ -59,10 +67,17 @@ fn host_tainted(e: &Expr, t: &HashSet<String>, depth: usize) -> bool {
     let next = |e: &Expr| host_tainted(e, t, depth + 1);
     match e {
         Expr::Name(n) => t.contains(n),
-        Expr::Attr(..) | Expr::Subscript(..) => e.dotted().is_some_and(|d| is_request_source(&d) || t.contains(&d)) || matches!(e, Expr::Subscript(b, _) if next(b)) || matches!(e, Expr::Attr(b, _) if next(b)),
+        Expr::Attr(..) | Expr::Subscript(..) => {
+            e.dotted()
+                .is_some_and(|d| is_request_source(&d) || t.contains(&d))
+                || matches!(e, Expr::Subscript(b, _) if next(b))
+                || matches!(e, Expr::Attr(b, _) if next(b))
+        }
         Expr::Concat(parts) => match parts.first() {
             Some(Expr::Str(s)) => {
-                let host_fixed = s.split_once("://").is_some_and(|(_, rest)| !rest.is_empty());
+                let host_fixed = s
+                    .split_once("://")
+                    .is_some_and(|(_, rest)| !rest.is_empty());
                 !host_fixed && parts.get(1).is_some_and(next)
             }
             Some(first) => next(first),
@@ -75,7 +90,12 @@ fn host_tainted(e: &Expr, t: &HashSet<String>, depth: usize) -> bool {
             }
             match &c.func {
                 Expr::Attr(object, _) if next(object) => true,
-                _ => matches!(callee.rsplit('.').next(), Some("str" | "urljoin" | "unquote")) && c.args.first().is_some_and(next),
+                _ => {
+                    matches!(
+                        callee.rsplit('.').next(),
+                        Some("str" | "urljoin" | "unquote")
+                    ) && c.args.first().is_some_and(next)
+                }
             }
         }
         _ => false,
@@ -88,16 +108,28 @@ impl Rule for Ssrf {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for o in outbound_calls(module) {
-            let (Some(f), Some(url)) = (o.call.function, o.url) else { continue };
+            let (Some(f), Some(url)) = (o.call.function, o.url) else {
+                continue;
+            };
             let t = tainted(module, f);
             if host_tainted(url, &t, 0) {
                 let callee = module.callee(o.call).unwrap_or_default();
                 let pos = file.source.pos_at(o.call.offset);
                 let fname = module.functions.get(f).map_or("?", |x| x.name.as_str());
-                out.push(file.source.finding(&META, pos, format!("`{callee}` fetches a URL taken from the request in `{fname}`")).with_key(&o.call.offset.to_string()));
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos,
+                            format!("`{callee}` fetches a URL taken from the request in `{fname}`"),
+                        )
+                        .with_key(&o.call.offset.to_string()),
+                );
             }
         }
         out

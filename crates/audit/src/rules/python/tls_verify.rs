@@ -4,7 +4,9 @@ use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project};
 use crate::rules::python::outbound_calls;
 use crate::rules::{Rule, OWASP_API10};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct TlsVerify;
 
@@ -42,29 +44,49 @@ impl Rule for TlsVerify {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else { return Vec::new() };
+        let Some(module) = file.python() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         let mut add = |offset: usize, title: String| {
             let pos = file.source.pos_at(offset);
-            out.push(file.source.finding(&META, pos, title).with_key(&offset.to_string()));
+            out.push(
+                file.source
+                    .finding(&META, pos, title)
+                    .with_key(&offset.to_string()),
+            );
         };
-        let outbound: Vec<usize> = outbound_calls(module).iter().map(|o| o.call.offset).collect();
+        let outbound: Vec<usize> = outbound_calls(module)
+            .iter()
+            .map(|o| o.call.offset)
+            .collect();
         for call in &module.calls {
             let callee = module.callee(call).unwrap_or_default();
-            let client = matches!(callee.as_str(), "httpx.Client" | "httpx.AsyncClient" | "aiohttp.TCPConnector");
-            let verify_off = call.kwarg("verify").or_else(|| call.kwarg("ssl")) == Some(&Expr::Bool(false));
+            let client = matches!(
+                callee.as_str(),
+                "httpx.Client" | "httpx.AsyncClient" | "aiohttp.TCPConnector"
+            );
+            let verify_off =
+                call.kwarg("verify").or_else(|| call.kwarg("ssl")) == Some(&Expr::Bool(false));
             if verify_off && (client || outbound.contains(&call.offset)) {
                 add(call.offset, format!("`{callee}` with `verify=False`"));
             } else if callee == "ssl._create_unverified_context" {
-                add(call.offset, "`ssl._create_unverified_context()` skips certificate checks".into());
+                add(
+                    call.offset,
+                    "`ssl._create_unverified_context()` skips certificate checks".into(),
+                );
             } else if call.kwargs.iter().any(|(_, v)| is_cert_none(v)) {
                 add(call.offset, format!("`{callee}` with `ssl.CERT_NONE`"));
             }
         }
         for a in module.assigns.iter().chain(&module.local_assigns) {
-            let off = (a.target.ends_with(".verify") || a.target.ends_with("check_hostname")) && a.value == Expr::Bool(false);
+            let off = (a.target.ends_with(".verify") || a.target.ends_with("check_hostname"))
+                && a.value == Expr::Bool(false);
             if off || (a.target.ends_with("verify_mode") && is_cert_none(&a.value)) {
-                add(a.offset, format!("`{}` turns certificate verification off", a.target));
+                add(
+                    a.offset,
+                    format!("`{}` turns certificate verification off", a.target),
+                );
             }
         }
         out

@@ -5,7 +5,9 @@ use crate::parse::shell::Command;
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::debug_server::dev_server;
 use crate::rules::{env_var_fact, is_debug_var, is_truthy_flag, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct DevServer;
 
@@ -36,7 +38,11 @@ pub static META: CheckMeta = CheckMeta {
 
 fn problems(cmd: &Command) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    let exported = if cmd.name() == Some("export") { &cmd.words[1..] } else { &[][..] };
+    let exported = if cmd.name() == Some("export") {
+        &cmd.words[1..]
+    } else {
+        &[][..]
+    };
     for w in cmd.assignments.iter().chain(exported.iter()) {
         if let Some((name, value)) = w.value.split_once('=') {
             if is_debug_var(name) && is_truthy_flag(value) {
@@ -45,14 +51,24 @@ fn problems(cmd: &Command) -> Vec<(usize, String)> {
         }
     }
     let words = cmd.effective();
-    let Some(first) = words.first() else { return out };
+    let Some(first) = words.first() else {
+        return out;
+    };
     let line: Vec<&str> = words.iter().map(|w| w.value.as_str()).collect();
     if let Some(what) = dev_server(&line.join(" ")) {
         out.push((first.start, format!("starts {what}")));
     }
-    let log_format = words.windows(2).find(|w| w[0].value == "--access-logformat").map(|w| &w[1]);
-    if let Some(fmt) = log_format.filter(|f| f.value.to_ascii_lowercase().contains("{authorization}i")) {
-        out.push((fmt.start, "gunicorn's access log format writes the Authorization header".into()));
+    let log_format = words
+        .windows(2)
+        .find(|w| w[0].value == "--access-logformat")
+        .map(|w| &w[1]);
+    if let Some(fmt) =
+        log_format.filter(|f| f.value.to_ascii_lowercase().contains("{authorization}i"))
+    {
+        out.push((
+            fmt.start,
+            "gunicorn's access log format writes the Authorization header".into(),
+        ));
     }
     out
 }
@@ -63,12 +79,17 @@ impl Rule for DevServer {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for cmd in &script.commands {
             for (at, what) in problems(cmd) {
                 let pos = file.source.pos_at(at);
-                let mut f = file.source.finding(&META, pos, what.clone()).with_key(&format!("{}:{}", pos.line, pos.column));
+                let mut f = file
+                    .source
+                    .finding(&META, pos, what.clone())
+                    .with_key(&format!("{}:{}", pos.line, pos.column));
                 if let Some(name) = what.strip_prefix('`').and_then(|w| w.split('=').next()) {
                     f = f.with_fact(env_var_fact(name));
                 }

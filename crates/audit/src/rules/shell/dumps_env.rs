@@ -5,7 +5,9 @@ use crate::parse::shell::{basename, Command};
 use crate::project::{AuditFile, Project};
 use crate::rules::shell::referenced_vars;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct DumpsEnv;
 
@@ -40,14 +42,33 @@ fn dumps(cmd: &Command) -> Option<String> {
     match name {
         "env" if only_options => Some("`env` prints the whole environment".into()),
         "printenv" if args.is_empty() => Some("`printenv` prints the whole environment".into()),
-        "printenv" if args.iter().any(|a| is_secret_name(a)) => Some(format!("`printenv {}` prints a secret", args.join(" "))),
-        "export" | "declare" | "typeset" if !args.is_empty() && args.iter().all(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) => {
-            Some(format!("`{name} {}` prints every exported variable", args.join(" ")))
+        "printenv" if args.iter().any(|a| is_secret_name(a)) => {
+            Some(format!("`printenv {}` prints a secret", args.join(" ")))
+        }
+        "export" | "declare" | "typeset"
+            if !args.is_empty()
+                && args
+                    .iter()
+                    .all(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) =>
+        {
+            Some(format!(
+                "`{name} {}` prints every exported variable",
+                args.join(" ")
+            ))
         }
         "set" if args.is_empty() => Some("bare `set` prints every variable".into()),
-        _ if args.iter().any(|a| a.starts_with("/proc/") && a.ends_with("/environ")) => Some(format!("`{name}` reads a process environment from /proc")),
+        _ if args
+            .iter()
+            .any(|a| a.starts_with("/proc/") && a.ends_with("/environ")) =>
+        {
+            Some(format!("`{name}` reads a process environment from /proc"))
+        }
         "echo" | "printf" => {
-            let secrets: Vec<String> = words[1..].iter().flat_map(|w| referenced_vars(&w.raw)).filter(|v| is_secret_name(v)).collect();
+            let secrets: Vec<String> = words[1..]
+                .iter()
+                .flat_map(|w| referenced_vars(&w.raw))
+                .filter(|v| is_secret_name(v))
+                .collect();
             (!secrets.is_empty()).then(|| format!("`{name}` prints `${}`", secrets[0]))
         }
         _ => None,
@@ -60,7 +81,9 @@ impl Rule for DumpsEnv {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
         script
             .commands
             .iter()
@@ -68,7 +91,11 @@ impl Rule for DumpsEnv {
             .filter_map(|c| {
                 let what = dumps(c)?;
                 let pos = file.source.pos_at(c.start());
-                Some(file.source.finding(&META, pos, what).with_key(&format!("{}:{}", pos.line, pos.column)))
+                Some(
+                    file.source
+                        .finding(&META, pos, what)
+                        .with_key(&format!("{}:{}", pos.line, pos.column)),
+                )
             })
             .collect()
     }
@@ -82,7 +109,10 @@ mod tests {
     #[test]
     fn fires_on_env_dumps_and_echoed_secrets() {
         let s = "#!/bin/sh\nenv\necho \"token is ${API_TOKEN}\"\ncat /proc/1/environ\nexport -p\n";
-        assert_eq!(lines(&run(&DumpsEnv, &[("entrypoint.sh", s)])), [2, 3, 4, 5]);
+        assert_eq!(
+            lines(&run(&DumpsEnv, &[("entrypoint.sh", s)])),
+            [2, 3, 4, 5]
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use crate::rules::shell::literal_arg;
 use crate::rules::{env_var_fact, masking, Rule, OWASP_API8};
 use crate::secrets::find_secrets;
 use crate::source::Pos;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct LiteralCreds;
 
@@ -42,11 +44,19 @@ fn password_arg(cmd: &Command) -> Option<&Word> {
     for (i, w) in args.iter().enumerate() {
         let next = args.get(i + 1).filter(|n| literal_arg(n));
         let found = match w.value.as_str() {
-            "-u" | "--user" if name == "curl" => next.filter(|n| n.value.contains(':') && n.value.split(':').nth(1).is_some_and(|p| !p.is_empty())),
+            "-u" | "--user" if name == "curl" => next.filter(|n| {
+                n.value.contains(':') && n.value.split(':').nth(1).is_some_and(|p| !p.is_empty())
+            }),
             "-p" if matches!(name, "docker" | "podman" | "sshpass" | "helm") => next,
             "--password" => next,
             v if v.starts_with("--password=") && !v.contains('$') && v.len() > 11 => Some(w),
-            v if matches!(name, "mysql" | "mariadb" | "mysqldump") && v.starts_with("-p") && v.len() > 2 && !v.contains('$') => Some(w),
+            v if matches!(name, "mysql" | "mariadb" | "mysqldump")
+                && v.starts_with("-p")
+                && v.len() > 2
+                && !v.contains('$') =>
+            {
+                Some(w)
+            }
             _ => None,
         };
         if found.is_some() {
@@ -58,13 +68,18 @@ fn password_arg(cmd: &Command) -> Option<&Word> {
 
 /// `NAME=literal` assignments and exports under secret-looking names.
 fn secret_assignments(cmd: &Command) -> Vec<(&Word, String, String)> {
-    let exported = if cmd.name() == Some("export") { &cmd.words[1..] } else { &[][..] };
+    let exported = if cmd.name() == Some("export") {
+        &cmd.words[1..]
+    } else {
+        &[][..]
+    };
     cmd.assignments
         .iter()
         .chain(exported.iter())
         .filter_map(|w| {
             let (name, value) = w.value.split_once('=')?;
-            (is_secret_name(name) && is_literal_secret_value(value) && !w.raw.contains('$')).then(|| (w, name.to_string(), value.to_string()))
+            (is_secret_name(name) && is_literal_secret_value(value) && !w.raw.contains('$'))
+                .then(|| (w, name.to_string(), value.to_string()))
         })
         .collect()
 }
@@ -75,7 +90,9 @@ impl Rule for LiteralCreds {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
         let mut out: Vec<Finding> = Vec::new();
         let mut lines: Vec<u32> = Vec::new();
         let mut push = |f: Finding, pos: Pos, out: &mut Vec<Finding>| {
@@ -86,18 +103,44 @@ impl Rule for LiteralCreds {
         };
         for hit in find_secrets(&file.source.text) {
             let pos = file.source.pos_at(hit.span.start);
-            let f = file.source.finding(&META, pos, format!("{} written into the script", hit.rule_name)).with_key(&format!("{}:{}", pos.line, hit.rule_id)).with_fact(format!("{} `{}`", hit.rule_id, hit.masked));
+            let f = file
+                .source
+                .finding(
+                    &META,
+                    pos,
+                    format!("{} written into the script", hit.rule_name),
+                )
+                .with_key(&format!("{}:{}", pos.line, hit.rule_id))
+                .with_fact(format!("{} `{}`", hit.rule_id, hit.masked));
             push(f, pos, &mut out);
         }
         for cmd in &script.commands {
             if let Some(w) = password_arg(cmd) {
                 let pos = file.source.pos_at(w.start);
-                let f = file.source.finding(&META, pos, format!("`{}` gets a literal password on its command line", cmd.effective_name().unwrap_or("?"))).with_key(&format!("{}:pw", pos.line));
-                push(masking(f, w.value.rsplit([':', '=']).next().unwrap_or(&w.value)), pos, &mut out);
+                let f = file
+                    .source
+                    .finding(
+                        &META,
+                        pos,
+                        format!(
+                            "`{}` gets a literal password on its command line",
+                            cmd.effective_name().unwrap_or("?")
+                        ),
+                    )
+                    .with_key(&format!("{}:pw", pos.line));
+                push(
+                    masking(f, w.value.rsplit([':', '=']).next().unwrap_or(&w.value)),
+                    pos,
+                    &mut out,
+                );
             }
             for (w, name, value) in secret_assignments(cmd) {
                 let pos = file.source.pos_at(w.start);
-                let f = file.source.finding(&META, pos, format!("`{name}` is set to a literal secret")).with_key(&format!("{}:{name}", pos.line)).with_fact(env_var_fact(&name));
+                let f = file
+                    .source
+                    .finding(&META, pos, format!("`{name}` is set to a literal secret"))
+                    .with_key(&format!("{}:{name}", pos.line))
+                    .with_fact(env_var_fact(&name));
                 push(masking(f, &value), pos, &mut out);
             }
         }
@@ -117,7 +160,12 @@ mod tests {
         assert_eq!(lines(&f), [2, 3, 4, 5]);
         for x in &f {
             let s = x.evidence.snippet.as_deref().unwrap_or("");
-            assert!(!s.contains("hunter2hunter2") && !s.contains("S3cret!") && !s.contains("abcdefghijklmnopqrstu"), "{s}");
+            assert!(
+                !s.contains("hunter2hunter2")
+                    && !s.contains("S3cret!")
+                    && !s.contains("abcdefghijklmnopqrstu"),
+                "{s}"
+            );
         }
     }
 

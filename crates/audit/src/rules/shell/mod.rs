@@ -19,11 +19,16 @@ pub struct Hit {
 }
 
 fn hit(word: &Word, what: impl Into<String>) -> Hit {
-    Hit { at: word.start, what: what.into() }
+    Hit {
+        at: word.start,
+        what: what.into(),
+    }
 }
 
 const FETCHERS: &[&str] = &["curl", "wget", "fetch", "http", "aria2c"];
-const INTERPRETERS: &[&str] = &["sh", "bash", "dash", "ash", "zsh", "ksh", "python", "python3", "perl", "ruby", "node", "php"];
+const INTERPRETERS: &[&str] = &[
+    "sh", "bash", "dash", "ash", "zsh", "ksh", "python", "python3", "perl", "ruby", "node", "php",
+];
 
 fn is_interpreter(name: &str) -> bool {
     INTERPRETERS.contains(&name) || name.starts_with("python3.")
@@ -35,23 +40,35 @@ pub fn remote_exec(script: &Script) -> Vec<Hit> {
     let cmds = &script.commands;
     let mut out = Vec::new();
     for (i, cmd) in cmds.iter().enumerate() {
-        let Some(name) = cmd.effective_name() else { continue };
-        let Some(first) = cmd.effective().first() else { continue };
+        let Some(name) = cmd.effective_name() else {
+            continue;
+        };
+        let Some(first) = cmd.effective().first() else {
+            continue;
+        };
         if FETCHERS.contains(&name) && cmd.piped_to_next {
             let next = cmds[i + 1..].iter().find(|c| !c.nested || cmd.nested);
             if let Some(n) = next.filter(|n| n.piped_from_prev) {
                 if let Some(interp) = n.effective_name().filter(|n| is_interpreter(n)) {
-                    out.push(hit(first, format!("`{name} … | {interp}` runs a downloaded script")));
+                    out.push(hit(
+                        first,
+                        format!("`{name} … | {interp}` runs a downloaded script"),
+                    ));
                 }
             }
         }
         let eval = cmd.name() == Some("eval");
         let words: &[Word] = if eval { &cmd.words } else { cmd.effective() };
         let substitutes_fetch = words.iter().skip(1).any(|w| {
-            (w.raw.contains("$(") || w.raw.contains('`') || w.raw.contains("<(")) && FETCHERS.iter().any(|f| w.raw.contains(f))
+            (w.raw.contains("$(") || w.raw.contains('`') || w.raw.contains("<("))
+                && FETCHERS.iter().any(|f| w.raw.contains(f))
         });
         if substitutes_fetch && (eval || is_interpreter(name)) {
-            let (at, shown) = if eval { (cmd.words.first().unwrap_or(first), "eval") } else { (first, name) };
+            let (at, shown) = if eval {
+                (cmd.words.first().unwrap_or(first), "eval")
+            } else {
+                (first, name)
+            };
             out.push(hit(at, format!("`{shown}` runs the output of a download")));
         }
     }
@@ -68,23 +85,48 @@ pub fn tls_off(cmd: &Command) -> Option<Hit> {
     let words = cmd.effective();
     let name = words.first().map(|w| basename(&w.value))?;
     let args = &words[1..];
-    let find = |flags: &[&str]| args.iter().find(|w| flags.iter().any(|f| w.value == *f || w.value.starts_with(&format!("{f}="))));
+    let find = |flags: &[&str]| {
+        args.iter().find(|w| {
+            flags
+                .iter()
+                .any(|f| w.value == *f || w.value.starts_with(&format!("{f}=")))
+        })
+    };
     let found = match name {
-        "curl" => find(&["-k", "--insecure"]).or_else(|| args.iter().find(|w| short_flag_has(&w.value, 'k'))),
+        "curl" => find(&["-k", "--insecure"])
+            .or_else(|| args.iter().find(|w| short_flag_has(&w.value, 'k'))),
         "wget" => find(&["--no-check-certificate"]),
         "pip" | "pip3" | "uv" | "poetry" => find(&["--trusted-host"]),
-        "git" => args.iter().find(|w| w.value.to_ascii_lowercase().contains("sslverify") && args.iter().any(|v| v.value == "false")),
-        "npm" | "yarn" | "pnpm" => args.iter().find(|w| w.value.contains("strict-ssl") && args.iter().any(|v| v.value == "false")),
+        "git" => args.iter().find(|w| {
+            w.value.to_ascii_lowercase().contains("sslverify")
+                && args.iter().any(|v| v.value == "false")
+        }),
+        "npm" | "yarn" | "pnpm" => args
+            .iter()
+            .find(|w| w.value.contains("strict-ssl") && args.iter().any(|v| v.value == "false")),
         "apk" => find(&["--allow-untrusted"]),
-        "export" => return args.iter().find_map(|w| tls_env(&w.value).map(|what| hit(w, what))),
+        "export" => {
+            return args
+                .iter()
+                .find_map(|w| tls_env(&w.value).map(|what| hit(w, what)))
+        }
         _ => None,
     };
-    found.map(|w| hit(w, format!("`{name} {}` turns off TLS verification", w.value)))
+    found.map(|w| {
+        hit(
+            w,
+            format!("`{name} {}` turns off TLS verification", w.value),
+        )
+    })
 }
 
 /// `curl -sSkL` style combined short flags.
 fn short_flag_has(word: &str, flag: char) -> bool {
-    word.starts_with('-') && !word.starts_with("--") && word.len() > 2 && word[1..].chars().all(|c| c.is_ascii_alphabetic()) && word.contains(flag)
+    word.starts_with('-')
+        && !word.starts_with("--")
+        && word.len() > 2
+        && word[1..].chars().all(|c| c.is_ascii_alphabetic())
+        && word.contains(flag)
 }
 
 /// Environment settings that turn TLS verification off (`NAME=value`).
@@ -112,16 +154,36 @@ pub fn credential_setup(cmd: &Command) -> Option<Hit> {
     let name = words.first().map(|w| basename(&w.value))?;
     let args: Vec<&str> = words.iter().skip(1).map(|w| w.value.as_str()).collect();
     let first = words.first()?;
-    let has = |a: &str| args.iter().any(|x| *x == a || x.starts_with(&format!("{a}=")));
+    let has = |a: &str| {
+        args.iter()
+            .any(|x| *x == a || x.starts_with(&format!("{a}=")))
+    };
     let what = match name {
-        "aws" if has("configure") && args.iter().any(|a| a.contains("aws_secret_access_key") || a.contains("aws_access_key_id")) => {
+        "aws"
+            if has("configure")
+                && args.iter().any(|a| {
+                    a.contains("aws_secret_access_key") || a.contains("aws_access_key_id")
+                }) =>
+        {
             "`aws configure set` stores an AWS key"
         }
-        "gcloud" if has("activate-service-account") => "`gcloud auth activate-service-account` uses a key file",
+        "gcloud" if has("activate-service-account") => {
+            "`gcloud auth activate-service-account` uses a key file"
+        }
         "az" if has("login") && (has("-p") || has("--password")) => "`az login` with a password",
-        "doctl" if has("init") && (has("-t") || has("--access-token")) => "`doctl auth init` with a token",
-        "docker" | "podman" | "helm" if has("login") && (has("-p") || has("--password")) => "registry login with a password on the command line",
-        "npm" | "yarn" if args.iter().any(|a| a.contains("_authToken") || a.contains("_auth=")) => "npm registry token set",
+        "doctl" if has("init") && (has("-t") || has("--access-token")) => {
+            "`doctl auth init` with a token"
+        }
+        "docker" | "podman" | "helm" if has("login") && (has("-p") || has("--password")) => {
+            "registry login with a password on the command line"
+        }
+        "npm" | "yarn"
+            if args
+                .iter()
+                .any(|a| a.contains("_authToken") || a.contains("_auth=")) =>
+        {
+            "npm registry token set"
+        }
         "curl" if header_auth(&args) || has("-u") || has("--user") => "`curl` sends credentials",
         _ => return credential_file_write(cmd),
     };
@@ -132,15 +194,29 @@ fn header_auth(args: &[&str]) -> bool {
     args.windows(2).any(|w| {
         matches!(w[0], "-H" | "--header") && {
             let v = w[1].to_ascii_lowercase();
-            v.starts_with("authorization:") || v.starts_with("private-token:") || v.starts_with("x-api-key:")
+            v.starts_with("authorization:")
+                || v.starts_with("private-token:")
+                || v.starts_with("x-api-key:")
         }
     })
 }
 
 /// `echo … > ~/.netrc` and the like.
 fn credential_file_write(cmd: &Command) -> Option<Hit> {
-    const FILES: &[&str] = &[".netrc", ".npmrc", ".pypirc", ".git-credentials", ".docker/config.json", ".aws/credentials", ".pgpass"];
-    let target = cmd.redirects.iter().filter(|r| r.op.starts_with('>')).find_map(|r| r.target.as_ref())?;
+    const FILES: &[&str] = &[
+        ".netrc",
+        ".npmrc",
+        ".pypirc",
+        ".git-credentials",
+        ".docker/config.json",
+        ".aws/credentials",
+        ".pgpass",
+    ];
+    let target = cmd
+        .redirects
+        .iter()
+        .filter(|r| r.op.starts_with('>'))
+        .find_map(|r| r.target.as_ref())?;
     let name = cmd.effective_name()?;
     if !matches!(name, "echo" | "printf" | "cat" | "tee") {
         return None;
@@ -157,8 +233,16 @@ pub fn referenced_vars(text: &str) -> Vec<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'$' {
-            let start = if bytes.get(i + 1) == Some(&b'{') { i + 2 } else { i + 1 };
-            let end = start + bytes[start.min(bytes.len())..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+            let start = if bytes.get(i + 1) == Some(&b'{') {
+                i + 2
+            } else {
+                i + 1
+            };
+            let end = start
+                + bytes[start.min(bytes.len())..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
             if end > start && !bytes[start].is_ascii_digit() {
                 out.push(text[start..end].to_string());
             }
@@ -182,13 +266,19 @@ mod tests {
         let tls: Vec<Hit> = s.commands.iter().filter_map(tls_off).collect();
         assert_eq!(tls.len(), 2, "{tls:?}");
         assert!(s.commands.iter().any(|c| credential_setup(c).is_some()));
-        assert_eq!(referenced_vars("a $TOKEN ${API_KEY:-x} $1"), ["TOKEN", "API_KEY"]);
+        assert_eq!(
+            referenced_vars("a $TOKEN ${API_KEY:-x} $1"),
+            ["TOKEN", "API_KEY"]
+        );
     }
 
     #[test]
     fn quiet_detectors() {
         let s = parse("curl -fsSL -o /tmp/x https://x\nsha256sum -c x.sha\nsh /tmp/x\ndocker login --password-stdin reg\n", 0);
         assert!(remote_exec(&s).is_empty());
-        assert!(s.commands.iter().all(|c| tls_off(c).is_none() && credential_setup(c).is_none()));
+        assert!(s
+            .commands
+            .iter()
+            .all(|c| tls_off(c).is_none() && credential_setup(c).is_none()));
     }
 }

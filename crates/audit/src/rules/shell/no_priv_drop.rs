@@ -4,7 +4,9 @@ use crate::parse::shell::{basename, Command};
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::root_user::root_reason;
 use crate::rules::{Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct NoPrivDrop;
 
@@ -32,11 +34,24 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-const DROPPERS: &[&str] = &["gosu", "su-exec", "setpriv", "runuser", "su", "chpst", "s6-setuidgid", "setuidgid"];
+const DROPPERS: &[&str] = &[
+    "gosu",
+    "su-exec",
+    "setpriv",
+    "runuser",
+    "su",
+    "chpst",
+    "s6-setuidgid",
+    "setuidgid",
+];
 
 fn drops_privileges(cmd: &Command) -> bool {
-    cmd.words.iter().take(4).any(|w| DROPPERS.contains(&basename(&w.value)))
-        || (cmd.name() == Some("chroot") && cmd.words.iter().any(|w| w.value.starts_with("--userspec")))
+    cmd.words
+        .iter()
+        .take(4)
+        .any(|w| DROPPERS.contains(&basename(&w.value)))
+        || (cmd.name() == Some("chroot")
+            && cmd.words.iter().any(|w| w.value.starts_with("--userspec")))
 }
 
 impl Rule for NoPrivDrop {
@@ -45,20 +60,36 @@ impl Rule for NoPrivDrop {
     }
 
     fn check(&self, file: &AuditFile, project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
         let name = file.source.file_name();
         let users: Vec<&AuditFile> = project
             .dockerfiles()
-            .filter(|(_, df)| df.instructions.iter().any(|i| matches!(i.keyword.as_str(), "ENTRYPOINT" | "CMD") && i.command_text().contains(name)))
+            .filter(|(_, df)| {
+                df.instructions.iter().any(|i| {
+                    matches!(i.keyword.as_str(), "ENTRYPOINT" | "CMD")
+                        && i.command_text().contains(name)
+                })
+            })
             .map(|(f, _)| f)
             .collect();
         if !name.to_ascii_lowercase().contains("entrypoint") && users.is_empty() {
             return Vec::new();
         }
-        let Some(last) = script.commands.iter().rev().find(|c| !c.nested && !c.words.is_empty()) else { return Vec::new() };
+        let Some(last) = script
+            .commands
+            .iter()
+            .rev()
+            .find(|c| !c.nested && !c.words.is_empty())
+        else {
+            return Vec::new();
+        };
         let pos = file.source.pos_at(last.start());
         let mut out = Vec::new();
-        let root_image = users.iter().find(|f| f.dockerfile().and_then(root_reason).is_some());
+        let root_image = users
+            .iter()
+            .find(|f| f.dockerfile().and_then(root_reason).is_some());
         if let Some(image) = root_image.filter(|_| !script.commands.iter().any(drops_privileges)) {
             out.push(
                 file.source
@@ -86,16 +117,40 @@ mod tests {
 
     #[test]
     fn fires_when_root_and_not_exec() {
-        let files = [("docker/entrypoint.sh", "#!/bin/sh\nset -e\npython manage.py migrate\ngunicorn shop.wsgi\n"), ("Dockerfile", "FROM python\nCOPY docker/entrypoint.sh /\nENTRYPOINT [\"/entrypoint.sh\"]\n")];
+        let files = [
+            (
+                "docker/entrypoint.sh",
+                "#!/bin/sh\nset -e\npython manage.py migrate\ngunicorn shop.wsgi\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM python\nCOPY docker/entrypoint.sh /\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+            ),
+        ];
         let f = run(&NoPrivDrop, &files);
         assert_eq!(lines(&f), [4, 4]);
     }
 
     #[test]
     fn silent_when_dropping_and_exec() {
-        let files = [("docker/entrypoint.sh", "#!/bin/sh\nset -e\nexec gosu app \"$@\"\n"), ("Dockerfile", "FROM python\nENTRYPOINT [\"/entrypoint.sh\"]\n")];
+        let files = [
+            (
+                "docker/entrypoint.sh",
+                "#!/bin/sh\nset -e\nexec gosu app \"$@\"\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM python\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+            ),
+        ];
         assert!(run(&NoPrivDrop, &files).is_empty());
-        let unprivileged = [("entrypoint.sh", "#!/bin/sh\nexec gunicorn x\n"), ("Dockerfile", "FROM python\nUSER 10001\nENTRYPOINT [\"/entrypoint.sh\"]\n")];
+        let unprivileged = [
+            ("entrypoint.sh", "#!/bin/sh\nexec gunicorn x\n"),
+            (
+                "Dockerfile",
+                "FROM python\nUSER 10001\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+            ),
+        ];
         assert!(run(&NoPrivDrop, &unprivileged).is_empty());
     }
 }

@@ -3,7 +3,9 @@
 use crate::project::{AuditFile, Project};
 use crate::rules::shell::{remote_exec, tls_off};
 use crate::rules::{Rule, OWASP_API10};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RemoteExec;
 
@@ -37,13 +39,17 @@ impl Rule for RemoteExec {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
         remote_exec(script)
             .into_iter()
             .chain(script.commands.iter().filter_map(tls_off))
             .map(|hit| {
                 let pos = file.source.pos_at(hit.at);
-                file.source.finding(&META, pos, hit.what).with_key(&format!("{}:{}", pos.line, pos.column))
+                file.source
+                    .finding(&META, pos, hit.what)
+                    .with_key(&format!("{}:{}", pos.line, pos.column))
             })
             .collect()
     }

@@ -3,7 +3,9 @@
 use crate::parse::shell::{basename, Command};
 use crate::project::{AuditFile, Project};
 use crate::rules::{runtime_socket, Rule, OWASP_API8};
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct RuntimeAccess;
 
@@ -32,21 +34,39 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 fn opens(mode: &str) -> bool {
-    matches!(mode, "666" | "0666" | "777" | "0777" | "a+rw" | "o+rw" | "ugo+rw" | "o+w" | "a+w" | "+rw")
+    matches!(
+        mode,
+        "666" | "0666" | "777" | "0777" | "a+rw" | "o+rw" | "ugo+rw" | "o+w" | "a+w" | "+rw"
+    )
 }
 
 fn runtime_use(cmd: &Command) -> Option<String> {
     let words = cmd.effective();
     let name = basename(&words.first()?.value);
     let args: Vec<&str> = words[1..].iter().map(|w| w.value.as_str()).collect();
-    let socket_arg = args.iter().find(|a| runtime_socket(a).is_some() && a.ends_with(".sock"));
+    let socket_arg = args
+        .iter()
+        .find(|a| runtime_socket(a).is_some() && a.ends_with(".sock"));
     match name {
-        "docker" | "podman" | "nerdctl" | "ctr" | "crictl" | "nsenter" => Some(format!("`{name} {}` drives the container runtime", args.first().unwrap_or(&""))),
+        "docker" | "podman" | "nerdctl" | "ctr" | "crictl" | "nsenter" => Some(format!(
+            "`{name} {}` drives the container runtime",
+            args.first().unwrap_or(&"")
+        )),
         "mount" if !args.is_empty() => Some("`mount` from an application container".into()),
-        "chroot" if args.first().is_some_and(|a| a.starts_with("/host")) => Some(format!("`chroot {}` into the host filesystem", args[0])),
-        "chmod" if args.iter().any(|a| opens(a)) && socket_arg.is_some() => Some(format!("`chmod` opens the runtime socket `{}`", socket_arg.unwrap_or(&""))),
-        "chmod" if args.contains(&"-R") && args.iter().any(|a| *a == "777" || *a == "0777") => Some("`chmod -R 777` makes a tree world-writable".into()),
-        "chown" | "chgrp" if socket_arg.is_some() => Some(format!("`{name}` hands the runtime socket `{}` to another user", socket_arg.unwrap_or(&""))),
+        "chroot" if args.first().is_some_and(|a| a.starts_with("/host")) => {
+            Some(format!("`chroot {}` into the host filesystem", args[0]))
+        }
+        "chmod" if args.iter().any(|a| opens(a)) && socket_arg.is_some() => Some(format!(
+            "`chmod` opens the runtime socket `{}`",
+            socket_arg.unwrap_or(&"")
+        )),
+        "chmod" if args.contains(&"-R") && args.iter().any(|a| *a == "777" || *a == "0777") => {
+            Some("`chmod -R 777` makes a tree world-writable".into())
+        }
+        "chown" | "chgrp" if socket_arg.is_some() => Some(format!(
+            "`{name}` hands the runtime socket `{}` to another user",
+            socket_arg.unwrap_or(&"")
+        )),
         _ => None,
     }
 }
@@ -57,14 +77,22 @@ impl Rule for RuntimeAccess {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
         script
             .commands
             .iter()
             .filter_map(|c| {
                 let what = runtime_use(c)?;
-                let pos = file.source.pos_at(c.effective().first().map_or(c.start(), |w| w.start));
-                Some(file.source.finding(&META, pos, what).with_key(&format!("{}:{}", pos.line, pos.column)))
+                let pos = file
+                    .source
+                    .pos_at(c.effective().first().map_or(c.start(), |w| w.start));
+                Some(
+                    file.source
+                        .finding(&META, pos, what)
+                        .with_key(&format!("{}:{}", pos.line, pos.column)),
+                )
             })
             .collect()
     }
@@ -78,7 +106,10 @@ mod tests {
     #[test]
     fn fires_on_runtime_use() {
         let s = "#!/bin/sh\nchmod 666 /var/run/docker.sock\ndocker ps\nsudo chmod -R 777 /app\nnsenter -t 1 -m sh\n";
-        assert_eq!(lines(&run(&RuntimeAccess, &[("entrypoint.sh", s)])), [2, 3, 4, 5]);
+        assert_eq!(
+            lines(&run(&RuntimeAccess, &[("entrypoint.sh", s)])),
+            [2, 3, 4, 5]
+        );
     }
 
     #[test]

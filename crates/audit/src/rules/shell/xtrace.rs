@@ -6,7 +6,9 @@ use crate::project::{AuditFile, Project};
 use crate::rules::shell::referenced_vars;
 use crate::rules::{Rule, OWASP_API8};
 use crate::source::Pos;
-use tollgate_core::{Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity};
+use tollgate_core::{
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
+};
 
 pub struct Xtrace;
 
@@ -35,7 +37,10 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 fn traces(flag: &str) -> bool {
-    flag.starts_with('-') && !flag.starts_with("--") && flag[1..].chars().all(|c| c.is_ascii_alphabetic()) && flag.contains('x')
+    flag.starts_with('-')
+        && !flag.starts_with("--")
+        && flag[1..].chars().all(|c| c.is_ascii_alphabetic())
+        && flag.contains('x')
 }
 
 impl Rule for Xtrace {
@@ -44,15 +49,24 @@ impl Rule for Xtrace {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else { return Vec::new() };
-        let mut secrets: Vec<String> = referenced_vars(&file.source.text).into_iter().filter(|v| is_secret_name(v)).collect();
+        let Some(script) = file.shell() else {
+            return Vec::new();
+        };
+        let mut secrets: Vec<String> = referenced_vars(&file.source.text)
+            .into_iter()
+            .filter(|v| is_secret_name(v))
+            .collect();
         secrets.sort();
         secrets.dedup();
         if secrets.is_empty() {
             return Vec::new();
         }
         let mut found: Vec<(Pos, String)> = Vec::new();
-        if script.shebang.as_deref().is_some_and(|s| s.split_whitespace().skip(1).any(traces)) {
+        if script
+            .shebang
+            .as_deref()
+            .is_some_and(|s| s.split_whitespace().skip(1).any(traces))
+        {
             found.push((Pos::START, "the shebang turns on xtrace".into()));
         }
         for cmd in &script.commands {
@@ -61,20 +75,34 @@ impl Rule for Xtrace {
             let name = basename(&first.value);
             let args: Vec<&str> = words[1..].iter().map(|w| w.value.as_str()).collect();
             let on = match name {
-                "set" => args.iter().any(|a| traces(a)) || args.windows(2).any(|w| w[0] == "-o" && w[1] == "xtrace"),
+                "set" => {
+                    args.iter().any(|a| traces(a))
+                        || args.windows(2).any(|w| w[0] == "-o" && w[1] == "xtrace")
+                }
                 "sh" | "bash" | "dash" | "zsh" => args.first().is_some_and(|a| traces(a)),
                 _ => false,
             };
             if on {
-                found.push((file.source.pos_at(first.start), format!("`{name} {}` turns on xtrace", args.join(" "))));
+                found.push((
+                    file.source.pos_at(first.start),
+                    format!("`{name} {}` turns on xtrace", args.join(" ")),
+                ));
             }
         }
-        let vars = secrets.iter().map(|v| format!("${v}")).collect::<Vec<_>>().join(", ");
+        let vars = secrets
+            .iter()
+            .map(|v| format!("${v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         found
             .into_iter()
             .map(|(pos, what)| {
                 file.source
-                    .finding(&META, pos, format!("{what} in a script that expands {vars}"))
+                    .finding(
+                        &META,
+                        pos,
+                        format!("{what} in a script that expands {vars}"),
+                    )
                     .with_key(&format!("{}:{}", pos.line, pos.column))
                     .with_fact(format!("secret-named variables: {vars}"))
             })
@@ -89,13 +117,21 @@ mod tests {
 
     #[test]
     fn fires_when_tracing_a_script_with_secrets() {
-        let s = "#!/bin/bash -ex\nset -eux\ncurl -H \"Authorization: Bearer $API_TOKEN\" https://x\n";
+        let s =
+            "#!/bin/bash -ex\nset -eux\ncurl -H \"Authorization: Bearer $API_TOKEN\" https://x\n";
         assert_eq!(lines(&run(&Xtrace, &[("entrypoint.sh", s)])), [1, 2]);
     }
 
     #[test]
     fn silent_without_secrets_or_tracing() {
         assert!(run(&Xtrace, &[("a.sh", "#!/bin/sh\nset -x\necho $HOME\n")]).is_empty());
-        assert!(run(&Xtrace, &[("b.sh", "#!/bin/sh\nset -eu\ncurl -H \"Authorization: Bearer $API_TOKEN\" x\n")]).is_empty());
+        assert!(run(
+            &Xtrace,
+            &[(
+                "b.sh",
+                "#!/bin/sh\nset -eu\ncurl -H \"Authorization: Bearer $API_TOKEN\" x\n"
+            )]
+        )
+        .is_empty());
     }
 }

@@ -43,8 +43,19 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Path segments that name administrative areas.
 const ADMIN_SEGMENTS: &[&str] = &[
-    "admin", "admins", "administration", "administrator", "internal", "manage", "management",
-    "staff", "superuser", "sudo", "backoffice", "back-office", "ops",
+    "admin",
+    "admins",
+    "administration",
+    "administrator",
+    "internal",
+    "manage",
+    "management",
+    "staff",
+    "superuser",
+    "sudo",
+    "backoffice",
+    "back-office",
+    "ops",
 ];
 /// Operations tested at most.
 const MAX_OPERATIONS: usize = 10;
@@ -69,7 +80,9 @@ fn classify(op: &Operation) -> Option<Evidence> {
         t.contains("admin") || t.contains("staff only") || t.contains("superuser")
     };
     let documented = op.tags.iter().any(|t| says(t))
-        || op.scopes().any(|s| s.to_ascii_lowercase().contains("admin"))
+        || op
+            .scopes()
+            .any(|s| s.to_ascii_lowercase().contains("admin"))
         || op.summary.as_deref().is_some_and(says);
     if documented {
         Some(Evidence::Documented)
@@ -88,7 +101,12 @@ fn candidates(ctx: &CheckCtx, spec: Option<&ApiSpec>) -> Vec<(Url, Evidence)> {
             .operations
             .iter()
             .filter(|o| o.method == Method::Get && !o.allows_anonymous())
-            .filter_map(|o| Some((operation_url(target, spec, o, &HashMap::new())?, classify(o)?)))
+            .filter_map(|o| {
+                Some((
+                    operation_url(target, spec, o, &HashMap::new())?,
+                    classify(o)?,
+                ))
+            })
             .collect(),
         None => ctx
             .target()
@@ -98,7 +116,7 @@ fn candidates(ctx: &CheckCtx, spec: Option<&ApiSpec>) -> Vec<(Url, Evidence)> {
             .map(|u| (u.clone(), Evidence::Path))
             .collect(),
     };
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|c| std::cmp::Reverse(c.1));
     out.dedup_by(|a, b| a.0 == b.0);
     out.truncate(MAX_OPERATIONS);
     out
@@ -111,8 +129,9 @@ impl Check for AdminFunctions {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let low = api_support::low_identity(ctx)
-            .ok_or_else(|| CheckError::Skipped("needs a low-privilege identity (pass --token-file)".into()))?;
+        let low = api_support::low_identity(ctx).ok_or_else(|| {
+            CheckError::Skipped("needs a low-privilege identity (pass --token-file)".into())
+        })?;
         let admin = api_support::admin_identity(ctx);
         let mut findings = Vec::new();
         for (url, evidence) in candidates(ctx, api_support::spec(ctx)) {
@@ -149,21 +168,38 @@ async fn test_one(
         Some(admin) => {
             let theirs = get(ctx, &url, Some(admin)).await?;
             match json_body(&theirs) {
-                Some(a) if same_shape(&a, &body) => (Confidence::Confirmed, format!("{low} gets the answer {admin} gets (same fields, same size)")),
+                Some(a) if same_shape(&a, &body) => (
+                    Confidence::Confirmed,
+                    format!("{low} gets the answer {admin} gets (same fields, same size)"),
+                ),
                 // The admin is refused too, or sees something else: not this check's call.
                 _ => return Ok(None),
             }
         }
-        None if evidence == Evidence::Documented => (Confidence::Firm, "the document reserves this operation for administrators (tag, scope or summary)".to_string()),
-        None => (Confidence::Tentative, "the path looks administrative; pass an admin identity to confirm".to_string()),
+        None if evidence == Evidence::Documented => (
+            Confidence::Firm,
+            "the document reserves this operation for administrators (tag, scope or summary)"
+                .to_string(),
+        ),
+        None => (
+            Confidence::Tentative,
+            "the path looks administrative; pass an admin identity to confirm".to_string(),
+        ),
     };
-    let title = format!("administrative {} {} answers {low}", mine.request.method, url.path());
+    let title = format!(
+        "administrative {} {} answers {low}",
+        mine.request.method,
+        url.path()
+    );
     Ok(Some(
         ctx.finding(&mine, title, None)
             .with_confidence(confidence)
             .with_key(url.path())
             .with_fact(fact)
-            .with_fact(format!("anonymous callers get HTTP {}", anon.response.status)),
+            .with_fact(format!(
+                "anonymous callers get HTTP {}",
+                anon.response.status
+            )),
     ))
 }
 
@@ -177,7 +213,8 @@ fn same_shape(a: &Value, b: &Value) -> bool {
         (Value::Array(x), Value::Array(y)) => x.len() == y.len(),
         (Value::Object(x), Value::Object(y)) => {
             let keys_equal = x.keys().eq(y.keys());
-            let lists_equal = crate::target::spec::list_items(a).len() == crate::target::spec::list_items(b).len();
+            let lists_equal = crate::target::spec::list_items(a).len()
+                == crate::target::spec::list_items(b).len();
             keys_equal && lists_equal
         }
         _ => false,
@@ -194,15 +231,22 @@ mod tests {
     const SPEC: &str = r#"{"openapi":"3.0.3","security":[{"b":[]}],"components":{"securitySchemes":{"b":{"type":"http","scheme":"bearer"}}},
       "paths":{"/api/admin/users/":{"get":{"tags":["admin"],"responses":{"200":{"description":"ok"}}}},
                "/api/me/":{"get":{"responses":{"200":{"description":"ok"}}}}}}"#;
-    const USERS: &str = r#"{"count":2,"results":[{"id":1,"username":"admin"},{"id":2,"username":"alice"}]}"#;
+    const USERS: &str =
+        r#"{"count":2,"results":[{"id":1,"username":"admin"},{"id":2,"username":"alice"}]}"#;
 
-    fn server(enforced: bool) -> impl Fn(&crate::testkit::RawRequest) -> RawResponse + Send + Sync + 'static {
+    fn server(
+        enforced: bool,
+    ) -> impl Fn(&crate::testkit::RawRequest) -> RawResponse + Send + Sync + 'static {
         move |req| {
             let who = req.header("authorization").unwrap_or("");
-            let json = |s: u16, b: &str| RawResponse::new(s, b.to_string()).header("content-type", "application/json");
+            let json = |s: u16, b: &str| {
+                RawResponse::new(s, b.to_string()).header("content-type", "application/json")
+            };
             match (req.path.as_str(), who) {
                 (_, "") => json(401, r#"{"detail":"auth"}"#),
-                ("/api/admin/users/", "Bearer tok-alice-0123456789") if enforced => json(403, r#"{"detail":"no"}"#),
+                ("/api/admin/users/", "Bearer tok-alice-0123456789") if enforced => {
+                    json(403, r#"{"detail":"no"}"#)
+                }
                 ("/api/admin/users/", _) => json(200, USERS),
                 ("/api/me/", _) => json(200, r#"{"id":2}"#),
                 _ => json(404, r#"{"detail":"nf"}"#),
@@ -213,9 +257,15 @@ mod tests {
     fn fixture(addr: std::net::SocketAddr, admin: bool) -> Fixture {
         let mut f = Fixture::new(&format!("http://{addr}/"))
             .spec(SPEC)
-            .identity(Identity::bearer("alice", Secret::new("tok-alice-0123456789")));
+            .identity(Identity::bearer(
+                "alice",
+                Secret::new("tok-alice-0123456789"),
+            ));
         if admin {
-            f = f.identity(Identity::bearer("admin", Secret::new("tok-admin-0123456789")));
+            f = f.identity(Identity::bearer(
+                "admin",
+                Secret::new("tok-admin-0123456789"),
+            ));
         }
         f
     }

@@ -58,7 +58,9 @@ fn pairs(spec: &ApiSpec) -> Vec<Pair<'_>> {
         .filter(|o| o.method == Method::Get)
         .filter_map(|item| {
             let (parent, param) = parent_template(&item.path)?;
-            let list = ops.iter().find(|o| o.method == Method::Get && o.path == parent)?;
+            let list = ops
+                .iter()
+                .find(|o| o.method == Method::Get && o.path == parent)?;
             Some(Pair { item, list, param })
         })
         .take(MAX_COLLECTIONS)
@@ -72,14 +74,20 @@ impl Check for CrossUserObjectAccess {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let spec = api_support::spec(ctx)
-            .ok_or_else(|| CheckError::Skipped("no OpenAPI document: pass --spec PATH|URL".into()))?;
+        let spec = api_support::spec(ctx).ok_or_else(|| {
+            CheckError::Skipped("no OpenAPI document: pass --spec PATH|URL".into())
+        })?;
         let attacker = api_support::low_identity(ctx)
             .ok_or_else(|| CheckError::Skipped("needs an identity (pass --token-file)".into()))?;
         let victim = api_support::peer_identity(ctx, &attacker);
         let mut findings = Vec::new();
         for pair in pairs(spec) {
-            let t = Tester { ctx, spec, pair: &pair, attacker: &attacker };
+            let t = Tester {
+                ctx,
+                spec,
+                pair: &pair,
+                attacker: &attacker,
+            };
             let found = match &victim {
                 Some(v) => t.two_users(v).await?,
                 None => t.adjacent().await?,
@@ -110,7 +118,12 @@ impl Tester<'_> {
 
     /// The ids in an identity's own list.
     async fn ids_of(&self, who: &str) -> Result<Vec<String>, CheckError> {
-        let Some(url) = operation_url(&self.ctx.target().url, self.spec, self.pair.list, &HashMap::new()) else {
+        let Some(url) = operation_url(
+            &self.ctx.target().url,
+            self.spec,
+            self.pair.list,
+            &HashMap::new(),
+        ) else {
             return Ok(Vec::new());
         };
         let ex = self.get(url, Some(who)).await?;
@@ -122,10 +135,16 @@ impl Tester<'_> {
     async fn two_users(&self, victim: &str) -> Result<Option<Finding>, CheckError> {
         let theirs = self.ids_of(victim).await?;
         let mine = self.ids_of(self.attacker).await?;
-        let Some(id) = theirs.iter().find(|i| !mine.contains(i)) else { return Ok(None) };
-        let Some(url) = self.item_url(id) else { return Ok(None) };
+        let Some(id) = theirs.iter().find(|i| !mine.contains(i)) else {
+            return Ok(None);
+        };
+        let Some(url) = self.item_url(id) else {
+            return Ok(None);
+        };
         let owner = self.get(url.clone(), Some(victim)).await?;
-        let Some(baseline) = json_body(&owner) else { return Ok(None) };
+        let Some(baseline) = json_body(&owner) else {
+            return Ok(None);
+        };
         let other = self.get(url.clone(), Some(self.attacker)).await?;
         let Some(body) = json_body(&other).filter(|b| same_object(b, &baseline)) else {
             return Ok(None);
@@ -142,8 +161,15 @@ impl Tester<'_> {
             .finding(&other, title, None)
             .with_confidence(Confidence::Confirmed)
             .with_key(&self.pair.item.path)
-            .with_fact(format!("id {id} is in {victim}'s list of {} and not in {}'s", self.pair.list.path, self.attacker))
-            .with_fact(format!("{} got the same object {victim} gets ({} bytes of JSON)", self.attacker, body.to_string().len()))
+            .with_fact(format!(
+                "id {id} is in {victim}'s list of {} and not in {}'s",
+                self.pair.list.path, self.attacker
+            ))
+            .with_fact(format!(
+                "{} got the same object {victim} gets ({} bytes of JSON)",
+                self.attacker,
+                body.to_string().len()
+            ))
             .with_fact("anonymous callers are refused, so the object is not public");
         Ok(Some(f))
     }
@@ -165,12 +191,21 @@ impl Tester<'_> {
             .take(ADJACENT_PROBES);
         for candidate in candidates.collect::<Vec<_>>() {
             let id = candidate.to_string();
-            let Some(url) = self.item_url(&id) else { continue };
+            let Some(url) = self.item_url(&id) else {
+                continue;
+            };
             let ex = self.get(url.clone(), Some(self.attacker)).await?;
-            let object_id = json_body(&ex).and_then(|b| b.get(&self.pair.param).or_else(|| b.get("id")).cloned());
+            let object_id = json_body(&ex)
+                .and_then(|b| b.get(&self.pair.param).or_else(|| b.get("id")).cloned());
             let is_that_object = object_id.is_some_and(|v| v.to_string().trim_matches('"') == id);
-            if is_that_object && !api_support::is_missing(self.ctx, &ex) && self.anonymous_refused(url).await? {
-                let title = format!("{} reads object {id}, which is not in its own list, at {} {}", self.attacker, ex.request.method, self.pair.item.path);
+            if is_that_object
+                && !api_support::is_missing(self.ctx, &ex)
+                && self.anonymous_refused(url).await?
+            {
+                let title = format!(
+                    "{} reads object {id}, which is not in its own list, at {} {}",
+                    self.attacker, ex.request.method, self.pair.item.path
+                );
                 return Ok(Some(
                     self.ctx
                         .finding(&ex, title, None)
@@ -211,27 +246,50 @@ mod tests {
             let who = match req.header("authorization") {
                 Some("Bearer tok-alice-0123456789") => "alice",
                 Some("Bearer tok-bob-0123456789") => "bob",
-                _ => return RawResponse::new(401, r#"{"detail":"auth"}"#).header("content-type", "application/json"),
+                _ => {
+                    return RawResponse::new(401, r#"{"detail":"auth"}"#)
+                        .header("content-type", "application/json")
+                }
             };
             let owner = |id: u32| if id % 2 == 1 { "alice" } else { "bob" };
-            let json = |b: String| RawResponse::new(200, b).header("content-type", "application/json");
+            let json =
+                |b: String| RawResponse::new(200, b).header("content-type", "application/json");
             if req.path == "/orders/" {
-                let ids: Vec<String> = (1..=4).filter(|i| owner(*i) == who).map(|i| format!(r#"{{"id":{i},"owner":"{who}"}}"#)).collect();
+                let ids: Vec<String> = (1..=4)
+                    .filter(|i| owner(*i) == who)
+                    .map(|i| format!(r#"{{"id":{i},"owner":"{who}"}}"#))
+                    .collect();
                 return json(format!(r#"{{"results":[{}]}}"#, ids.join(",")));
             }
-            let id: u32 = req.path.trim_matches('/').rsplit('/').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let id: u32 = req
+                .path
+                .trim_matches('/')
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             if id == 0 || id > 4 || (owner_checked && owner(id) != who) {
-                return RawResponse::new(404, r#"{"detail":"Not found."}"#).header("content-type", "application/json");
+                return RawResponse::new(404, r#"{"detail":"Not found."}"#)
+                    .header("content-type", "application/json");
             }
-            json(format!(r#"{{"id":{id},"owner":"{}","total":"9.00"}}"#, owner(id)))
+            json(format!(
+                r#"{{"id":{id},"owner":"{}","total":"9.00"}}"#,
+                owner(id)
+            ))
         }
     }
 
     fn fixture(addr: std::net::SocketAddr, two: bool) -> Fixture {
         let mut f = Fixture::new(&format!("http://{addr}/"))
             .spec(SPEC)
-            .identity(Identity::bearer("alice", Secret::new("tok-alice-0123456789")))
-            .identity(Identity::bearer("admin", Secret::new("tok-admin-0123456789")));
+            .identity(Identity::bearer(
+                "alice",
+                Secret::new("tok-alice-0123456789"),
+            ))
+            .identity(Identity::bearer(
+                "admin",
+                Secret::new("tok-admin-0123456789"),
+            ));
         if two {
             f = f.identity(Identity::bearer("bob", Secret::new("tok-bob-0123456789")));
         }
@@ -245,7 +303,11 @@ mod tests {
         let f = CrossUserObjectAccess.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].confidence, Confidence::Confirmed);
-        assert!(f[0].title.contains("alice reads bob's object 2"), "{}", f[0].title);
+        assert!(
+            f[0].title.contains("alice reads bob's object 2"),
+            "{}",
+            f[0].title
+        );
         assert!(ctx.requests_made() <= META.budget);
     }
 
@@ -253,9 +315,17 @@ mod tests {
     async fn silent_when_ownership_is_enforced() {
         let addr = serve(shop(true)).await;
         let (_e, ctx) = fixture(addr, true).ctx(&META);
-        assert!(CrossUserObjectAccess.run(&ctx).await.expect("run").is_empty());
+        assert!(CrossUserObjectAccess
+            .run(&ctx)
+            .await
+            .expect("run")
+            .is_empty());
         let (_e, ctx) = fixture(addr, false).ctx(&META);
-        assert!(CrossUserObjectAccess.run(&ctx).await.expect("run").is_empty());
+        assert!(CrossUserObjectAccess
+            .run(&ctx)
+            .await
+            .expect("run")
+            .is_empty());
     }
 
     #[tokio::test]
@@ -271,6 +341,9 @@ mod tests {
     #[tokio::test]
     async fn skipped_without_a_spec() {
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/").ctx(&META);
-        assert!(matches!(CrossUserObjectAccess.run(&ctx).await, Err(CheckError::Skipped(_))));
+        assert!(matches!(
+            CrossUserObjectAccess.run(&ctx).await,
+            Err(CheckError::Skipped(_))
+        ));
     }
 }

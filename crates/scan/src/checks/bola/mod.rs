@@ -1,3 +1,4 @@
 //! Broken object level authorization: one user's access to another user's objects.
 
 pub mod cross_user;
+pub mod predictable_ids;

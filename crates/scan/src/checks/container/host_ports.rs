@@ -114,11 +114,19 @@ fn recognise(service: Service, ex: &Exchange) -> Option<Signature> {
     })
 }
 
-fn finding(ctx: &CheckCtx, svc: &HostService, ex: &Exchange, sig: &Signature, key: &str) -> Finding {
+fn finding(
+    ctx: &CheckCtx,
+    svc: &HostService,
+    ex: &Exchange,
+    sig: &Signature,
+    key: &str,
+) -> Finding {
     let host = ctx.target().url.host_str().unwrap_or_default().to_string();
     let (severity, how) = match (sig.full_access, svc.service) {
         (true, _) => (Severity::Critical, "answers without authentication"),
-        (false, Service::DockerEngine) => (Severity::High, "answers (its API refused this request)"),
+        (false, Service::DockerEngine) => {
+            (Severity::High, "answers (its API refused this request)")
+        }
         (false, _) => (Severity::Low, "is reachable (anonymous access refused)"),
     };
     let title = format!("{} on {host}:{} {how}", svc.service.name(), svc.port);
@@ -127,8 +135,15 @@ fn finding(ctx: &CheckCtx, svc: &HostService, ex: &Exchange, sig: &Signature, ke
         .with_key(key)
         .with_severity(severity)
         .with_confidence(Confidence::Confirmed)
-        .with_fact(format!("{} in the answer to GET {}", sig.description, ex.request.url.path()))
-        .with_fact(format!("port {} of the target's own host ({})", svc.port, svc.scheme))
+        .with_fact(format!(
+            "{} in the answer to GET {}",
+            sig.description,
+            ex.request.url.path()
+        ))
+        .with_fact(format!(
+            "port {} of the target's own host ({})",
+            svc.port, svc.scheme
+        ))
 }
 
 #[cfg(test)]
@@ -173,7 +188,10 @@ mod tests {
         })
         .await;
         let target = serve(|_| RawResponse::new(200, "{}")).await;
-        let c = ctx(&format!("http://{target}/"), vec![HostService::docker(docker.port())]);
+        let c = ctx(
+            &format!("http://{target}/"),
+            vec![HostService::docker(docker.port())],
+        );
         let f = HostPorts.run(&c).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Critical);
@@ -199,7 +217,10 @@ mod tests {
     #[tokio::test]
     async fn skipped_when_host_ports_are_off() {
         let c = ctx("http://127.0.0.1:9/", vec![]);
-        assert!(matches!(HostPorts.run(&c).await, Err(CheckError::Skipped(_))));
+        assert!(matches!(
+            HostPorts.run(&c).await,
+            Err(CheckError::Skipped(_))
+        ));
     }
 
     #[test]

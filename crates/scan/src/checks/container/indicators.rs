@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use regex::Regex;
 use std::sync::{Arc, OnceLock};
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, Owasp, SafetyClass,
-    Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, Owasp, SafetyClass, Severity,
 };
 
 pub struct RuntimeIndicators;
@@ -165,7 +164,8 @@ fn finding(
 /// Markup between the name and the value collapsed, HTML entities for quotes dropped.
 fn tidy(s: &str) -> String {
     static TAGS: OnceLock<Regex> = OnceLock::new();
-    let tags = TAGS.get_or_init(|| Regex::new(r"<[^>]{0,80}>|&#x27;|&quot;|&#39;").expect("constant regex"));
+    let tags = TAGS
+        .get_or_init(|| Regex::new(r"<[^>]{0,80}>|&#x27;|&quot;|&#39;").expect("constant regex"));
     let text = tags.replace_all(s, " ");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -181,7 +181,13 @@ mod tests {
 <tr><td>HOSTNAME</td><td class="code"><pre>&#x27;8dfafdbc3a40&#x27;</pre></td></tr>"#;
 
     fn page(url: &str, body: &str) -> Exchange {
-        exchange(HttpMethod::Get, url, 500, &[("content-type", "text/html")], body)
+        exchange(
+            HttpMethod::Get,
+            url,
+            500,
+            &[("content-type", "text/html")],
+            body,
+        )
     }
 
     #[tokio::test]
@@ -192,20 +198,36 @@ mod tests {
             .ctx(&META);
         let f = RuntimeIndicators.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 2, "{f:#?}");
-        let docker = f.iter().find(|f| f.title.contains("tcp://127.0.0.1:5555")).expect("docker");
+        let docker = f
+            .iter()
+            .find(|f| f.title.contains("tcp://127.0.0.1:5555"))
+            .expect("docker");
         assert_eq!(docker.severity, Severity::Medium);
-        assert!(docker.evidence.facts.iter().any(|x| x.contains("2 responses")));
+        assert!(docker
+            .evidence
+            .facts
+            .iter()
+            .any(|x| x.contains("2 responses")));
         let all = serde_json::to_string(&f).expect("json");
-        assert!(!all.contains("ghp_Tollgate"), "neighbouring secrets stay out: {all}");
+        assert!(
+            !all.contains("ghp_Tollgate"),
+            "neighbouring secrets stay out: {all}"
+        );
         assert!(f.iter().any(|f| f.severity == Severity::Info));
     }
 
     #[tokio::test]
     async fn silent_on_clean_responses_and_on_ssrf_probe_answers() {
-        let mut probe = page("http://127.0.0.1:9/fetch?url=x", r#"{"Mounts":[{"Source":"/var/run/docker.sock"}]}"#);
+        let mut probe = page(
+            "http://127.0.0.1:9/fetch?url=x",
+            r#"{"Mounts":[{"Source":"/var/run/docker.sock"}]}"#,
+        );
         probe.check = Some(CheckId::new_static("CONT-002"));
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
-            .recorded(page("http://127.0.0.1:9/", "<p>HOSTNAME is set by the OS. Docker docs: see DOCKER_HOST.</p>"))
+            .recorded(page(
+                "http://127.0.0.1:9/",
+                "<p>HOSTNAME is set by the OS. Docker docs: see DOCKER_HOST.</p>",
+            ))
             .recorded(probe)
             .recorded(page("http://127.0.0.1:10/", "/var/run/docker.sock"))
             .ctx(&META);

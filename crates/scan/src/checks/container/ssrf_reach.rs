@@ -84,7 +84,11 @@ fn probes_per_candidate(ctx: &CheckCtx) -> u32 {
     let n: usize = SERVICES
         .iter()
         .map(|s| {
-            let forms = ctx.reach().internal_targets().iter().filter(|t| t.service == *s);
+            let forms = ctx
+                .reach()
+                .internal_targets()
+                .iter()
+                .filter(|t| t.service == *s);
             forms.count().min(MAX_FORMS)
         })
         .sum();
@@ -121,7 +125,10 @@ fn finding(ctx: &CheckCtx, prep: &Prepared, r: &Reached) -> Finding {
     .with_key(service.key())
     .with_severity(severity)
     .with_confidence(Confidence::Confirmed)
-    .with_fact(format!("value sent: {} ({})", r.target.value, r.target.label))
+    .with_fact(format!(
+        "value sent: {} ({})",
+        r.target.value, r.target.label
+    ))
     .with_fact(format!(
         "{} in the answer; absent from the answer to a harmless value",
         r.signature.description
@@ -153,7 +160,8 @@ mod tests {
     async fn fires_when_the_fetcher_reaches_docker() {
         let (addr, _) = fake_target::serve(Fake::new(Mode::Reflect)).await;
         let internal = docker_stand_in().await;
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], internal, &META).await;
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], internal, &META).await;
         let f = SsrfReachesRuntime.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Critical);
@@ -166,8 +174,12 @@ mod tests {
         for mode in [Mode::Refuse, Mode::Blind] {
             let (addr, _) = fake_target::serve(Fake::new(mode)).await;
             let internal = docker_stand_in().await;
-            let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], internal, &META).await;
-            assert!(SsrfReachesRuntime.run(&ctx).await.expect("run").is_empty(), "{mode:?}");
+            let (_e, ctx) =
+                fake_target::ctx(addr, &["/fetch?url=https://e.example/"], internal, &META).await;
+            assert!(
+                SsrfReachesRuntime.run(&ctx).await.expect("run").is_empty(),
+                "{mode:?}"
+            );
         }
     }
 }

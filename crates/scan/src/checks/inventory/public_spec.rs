@@ -63,7 +63,11 @@ impl Check for PublicSpec {
 }
 
 fn finding(ctx: &CheckCtx, ex: &Arc<Exchange>, model: &ApiModel) -> Finding {
-    let secured = model.operations.iter().filter(|o| !o.allows_anonymous()).count();
+    let secured = model
+        .operations
+        .iter()
+        .filter(|o| !o.allows_anonymous())
+        .count();
     let title = format!(
         "{} document served to anonymous callers at {} ({} operations)",
         model.version,
@@ -72,8 +76,14 @@ fn finding(ctx: &CheckCtx, ex: &Arc<Exchange>, model: &ApiModel) -> Finding {
     );
     ctx.finding(ex, title, None)
         .with_confidence(Confidence::Confirmed)
-        .with_fact(format!("{secured} of {} operations require authentication", model.operations.len()))
-        .with_fact(format!("title `{}`, version `{}`", model.title, model.api_version))
+        .with_fact(format!(
+            "{secured} of {} operations require authentication",
+            model.operations.len()
+        ))
+        .with_fact(format!(
+            "title `{}`, version `{}`",
+            model.title, model.api_version
+        ))
 }
 
 #[cfg(test)]
@@ -93,7 +103,11 @@ mod tests {
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         let f = PublicSpec.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1);
-        assert!(f[0].title.contains("/v3/api-docs (2 operations)"), "{}", f[0].title);
+        assert!(
+            f[0].title.contains("/v3/api-docs (2 operations)"),
+            "{}",
+            f[0].title
+        );
         assert!(f[0].evidence.facts[0].starts_with("1 of 2"));
     }
 
@@ -102,7 +116,8 @@ mod tests {
         let addr = serve(|req| match req.path.as_str() {
             // Authenticated-only, an HTML page, and a JSON file that is no OpenAPI.
             "/openapi.json" => RawResponse::new(401, DOC),
-            "/swagger.json" => RawResponse::new(200, format!("<html>{DOC}</html>")).header("content-type", "text/html"),
+            "/swagger.json" => RawResponse::new(200, format!("<html>{DOC}</html>"))
+                .header("content-type", "text/html"),
             "/api-docs" => RawResponse::new(200, r#"{"swagger_ui":"moved"}"#),
             _ => RawResponse::new(404, "nf"),
         })

@@ -25,7 +25,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api9,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 24,
+    budget: 30,
     docs: CheckDocs {
         what: "Reads the version segments of the documented paths (`/api/v2/…`) and requests the same routes under the neighbouring versions the document does not describe (`/api/v1/…`, `/api/v3/…`), anonymously. A version whose routes answer (anything but the target's not-found answer) is reported; medium when it hands anonymous callers JSON data on a route the documented version protects.",
         why: "Old versions keep old bugs and old access rules. They are rarely monitored or patched, and an attacker who finds `/v1` beside `/v2` gets the weaker of the two.",
@@ -40,7 +40,7 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 /// Routes tried per sibling version at most.
-const PER_VERSION: usize = 6;
+const PER_VERSION: usize = 12;
 
 /// `(prefix, n)` for a path with a `v<n>` segment: `/api/v2/users/` → (`/api/`, 2).
 pub fn version_of(path: &str) -> Option<(String, u32)> {
@@ -80,8 +80,9 @@ impl Check for SiblingVersions {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let spec = api_support::spec(ctx)
-            .ok_or_else(|| CheckError::Skipped("no OpenAPI document says which versions are current".into()))?;
+        let spec = api_support::spec(ctx).ok_or_else(|| {
+            CheckError::Skipped("no OpenAPI document says which versions are current".into())
+        })?;
         let documented = documented_versions(spec);
         let mut findings = Vec::new();
         for (prefix, n) in &documented {
@@ -102,12 +103,19 @@ impl Check for SiblingVersions {
 fn routes(ctx: &CheckCtx, spec: &ApiSpec, prefix: &str, n: u32, m: u32) -> Vec<(Url, bool)> {
     let base = spec.model.base_path();
     let mut out: Vec<(Url, bool)> = Vec::new();
-    for op in spec.model.operations.iter().filter(|o| o.method == Method::Get && !o.is_templated()) {
+    for op in spec
+        .model
+        .operations
+        .iter()
+        .filter(|o| o.method == Method::Get && !o.is_templated())
+    {
         let full = format!("{base}{}", op.path);
         if version_of(&full) != Some((prefix.to_string(), n)) {
             continue;
         }
-        let Some(moved) = with_version(&full, prefix, m) else { continue };
+        let Some(moved) = with_version(&full, prefix, m) else {
+            continue;
+        };
         let url = ctx.url(&moved);
         if !out.iter().any(|(u, _)| *u == url) {
             out.push((url, !op.allows_anonymous()));
@@ -118,7 +126,13 @@ fn routes(ctx: &CheckCtx, spec: &ApiSpec, prefix: &str, n: u32, m: u32) -> Vec<(
     out
 }
 
-async fn probe_version(ctx: &CheckCtx, spec: &ApiSpec, prefix: &str, n: u32, m: u32) -> Result<Option<Finding>, CheckError> {
+async fn probe_version(
+    ctx: &CheckCtx,
+    spec: &ApiSpec,
+    prefix: &str,
+    n: u32,
+    m: u32,
+) -> Result<Option<Finding>, CheckError> {
     let mut live: Vec<(Arc<Exchange>, bool)> = Vec::new();
     for (url, protected) in routes(ctx, spec, prefix, n, m) {
         let ex = ctx.send(ProbeRequest::get(url)).await?;
@@ -132,7 +146,8 @@ async fn probe_version(ctx: &CheckCtx, spec: &ApiSpec, prefix: &str, n: u32, m: 
     };
     let weaker = first.1;
     let ex = &first.0;
-    let title = format!("undocumented API version {prefix}v{m}/ is live beside the documented v{n}");
+    let title =
+        format!("undocumented API version {prefix}v{m}/ is live beside the documented v{n}");
     let mut f = ctx
         .finding(ex, title, None)
         .with_confidence(Confidence::Firm)
@@ -144,7 +159,11 @@ async fn probe_version(ctx: &CheckCtx, spec: &ApiSpec, prefix: &str, n: u32, m: 
         ));
     }
     for (e, _) in &live {
-        f = f.with_fact(format!("GET {} → HTTP {}", e.request.url.path(), e.response.status));
+        f = f.with_fact(format!(
+            "GET {} → HTTP {}",
+            e.request.url.path(),
+            e.response.status
+        ));
     }
     Ok(Some(f))
 }
@@ -162,18 +181,25 @@ mod tests {
         assert_eq!(version_of("/api/v2/users/"), Some(("/api/".into(), 2)));
         assert_eq!(version_of("/v10/x"), Some(("/".into(), 10)));
         assert_eq!(version_of("/api/video/"), None);
-        assert_eq!(with_version("/api/v2/users/", "/api/", 1).as_deref(), Some("/api/v1/users/"));
+        assert_eq!(
+            with_version("/api/v2/users/", "/api/", 1).as_deref(),
+            Some("/api/v1/users/")
+        );
     }
 
     #[tokio::test]
     async fn reports_a_live_v1_with_weaker_controls() {
         let addr = serve(|req| match req.path.as_str() {
-            "/api/v1/users/" => RawResponse::new(200, r#"[{"id":1}]"#).header("content-type", "application/json"),
+            "/api/v1/users/" => {
+                RawResponse::new(200, r#"[{"id":1}]"#).header("content-type", "application/json")
+            }
             "/api/v1/items/" => RawResponse::new(401, "{}"),
             _ => RawResponse::new(404, "nf"),
         })
         .await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).spec(SPEC).ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .ctx(&META);
         let f = SiblingVersions.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].severity, Severity::Medium);
@@ -184,7 +210,9 @@ mod tests {
     #[tokio::test]
     async fn silent_when_other_versions_are_gone() {
         let addr = serve(|_| RawResponse::new(404, "nf")).await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).spec(SPEC).ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .ctx(&META);
         assert!(SiblingVersions.run(&ctx).await.expect("run").is_empty());
     }
 }

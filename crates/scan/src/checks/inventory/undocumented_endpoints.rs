@@ -41,8 +41,15 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Diagnostic paths tried on every target.
 const WORDLIST: &[&str] = &[
-    "/debug/", "/internal/", "/metrics", "/actuator", "/actuator/env", "/status", "/graphql",
-    "/console", "/server-status",
+    "/debug/",
+    "/internal/",
+    "/metrics",
+    "/actuator",
+    "/actuator/env",
+    "/status",
+    "/graphql",
+    "/console",
+    "/server-status",
 ];
 /// Routes checked at most.
 const MAX_ROUTES: usize = 28;
@@ -96,7 +103,11 @@ fn known(ctx: &CheckCtx, spec: Option<&ApiSpec>, url: &Url) -> bool {
         return true;
     }
     match spec {
-        Some(s) => s.documents(url) || s.served_at.as_ref().is_some_and(|d| d.path() == url.path()) || in_sibling_version(s, url),
+        Some(s) => {
+            s.documents(url)
+                || s.served_at.as_ref().is_some_and(|d| d.path() == url.path())
+                || in_sibling_version(s, url)
+        }
         None => false,
     }
 }
@@ -190,22 +201,39 @@ mod tests {
     }
 
     fn debug_page(addr: std::net::SocketAddr) -> Exchange {
-        exchange(HttpMethod::Get, &format!("http://{addr}/tollgate-x-missing"), 404, &[("content-type", "text/html")], DEBUG_404)
+        exchange(
+            HttpMethod::Get,
+            &format!("http://{addr}/tollgate-x-missing"),
+            404,
+            &[("content-type", "text/html")],
+            DEBUG_404,
+        )
     }
 
     #[tokio::test]
     async fn reports_debug_listed_and_wordlist_routes_not_in_the_spec() {
         let addr = serve(server()).await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).spec(SPEC).recorded(debug_page(addr)).ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .recorded(debug_page(addr))
+            .ctx(&META);
         let f = UndocumentedEndpoints.run(&ctx).await.expect("run");
         let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
-        assert_eq!(titles, ["undocumented endpoint /api/v2/debug/crash/ answers (HTTP 500)", "undocumented endpoint /metrics answers (HTTP 401)"]);
+        assert_eq!(
+            titles,
+            [
+                "undocumented endpoint /api/v2/debug/crash/ answers (HTTP 500)",
+                "undocumented endpoint /metrics answers (HTTP 401)"
+            ]
+        );
     }
 
     #[tokio::test]
     async fn without_a_spec_debug_routes_are_tentative() {
         let addr = serve(server()).await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).recorded(debug_page(addr)).ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .recorded(debug_page(addr))
+            .ctx(&META);
         let f = UndocumentedEndpoints.run(&ctx).await.expect("run");
         assert!(f.iter().all(|f| f.confidence == Confidence::Tentative));
         assert!(f.iter().any(|f| f.title.contains("/api/v2/debug/crash/")));
@@ -219,7 +247,14 @@ mod tests {
             _ => RawResponse::new(404, "nf"),
         })
         .await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).spec(SPEC).route("/api/v2/items/").ctx(&META);
-        assert!(UndocumentedEndpoints.run(&ctx).await.expect("run").is_empty());
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .route("/api/v2/items/")
+            .ctx(&META);
+        assert!(UndocumentedEndpoints
+            .run(&ctx)
+            .await
+            .expect("run")
+            .is_empty());
     }
 }

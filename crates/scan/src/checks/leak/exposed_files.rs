@@ -666,7 +666,7 @@ impl Check for ExposedFiles {
             }
         }
         findings.extend(toolbar_in_transcript(ctx, &findings));
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Ok(findings)
     }
 }

@@ -201,7 +201,7 @@ impl Check for ExposedLogs {
             .filter(|ex| present(ctx, ex) && !is_html(ex) && looks_like_log(&ex.response.text()))
             .map(|ex| finding(ctx, ex))
             .collect();
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Ok(findings)
     }
 }

@@ -39,10 +39,31 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Field names (lower-case, `-` as `_`) that hold a credential.
 const CREDENTIAL_NAMES: &[&str] = &[
-    "password", "passwd", "pwd", "password_hash", "hashed_password", "passwordhash",
-    "secret", "client_secret", "secret_key", "api_key", "apikey", "api_secret", "access_key",
-    "private_key", "access_token", "refresh_token", "id_token", "auth_token", "token",
-    "session_token", "session_key", "otp_secret", "mfa_secret", "totp_secret", "salt",
+    "password",
+    "passwd",
+    "pwd",
+    "password_hash",
+    "hashed_password",
+    "passwordhash",
+    "secret",
+    "client_secret",
+    "secret_key",
+    "api_key",
+    "apikey",
+    "api_secret",
+    "access_key",
+    "private_key",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "auth_token",
+    "token",
+    "session_token",
+    "session_key",
+    "otp_secret",
+    "mfa_secret",
+    "totp_secret",
+    "salt",
 ];
 /// Fields walked at most per answer.
 const MAX_NODES: usize = 5_000;
@@ -55,18 +76,28 @@ fn normalise(key: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 {
             out.push('_');
         }
-        out.push(if c == '-' { '_' } else { c.to_ascii_lowercase() });
+        out.push(if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_lowercase()
+        });
     }
     out
 }
 
 fn is_credential_name(key: &str) -> bool {
     let k = normalise(key);
-    if ["has_", "is_", "can_", "needs_"].iter().any(|p| k.starts_with(p)) {
+    if ["has_", "is_", "can_", "needs_"]
+        .iter()
+        .any(|p| k.starts_with(p))
+    {
         return false;
     }
-    CREDENTIAL_NAMES.contains(&k.as_str()) || k.ends_with("_password") || k.ends_with("_secret")
-        || k.ends_with("_api_key") || k.ends_with("_access_token")
+    CREDENTIAL_NAMES.contains(&k.as_str())
+        || k.ends_with("_password")
+        || k.ends_with("_secret")
+        || k.ends_with("_api_key")
+        || k.ends_with("_access_token")
 }
 
 /// A value that looks like a real credential: a string of 8+ characters that is not a
@@ -148,17 +179,34 @@ fn judge(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
     let body = json_body(ex)?;
     let mut exposed = Exposed::default();
     exposed.walk(&body, 0);
-    let caller_is_low = ex.request.identity.as_deref().is_none_or(|i| !api_support::privileged_name(i));
+    let caller_is_low = ex
+        .request
+        .identity
+        .as_deref()
+        .is_none_or(|i| !api_support::privileged_name(i));
     let others_emails = caller_is_low && exposed.emails.len() >= 2;
     if exposed.fields.is_empty() && !others_emails {
         return None;
     }
-    let who = ex.request.identity.clone().unwrap_or_else(|| "anonymous callers".into());
+    let who = ex
+        .request
+        .identity
+        .clone()
+        .unwrap_or_else(|| "anonymous callers".into());
     let (title, severity) = if exposed.fields.is_empty() {
-        (format!("{} different e-mail addresses returned to {who}", exposed.emails.len()), Severity::Medium)
+        (
+            format!(
+                "{} different e-mail addresses returned to {who}",
+                exposed.emails.len()
+            ),
+            Severity::Medium,
+        )
     } else {
         let names: Vec<&str> = exposed.fields.iter().map(String::as_str).collect();
-        (format!("credential fields returned to {who}: {}", names.join(", ")), Severity::High)
+        (
+            format!("credential fields returned to {who}: {}", names.join(", ")),
+            Severity::High,
+        )
     };
     let highlight = exposed.fields.iter().next().map(|f| format!("\"{f}\""));
     let mut f = ctx
@@ -170,14 +218,19 @@ fn judge(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
         f = f.with_fact(format!("`{name}` holds `{value}`"));
     }
     if others_emails {
-        f = f.with_fact(format!("{} distinct e-mail addresses in one answer", exposed.emails.len()));
+        f = f.with_fact(format!(
+            "{} distinct e-mail addresses in one answer",
+            exposed.emails.len()
+        ));
     }
     Some(api_support::mask_values(f, &exposed.values))
 }
 
 /// For each credential field, one of its values masked (in field order).
 fn masked_examples(ex: &Exchange, exposed: &Exposed) -> Vec<String> {
-    let Some(body) = json_body(ex) else { return Vec::new() };
+    let Some(body) = json_body(ex) else {
+        return Vec::new();
+    };
     exposed
         .fields
         .iter()
@@ -215,7 +268,13 @@ mod tests {
     const SAFE: &str = r#"{"id":2,"username":"alice","email":"alice@shop.test","password":"********","token_type":"Bearer","has_api_key":true}"#;
 
     fn json(url: &str, body: &str) -> Exchange {
-        exchange(HttpMethod::Get, url, 200, &[("content-type", "application/json")], body)
+        exchange(
+            HttpMethod::Get,
+            url,
+            200,
+            &[("content-type", "application/json")],
+            body,
+        )
     }
 
     #[tokio::test]
@@ -229,7 +288,10 @@ mod tests {
         assert_eq!(f[0].severity, Severity::High);
         assert!(f[0].title.contains("api_key, password"), "{}", f[0].title);
         let all = serde_json::to_string(&f[0]).expect("json");
-        assert!(!all.contains("tgk_live_0123456789abcdef0123456789abcdef"), "masked: {all}");
+        assert!(
+            !all.contains("tgk_live_0123456789abcdef0123456789abcdef"),
+            "masked: {all}"
+        );
         assert!(!all.contains("Zm9vYmFyYmF6cXV4"), "masked: {all}");
         assert!(all.contains("distinct e-mail"));
     }
@@ -237,18 +299,43 @@ mod tests {
     #[tokio::test]
     async fn silent_on_masked_and_own_data() {
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
-            .recorded(as_identity(json("http://127.0.0.1:9/api/me/", SAFE), "alice"))
-            .recorded(as_identity(json("http://127.0.0.1:9/api/admin/users/", LEAKY.replace("password", "role").replace("api_key", "team").as_str()), "admin"))
+            .recorded(as_identity(
+                json("http://127.0.0.1:9/api/me/", SAFE),
+                "alice",
+            ))
+            .recorded(as_identity(
+                json(
+                    "http://127.0.0.1:9/api/admin/users/",
+                    LEAKY
+                        .replace("password", "role")
+                        .replace("api_key", "team")
+                        .as_str(),
+                ),
+                "admin",
+            ))
             .ctx(&META);
         assert!(SensitiveFields.run(&ctx).await.expect("run").is_empty());
     }
 
     #[test]
     fn names() {
-        for k in ["password", "passwordHash", "api-key", "client_secret", "db_password", "accessToken"] {
+        for k in [
+            "password",
+            "passwordHash",
+            "api-key",
+            "client_secret",
+            "db_password",
+            "accessToken",
+        ] {
             assert!(is_credential_name(k), "{k}");
         }
-        for k in ["token_type", "password_changed_at", "has_api_key", "secretary", "tokens_used"] {
+        for k in [
+            "token_type",
+            "password_changed_at",
+            "has_api_key",
+            "secretary",
+            "tokens_used",
+        ] {
             assert!(!is_credential_name(k), "{k}");
         }
     }

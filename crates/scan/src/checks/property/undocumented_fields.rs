@@ -43,12 +43,31 @@ const MAX_DEPTH: usize = 4;
 const LISTED: usize = 8;
 /// Words in a field name that make an undocumented field more serious.
 const SERIOUS: &[&str] = &[
-    "password", "hash", "secret", "token", "key", "admin", "staff", "superuser", "role",
-    "permission", "phone", "ssn", "salary", "internal",
+    "password",
+    "hash",
+    "secret",
+    "token",
+    "key",
+    "admin",
+    "staff",
+    "superuser",
+    "role",
+    "permission",
+    "phone",
+    "ssn",
+    "salary",
+    "internal",
 ];
 
 /// Undocumented field paths in `v` against schema `id` (`results[].password`).
-fn extra_fields(model: &ApiModel, v: &Value, id: SchemaId, prefix: &str, depth: usize, out: &mut BTreeSet<String>) {
+fn extra_fields(
+    model: &ApiModel,
+    v: &Value,
+    id: SchemaId,
+    prefix: &str,
+    depth: usize,
+    out: &mut BTreeSet<String>,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -66,7 +85,11 @@ fn extra_fields(model: &ApiModel, v: &Value, id: SchemaId, prefix: &str, depth: 
             }
             let props = model.properties(id);
             for (k, val) in m {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 match props.iter().find(|(n, _)| n == k) {
                     Some((_, p)) => extra_fields(model, val, *p, &path, depth + 1, out),
                     None => {
@@ -80,7 +103,11 @@ fn extra_fields(model: &ApiModel, v: &Value, id: SchemaId, prefix: &str, depth: 
 }
 
 fn serious(path: &str) -> bool {
-    let last = path.rsplit(['.', ']']).next().unwrap_or(path).to_ascii_lowercase();
+    let last = path
+        .rsplit(['.', ']'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
     SERIOUS.iter().any(|w| last.contains(w))
 }
 
@@ -91,15 +118,22 @@ impl Check for UndocumentedFields {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let spec = api_support::spec(ctx)
-            .ok_or_else(|| CheckError::Skipped("no OpenAPI document to compare with: pass --spec PATH|URL".into()))?;
+        let spec = api_support::spec(ctx).ok_or_else(|| {
+            CheckError::Skipped("no OpenAPI document to compare with: pass --spec PATH|URL".into())
+        })?;
         let model = &spec.model;
         let mut done: BTreeSet<String> = BTreeSet::new();
         let mut findings = Vec::new();
         for ex in target_responses(ctx) {
-            let Some(op) = spec.operation_for(Method::Get, &ex.request.url) else { continue };
-            let Some(schema) = op.success_schemas().into_iter().next() else { continue };
-            if done.contains(&op.path) || matches!(model.schema(schema).additional, Additional::Allowed) {
+            let Some(op) = spec.operation_for(Method::Get, &ex.request.url) else {
+                continue;
+            };
+            let Some(schema) = op.success_schemas().into_iter().next() else {
+                continue;
+            };
+            if done.contains(&op.path)
+                || matches!(model.schema(schema).additional, Additional::Allowed)
+            {
                 continue;
             }
             let Some(body) = json_body(&ex) else { continue };
@@ -111,22 +145,37 @@ impl Check for UndocumentedFields {
             done.insert(op.path.clone());
             let listed: Vec<&str> = extra.iter().take(LISTED).map(String::as_str).collect();
             let more = extra.len().saturating_sub(LISTED);
-            let severity = if extra.iter().any(|p| serious(p)) { Severity::Medium } else { Severity::Low };
+            let severity = if extra.iter().any(|p| serious(p)) {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
             let title = format!(
                 "{} {} returns {} undocumented field(s): {}{}",
                 ex.request.method,
                 op.path,
                 extra.len(),
                 listed.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             );
-            let schema_name = model.schema(schema).name.clone().unwrap_or_else(|| "inline schema".into());
+            let schema_name = model
+                .schema(schema)
+                .name
+                .clone()
+                .unwrap_or_else(|| "inline schema".into());
             findings.push(
                 ctx.finding(&ex, title, None)
                     .with_severity(severity)
                     .with_confidence(Confidence::Firm)
                     .with_key(&op.path)
-                    .with_fact(format!("documented response: {schema_name} at {}", op.pointer)),
+                    .with_fact(format!(
+                        "documented response: {schema_name} at {}",
+                        op.pointer
+                    )),
             );
         }
         Ok(findings)
@@ -146,7 +195,13 @@ mod tests {
         "Base":{"type":"object","properties":{"id":{"type":"integer"},"username":{"type":"string"}}}}}}"##;
 
     fn json(path: &str, body: &str) -> crate::engine::Exchange {
-        exchange(HttpMethod::Get, &format!("http://127.0.0.1:9{path}"), 200, &[("content-type", "application/json")], body)
+        exchange(
+            HttpMethod::Get,
+            &format!("http://127.0.0.1:9{path}"),
+            200,
+            &[("content-type", "application/json")],
+            body,
+        )
     }
 
     #[tokio::test]
@@ -157,7 +212,12 @@ mod tests {
             .ctx(&META);
         let f = UndocumentedFields.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].title.contains("results[].is_superuser, results[].password"), "{}", f[0].title);
+        assert!(
+            f[0].title
+                .contains("results[].is_superuser, results[].password"),
+            "{}",
+            f[0].title
+        );
         assert_eq!(f[0].severity, Severity::Medium);
     }
 
@@ -165,7 +225,10 @@ mod tests {
     async fn silent_when_the_answer_matches() {
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
             .spec(SPEC)
-            .recorded(json("/users/", r#"{"count":1,"results":[{"id":1,"username":"a","email":"a@x"}]}"#))
+            .recorded(json(
+                "/users/",
+                r#"{"count":1,"results":[{"id":1,"username":"a","email":"a@x"}]}"#,
+            ))
             .recorded(json("/free/", r#"{"anything":1}"#))
             .recorded(json("/undocumented/", r#"{"password":"x"}"#))
             .ctx(&META);

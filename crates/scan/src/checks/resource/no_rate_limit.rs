@@ -43,13 +43,21 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-const LIMIT_HEADERS: &[&str] = &["ratelimit", "ratelimit-", "x-ratelimit-", "x-rate-limit-", "retry-after"];
+const LIMIT_HEADERS: &[&str] = &[
+    "ratelimit",
+    "ratelimit-",
+    "x-ratelimit-",
+    "x-rate-limit-",
+    "retry-after",
+];
 
 fn limited(ex: &Exchange) -> bool {
     ex.response.status == 429
         || ex.response.headers.iter().any(|(k, _)| {
             let k = k.to_ascii_lowercase();
-            LIMIT_HEADERS.iter().any(|h| k == *h || (h.ends_with('-') && k.starts_with(h)))
+            LIMIT_HEADERS
+                .iter()
+                .any(|h| k == *h || (h.ends_with('-') && k.starts_with(h)))
         })
 }
 
@@ -86,14 +94,27 @@ impl Check for NoRateLimit {
         if answers.iter().any(|e| limited(e)) || answers.iter().all(|e| !e.response.is_success()) {
             return Ok(Vec::new());
         }
-        let Some(last) = answers.last() else { return Ok(Vec::new()) };
-        let secs = answers.iter().map(|e| e.response.elapsed.as_secs_f64()).fold(0.0, f64::max);
+        let Some(last) = answers.last() else {
+            return Ok(Vec::new());
+        };
+        let secs = answers
+            .iter()
+            .map(|e| e.response.elapsed.as_secs_f64())
+            .fold(0.0, f64::max);
         let ok = answers.iter().filter(|e| e.response.is_success()).count();
         Ok(vec![ctx
-            .finding(last, format!("{BURST} requests to {} met no rate limit", url.path()), None)
+            .finding(
+                last,
+                format!("{BURST} requests to {} met no rate limit", url.path()),
+                None,
+            )
             .with_confidence(Confidence::Tentative)
-            .with_fact(format!("{ok} of {BURST} answered 2xx, none 429 (slowest {secs:.2} s)"))
-            .with_fact("no RateLimit, X-RateLimit-* or Retry-After header in any answer")])
+            .with_fact(format!(
+                "{ok} of {BURST} answered 2xx, none 429 (slowest {secs:.2} s)"
+            ))
+            .with_fact(
+                "no RateLimit, X-RateLimit-* or Retry-After header in any answer",
+            )])
     }
 }
 
@@ -117,9 +138,21 @@ mod tests {
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         assert!(NoRateLimit.run(&ctx).await.expect("run").is_empty());
         // A 429 counts as a limit (recorded: the engine backs off on 429, slowly).
-        let ex = crate::testkit::exchange(HttpMethod::Get, "http://127.0.0.1:9/", 429, &[], "slow down");
+        let ex = crate::testkit::exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            429,
+            &[],
+            "slow down",
+        );
         assert!(limited(&ex));
-        let ex = crate::testkit::exchange(HttpMethod::Get, "http://127.0.0.1:9/", 200, &[("RateLimit-Policy", "100;w=60")], "");
+        let ex = crate::testkit::exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            200,
+            &[("RateLimit-Policy", "100;w=60")],
+            "",
+        );
         assert!(limited(&ex));
     }
 }

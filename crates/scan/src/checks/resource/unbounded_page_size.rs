@@ -42,8 +42,19 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Names of page-size parameters.
 const SIZE_PARAMS: &[&str] = &[
-    "page_size", "pagesize", "per_page", "perpage", "limit", "size", "max_results", "maxresults",
-    "count", "take", "first", "page[size]", "page_limit",
+    "page_size",
+    "pagesize",
+    "per_page",
+    "perpage",
+    "limit",
+    "size",
+    "max_results",
+    "maxresults",
+    "count",
+    "take",
+    "first",
+    "page[size]",
+    "page_limit",
 ];
 /// The size asked for.
 const HUGE: u32 = 10_000;
@@ -69,21 +80,34 @@ fn auth_for(ctx: &CheckCtx, anonymous_ok: bool) -> Option<Auth> {
 
 fn from_spec(ctx: &CheckCtx, spec: &ApiSpec) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for op in spec.model.operations.iter().filter(|o| o.method == Method::Get && !o.is_templated()) {
+    for op in spec
+        .model
+        .operations
+        .iter()
+        .filter(|o| o.method == Method::Get && !o.is_templated())
+    {
         let Some(p) = op
             .params_in(ParamLocation::Query)
             .find(|p| SIZE_PARAMS.contains(&p.name.to_ascii_lowercase().as_str()))
         else {
             continue;
         };
-        let max = p.schema.and_then(|s| spec.model.schema(s).maximum).map(|m| m.max(0.0) as usize);
+        let max = p
+            .schema
+            .and_then(|s| spec.model.schema(s).maximum)
+            .map(|m| m.max(0.0) as usize);
         let (Some(url), Some(auth)) = (
             operation_url(&ctx.target().url, spec, op, &HashMap::new()),
             auth_for(ctx, op.allows_anonymous()),
         ) else {
             continue;
         };
-        out.push(Candidate { url, param: p.name.clone(), max, auth });
+        out.push(Candidate {
+            url,
+            param: p.name.clone(),
+            max,
+            auth,
+        });
     }
     out
 }
@@ -94,13 +118,25 @@ fn from_routes(ctx: &CheckCtx) -> Vec<Candidate> {
     for ex in crate::checks::common::target_responses(ctx) {
         let Some(body) = json_body(&ex) else { continue };
         let paginated = body.get("next").is_some() || body.get("count").is_some();
-        if !paginated || list_items(&body).is_empty() || out.iter().any(|c| c.url.path() == ex.request.url.path()) {
+        if !paginated
+            || list_items(&body).is_empty()
+            || out.iter().any(|c| c.url.path() == ex.request.url.path())
+        {
             continue;
         }
         let mut url = ex.request.url.clone();
         url.set_query(None);
-        let auth = ex.request.identity.clone().map_or(Auth::Anonymous, Auth::Identity);
-        out.push(Candidate { url, param: "page_size".into(), max: None, auth });
+        let auth = ex
+            .request
+            .identity
+            .clone()
+            .map_or(Auth::Anonymous, Auth::Identity);
+        out.push(Candidate {
+            url,
+            param: "page_size".into(),
+            max: None,
+            auth,
+        });
     }
     out
 }
@@ -135,16 +171,26 @@ fn items(ex: &Exchange) -> Option<usize> {
 
 async fn test_one(ctx: &CheckCtx, c: &Candidate) -> Result<Option<Finding>, CheckError> {
     let default = get(ctx, c.url.clone(), &c.auth).await?;
-    let Some(n_default) = items(&default).filter(|n| *n > 0) else { return Ok(None) };
+    let Some(n_default) = items(&default).filter(|n| *n > 0) else {
+        return Ok(None);
+    };
     let mut big_url = c.url.clone();
-    big_url.query_pairs_mut().append_pair(&c.param, &HUGE.to_string());
+    big_url
+        .query_pairs_mut()
+        .append_pair(&c.param, &HUGE.to_string());
     let big = get(ctx, big_url, &c.auth).await?;
-    let Some(n_big) = items(&big) else { return Ok(None) };
+    let Some(n_big) = items(&big) else {
+        return Ok(None);
+    };
     let cap = c.max.unwrap_or(DEFAULT_CAP);
     if n_big <= n_default || n_big <= cap {
         return Ok(None);
     }
-    let title = format!("{}={HUGE} returns {n_big} items in one page at {}", c.param, c.url.path());
+    let title = format!(
+        "{}={HUGE} returns {n_big} items in one page at {}",
+        c.param,
+        c.url.path()
+    );
     let documented = match c.max {
         Some(m) => format!("the document says `maximum: {m}`"),
         None => format!("no maximum is documented (assumed {DEFAULT_CAP})"),
@@ -167,7 +213,9 @@ mod tests {
     const SPEC: &str = r#"{"openapi":"3.0.3","paths":{"/items/":{"get":{"security":[],"parameters":[
       {"name":"page_size","in":"query","schema":{"type":"integer","maximum":100}}],"responses":{"200":{"description":"ok"}}}}}}"#;
 
-    fn server(cap: usize) -> impl Fn(&crate::testkit::RawRequest) -> RawResponse + Send + Sync + 'static {
+    fn server(
+        cap: usize,
+    ) -> impl Fn(&crate::testkit::RawRequest) -> RawResponse + Send + Sync + 'static {
         move |req| {
             let size = req
                 .path
@@ -178,15 +226,23 @@ mod tests {
                 .min(cap)
                 .min(250);
             let items: Vec<String> = (1..=size).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
-            RawResponse::new(200, format!(r#"{{"count":250,"next":null,"results":[{}]}}"#, items.join(",")))
-                .header("content-type", "application/json")
+            RawResponse::new(
+                200,
+                format!(
+                    r#"{{"count":250,"next":null,"results":[{}]}}"#,
+                    items.join(",")
+                ),
+            )
+            .header("content-type", "application/json")
         }
     }
 
     #[tokio::test]
     async fn fires_when_the_page_grows_past_the_documented_maximum() {
         let addr = serve(server(usize::MAX)).await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).spec(SPEC).ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .ctx(&META);
         let f = UnboundedPageSize.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(f[0].title.contains("returns 250 items"), "{}", f[0].title);
@@ -196,7 +252,9 @@ mod tests {
     #[tokio::test]
     async fn silent_when_capped() {
         let addr = serve(server(100)).await;
-        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).spec(SPEC).ctx(&META);
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .ctx(&META);
         assert!(UnboundedPageSize.run(&ctx).await.expect("run").is_empty());
     }
 }

@@ -74,11 +74,19 @@ pub fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding
         .identity
         .as_ref()
         .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
-    let mut f = param_finding(&META, probe.exchange.as_deref(), &probe.key.url, param, title, None, redactor)
-        .with_key("callback")
-        .with_confidence(Confidence::Confirmed)
-        .with_fact(first.describe(probe))
-        .with_fact(format!("probe sent {who}; callback URL {}", probe.callback));
+    let mut f = param_finding(
+        &META,
+        probe.exchange.as_deref(),
+        &probe.key.url,
+        param,
+        title,
+        None,
+        redactor,
+    )
+    .with_key("callback")
+    .with_confidence(Confidence::Confirmed)
+    .with_fact(first.describe(probe))
+    .with_fact(format!("probe sent {who}; callback URL {}", probe.callback));
     if let Some(ua) = first.header("user-agent") {
         f = f.with_fact(format!("the callback's User-Agent: {ua}"));
     }
@@ -98,7 +106,8 @@ mod tests {
     #[tokio::test]
     async fn fires_on_a_callback_without_reflection() {
         let (addr, _) = fake_target::serve(Fake::new(Mode::Blind)).await;
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
         let f = BlindSsrf.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
         assert!(f[0].evidence.facts[0].starts_with("callback received: GET /"));
@@ -109,8 +118,12 @@ mod tests {
     async fn late_callbacks_are_collected_after_the_grace_period() {
         let fake = Fake::new(Mode::Late(Duration::from_millis(300)));
         let (addr, _) = fake_target::serve(fake).await;
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
-        assert!(BlindSsrf.run(&ctx).await.expect("run").is_empty(), "not yet");
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
+        assert!(
+            BlindSsrf.run(&ctx).await.expect("run").is_empty(),
+            "not yet"
+        );
         let waited = ctx.reach().wait_for_late_callbacks().await;
         assert!(waited > Duration::ZERO);
         let late = ctx.reach().late_findings(ctx.redactor());
@@ -122,9 +135,16 @@ mod tests {
     async fn silent_when_nothing_calls_back_or_content_is_reflected() {
         for mode in [Mode::Refuse, Mode::Reflect] {
             let (addr, _) = fake_target::serve(Fake::new(mode)).await;
-            let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
-            assert!(BlindSsrf.run(&ctx).await.expect("run").is_empty(), "{mode:?}");
-            assert!(ctx.reach().late_findings(ctx.redactor()).is_empty(), "{mode:?}");
+            let (_e, ctx) =
+                fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
+            assert!(
+                BlindSsrf.run(&ctx).await.expect("run").is_empty(),
+                "{mode:?}"
+            );
+            assert!(
+                ctx.reach().late_findings(ctx.redactor()).is_empty(),
+                "{mode:?}"
+            );
         }
     }
 
@@ -132,6 +152,9 @@ mod tests {
     async fn skipped_without_a_listener() {
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/").ctx(&META);
         let err = BlindSsrf.run(&ctx).await.expect_err("skipped");
-        assert!(matches!(err, CheckError::Skipped(ref why) if why.contains("--callback-listen")), "{err}");
+        assert!(
+            matches!(err, CheckError::Skipped(ref why) if why.contains("--callback-listen")),
+            "{err}"
+        );
     }
 }

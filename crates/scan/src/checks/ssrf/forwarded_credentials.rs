@@ -87,12 +87,20 @@ pub fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding
         .identity
         .as_ref()
         .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
-    let f = param_finding(&META, probe.exchange.as_deref(), &probe.key.url, param, title, None, redactor)
-        .with_key(&format!("{name}:{}", if own { "caller" } else { "api" }))
-        .with_confidence(Confidence::Confirmed)
-        .with_fact(hit.describe(probe))
-        .with_fact(format!("`{name}: {value}` in the callback: {whose}"))
-        .with_fact(format!("probe sent {who}; callback URL {}", probe.callback));
+    let f = param_finding(
+        &META,
+        probe.exchange.as_deref(),
+        &probe.key.url,
+        param,
+        title,
+        None,
+        redactor,
+    )
+    .with_key(&format!("{name}:{}", if own { "caller" } else { "api" }))
+    .with_confidence(Confidence::Confirmed)
+    .with_fact(hit.describe(probe))
+    .with_fact(format!("`{name}: {value}` in the callback: {whose}"))
+    .with_fact(format!("probe sent {who}; callback URL {}", probe.callback));
     Some(f)
 }
 
@@ -104,14 +112,16 @@ mod tests {
     use crate::testkit::Fixture;
     use tollgate_core::Secret;
 
-    const SVC: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1Iiwicm9sZSI6ImFkbWluIn0.c2lnbmF0dXJlLXZhbHVlLXN2Yw";
+    const SVC: &str =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1Iiwicm9sZSI6ImFkbWluIn0.c2lnbmF0dXJlLXZhbHVlLXN2Yw";
 
     #[tokio::test]
     async fn fires_on_the_apis_own_token_and_never_shows_it() {
         let mut fake = Fake::new(Mode::Reflect);
         fake.forward_auth = Some(format!("Bearer {SVC}"));
         let (addr, _) = fake_target::serve(fake).await;
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
         let f = ForwardedCredentials.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].severity, Severity::Critical);
@@ -134,7 +144,10 @@ mod tests {
         let f = ForwardedCredentials.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
         let all = serde_json::to_string(&f).expect("json");
-        assert!(all.contains("caller's own") && all.contains("$TOKEN"), "{all}");
+        assert!(
+            all.contains("caller's own") && all.contains("$TOKEN"),
+            "{all}"
+        );
         assert!(!all.contains(user));
     }
 
@@ -162,7 +175,12 @@ mod tests {
     #[tokio::test]
     async fn silent_when_callbacks_carry_no_credential() {
         let (addr, _) = fake_target::serve(Fake::new(Mode::Blind)).await;
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
-        assert!(ForwardedCredentials.run(&ctx).await.expect("run").is_empty());
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
+        assert!(ForwardedCredentials
+            .run(&ctx)
+            .await
+            .expect("run")
+            .is_empty());
     }
 }

@@ -20,9 +20,9 @@ use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::oast::{mask, HitJudge, InternalTarget, Probe, ProbeKey, Service, Signature};
 use futures::StreamExt;
 use regex::Regex;
-use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use tollgate_core::{CheckMeta, Finding, HttpExchangeEvidence, Location, Redactor};
+use tollgate_spec::{example, Method, ParamLocation};
 use url::Url;
 
 /// Parameters from the spec or seen in use, probed per check.
@@ -81,9 +81,29 @@ pub fn normalise(name: &str) -> String {
 }
 
 const SSRF_NAMES: &[&str] = &[
-    "url", "uri", "link", "src", "source", "dest", "destination", "redirect", "next",
-    "callback", "webhook", "feed", "image", "avatar", "target", "endpoint", "host", "proxy",
-    "fetch", "href", "site", "domain", "load",
+    "url",
+    "uri",
+    "link",
+    "src",
+    "source",
+    "dest",
+    "destination",
+    "redirect",
+    "next",
+    "callback",
+    "webhook",
+    "feed",
+    "image",
+    "avatar",
+    "target",
+    "endpoint",
+    "host",
+    "proxy",
+    "fetch",
+    "href",
+    "site",
+    "domain",
+    "load",
 ];
 
 fn is_ssrf_name(name: &str) -> bool {
@@ -102,8 +122,23 @@ pub static SSRF_HUNT: Hunt = Hunt {
     is_name: is_ssrf_name,
     is_value: is_http_url,
     route_words: &[
-        "fetch", "proxy", "preview", "webhook", "callback", "import", "render", "download",
-        "image", "avatar", "feed", "unfurl", "embed", "thumbnail", "screenshot", "pdf", "url",
+        "fetch",
+        "proxy",
+        "preview",
+        "webhook",
+        "callback",
+        "import",
+        "render",
+        "download",
+        "image",
+        "avatar",
+        "feed",
+        "unfurl",
+        "embed",
+        "thumbnail",
+        "screenshot",
+        "pdf",
+        "url",
         "link",
     ],
     guess_names: &["url", "uri", "link", "src", "target"],
@@ -136,77 +171,50 @@ fn same_slot(a: &Candidate, b: &Candidate) -> bool {
     a.route.path() == b.route.path() && a.param == b.param
 }
 
+/// Query parameters of the OpenAPI document's GET operations (`--spec`, or the one the
+/// target serves) with a matching name or `format: uri`. Required sibling parameters
+/// get their example values; templated paths are left out.
 fn spec_candidates(ctx: &CheckCtx, hunt: &Hunt) -> Vec<Candidate> {
-    let mut out = Vec::new();
-    for ex in ctx.transcript() {
-        if !ctx.in_scope(&ex.request.url) || !ex.response.is_success() {
-            continue;
-        }
-        let Ok(doc) = serde_json::from_slice::<Value>(&ex.response.body) else {
-            continue;
-        };
-        if doc.get("openapi").or_else(|| doc.get("swagger")).is_none() {
-            continue;
-        }
-        out.extend(spec_params(&doc, &spec_base(&ex.request.url, &doc), hunt));
-    }
-    out
-}
-
-/// Where the document's paths live: its first server (OpenAPI 3) or basePath
-/// (Swagger 2), resolved against the URL it was served from.
-fn spec_base(served_at: &Url, doc: &Value) -> Url {
-    let server = doc
-        .pointer("/servers/0/url")
-        .or_else(|| doc.get("basePath"))
-        .and_then(Value::as_str)
-        .unwrap_or("/");
-    served_at
-        .join(server)
-        .ok()
-        .filter(|u| u.origin() == served_at.origin())
-        .unwrap_or_else(|| served_at.join("/").unwrap_or_else(|_| served_at.clone()))
-}
-
-fn spec_params(doc: &Value, base: &Url, hunt: &Hunt) -> Vec<Candidate> {
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+    let Some(spec) = ctx.target().spec.as_ref() else {
         return Vec::new();
     };
+    let model = &spec.model;
     let mut out = Vec::new();
-    for (path, item) in paths.iter().filter(|(p, _)| !p.contains('{')) {
-        let Some(get) = item.get("get") else { continue };
-        let params = [item.get("parameters"), get.get("parameters")];
-        for p in params.iter().flatten().filter_map(|v| v.as_array()).flatten() {
-            let p = resolve_ref(doc, p);
-            let query = p.get("in").and_then(Value::as_str) == Some("query");
-            let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-            let format = p
-                .pointer("/schema/format")
-                .or_else(|| p.get("format"))
-                .and_then(Value::as_str);
+    for op in model
+        .operations
+        .iter()
+        .filter(|o| o.method == Method::Get && !o.is_templated())
+    {
+        let Ok(base) = ctx
+            .target()
+            .url
+            .join(&format!("{}{}", model.base_path(), op.path))
+        else {
+            continue;
+        };
+        for p in op.params_in(ParamLocation::Query) {
+            let format = p.schema.and_then(|id| model.schema(id).format.as_deref());
             let uri = matches!(format, Some("uri" | "url" | "uri-reference"));
-            if query && !name.is_empty() && ((hunt.is_name)(name) || uri) {
-                let mut route = base.clone();
-                route.set_path(&format!("{}{}", base.path().trim_end_matches('/'), path));
-                route.set_query(None);
-                out.push(Candidate {
-                    route,
-                    param: name.to_string(),
-                    source: Source::Spec,
-                });
+            if !(hunt.is_name)(&p.name) && !uri {
+                continue;
             }
+            let mut route = base.clone();
+            let siblings = op
+                .params_in(ParamLocation::Query)
+                .filter(|q| q.required && q.name != p.name)
+                .map(|q| (q.name.clone(), example::param_value(model, q)));
+            route.query_pairs_mut().extend_pairs(siblings);
+            if route.query() == Some("") {
+                route.set_query(None);
+            }
+            out.push(Candidate {
+                route,
+                param: p.name.clone(),
+                source: Source::Spec,
+            });
         }
     }
     out
-}
-
-/// A `{"$ref": "#/components/parameters/X"}` resolved within the document.
-fn resolve_ref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    v.get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|pointer| doc.pointer(pointer))
-        .unwrap_or(v)
 }
 
 fn observed_candidates(ctx: &CheckCtx, hunt: &Hunt) -> Vec<Candidate> {
@@ -237,7 +245,11 @@ fn guessed_candidates(ctx: &CheckCtx, hunt: &Hunt) -> Vec<Candidate> {
         let fetchy = path
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| hunt.route_words.contains(&w));
-        if fetchy && !out.iter().any(|c: &Candidate| c.route.path() == route.path()) {
+        if fetchy
+            && !out
+                .iter()
+                .any(|c: &Candidate| c.route.path() == route.path())
+        {
             for name in hunt.guess_names {
                 out.push(Candidate {
                     route: route.clone(),
@@ -353,11 +365,7 @@ pub fn reflected(probe: &Probe) -> bool {
 /// Whether the target demonstrably fetches this parameter (reflection or a hit).
 pub fn proven(ctx: &CheckCtx, probe: Option<&Probe>) -> bool {
     let Some(p) = probe else { return false };
-    reflected(p)
-        || ctx
-            .reach()
-            .callbacks()
-            .is_ok_and(|c| !c.hits(p).is_empty())
+    reflected(p) || ctx.reach().callbacks().is_ok_and(|c| !c.hits(p).is_empty())
 }
 
 /// Whether internal targets are worth sending for this candidate: always for spec and
@@ -397,7 +405,11 @@ pub async fn first_reached(ctx: &CheckCtx, prep: &Prepared, service: Service) ->
     results.into_iter().flatten().next()
 }
 
-async fn probe_internal(ctx: &CheckCtx, prep: &Prepared, target: InternalTarget) -> Option<Reached> {
+async fn probe_internal(
+    ctx: &CheckCtx,
+    prep: &Prepared,
+    target: InternalTarget,
+) -> Option<Reached> {
     let url = with_param(&prep.cand.route, &prep.cand.param, &target.value);
     let ex = send_quiet(ctx, ProbeRequest::get(url).auth(prep.auth.clone())).await?;
     let signature = target.service.recognise(&ex.response.text())?;
@@ -461,11 +473,7 @@ pub fn scrub(mut ev: HttpExchangeEvidence) -> HttpExchangeEvidence {
             .highlight
             .and_then(|(a, b)| resp.body_excerpt.get(a..b).map(str::to_string));
         resp.body_excerpt = mask_credentials(&resp.body_excerpt);
-        resp.highlight = marked.and_then(|m| {
-            resp.body_excerpt
-                .find(&m)
-                .map(|i| (i, i + m.len()))
-        });
+        resp.highlight = marked.and_then(|m| resp.body_excerpt.find(&m).map(|i| (i, i + m.len())));
         for (_, v) in &mut resp.headers {
             *v = mask_credentials(v);
         }
@@ -492,20 +500,14 @@ mod tests {
       "components":{"parameters":{"Feed":{"name":"feed","in":"query","schema":{"type":"string"}}}},
       "paths":{
         "/api/fetch/":{"get":{"parameters":[{"name":"url","in":"query","schema":{"type":"string","format":"uri"}}]}},
-        "/api/items/":{"get":{"parameters":[{"name":"page","in":"query"},{"name":"q","in":"query","schema":{"format":"uri"}},{"$ref":"#/components/parameters/Feed"}]}},
+        "/api/items/":{"get":{"parameters":[{"name":"page","in":"query","required":true,"example":2},{"name":"q","in":"query","schema":{"format":"uri"}},{"$ref":"#/components/parameters/Feed"}]}},
         "/api/items/{id}/":{"get":{"parameters":[{"name":"url","in":"query"}]}},
         "/api/hooks/":{"post":{"parameters":[{"name":"url","in":"query"}]}}
       }}"##;
 
     fn fixture() -> Fixture {
         Fixture::new("http://127.0.0.1:9/")
-            .recorded(exchange(
-                HttpMethod::Get,
-                "http://127.0.0.1:9/api/schema/",
-                200,
-                &[("content-type", "application/json")],
-                SPEC,
-            ))
+            .spec(SPEC)
             .route("/api/search/?next=/home&page=2")
             .route("/api/v1/preview/")
             .route("/api/v1/products/")
@@ -519,20 +521,40 @@ mod tests {
             .iter()
             .map(|c| (c.route.path().to_string(), c.param.clone(), c.source))
             .collect();
-        assert!(got.contains(&("/api/fetch/".into(), "url".into(), Source::Spec)), "{got:?}");
-        assert!(got.contains(&("/api/items/".into(), "q".into(), Source::Spec)), "format uri");
-        assert!(got.contains(&("/api/items/".into(), "feed".into(), Source::Spec)), "$ref");
+        assert!(
+            got.contains(&("/api/fetch/".into(), "url".into(), Source::Spec)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("/api/items/".into(), "q".into(), Source::Spec)),
+            "format uri"
+        );
+        assert!(
+            got.contains(&("/api/items/".into(), "feed".into(), Source::Spec)),
+            "$ref"
+        );
         assert!(got.contains(&("/api/search/".into(), "next".into(), Source::Observed)));
         assert!(got.contains(&("/api/v1/preview/".into(), "url".into(), Source::Guessed)));
         assert!(!got.iter().any(|(p, n, _)| p.contains('{') || n == "page"));
-        assert!(!got.iter().any(|(p, _, _)| p == "/api/hooks/" || p == "/api/v1/products/"));
+        let items = c.iter().find(|c| c.param == "q").expect("q");
+        assert_eq!(
+            items.route.query(),
+            Some("page=2"),
+            "required siblings get examples"
+        );
+        assert!(!got
+            .iter()
+            .any(|(p, _, _)| p == "/api/hooks/" || p == "/api/v1/products/"));
     }
 
     #[test]
     fn with_param_replaces_in_place() {
         let u = Url::parse("http://h/x?a=1&next=/home&b=2").expect("url");
         let v = with_param(&u, "next", "http://127.0.0.1:1/t");
-        assert_eq!(v.as_str(), "http://h/x?a=1&next=http%3A%2F%2F127.0.0.1%3A1%2Ft&b=2");
+        assert_eq!(
+            v.as_str(),
+            "http://h/x?a=1&next=http%3A%2F%2F127.0.0.1%3A1%2Ft&b=2"
+        );
         let w = with_param(&Url::parse("http://h/x").expect("url"), "url", "v");
         assert_eq!(w.as_str(), "http://h/x?url=v");
     }
@@ -542,20 +564,37 @@ mod tests {
         let svc = "$TOKEN.eyJpc3MiOiJ0ZXN0Iiwic3ViIjoiNSJ9.LLlripNubhO-CGVuF3q8ZXnP6";
         for text in [format!("Bearer {svc}"), format!("x {svc} y")] {
             let masked = mask_credentials(&text);
-            assert!(!masked.contains("eyJpc3Mi") && !masked.contains("LLlrip"), "{masked}");
+            assert!(
+                !masked.contains("eyJpc3Mi") && !masked.contains("LLlrip"),
+                "{masked}"
+            );
         }
-        assert_eq!(mask_credentials("Authorization: Bearer $TOKEN"), "Authorization: Bearer $TOKEN");
+        assert_eq!(
+            mask_credentials("Authorization: Bearer $TOKEN"),
+            "Authorization: Bearer $TOKEN"
+        );
     }
 
     #[test]
     fn credentials_in_evidence_are_masked() {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1In0.c2lnbmF0dXJlLXZhbHVl";
-        let body = format!(r#"{{"error":"ApiVersion","headers":{{"Authorization":"Bearer {jwt}"}}}}"#);
-        let ex = exchange(HttpMethod::Get, "http://127.0.0.1:9/f?url=x", 502, &[], &body);
+        let body =
+            format!(r#"{{"error":"ApiVersion","headers":{{"Authorization":"Bearer {jwt}"}}}}"#);
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/f?url=x",
+            502,
+            &[],
+            &body,
+        );
         let ev = scrub(ex.evidence(&Redactor::default(), Some("ApiVersion")));
         let resp = ev.response.expect("response");
         assert!(!resp.body_excerpt.contains(jwt), "{}", resp.body_excerpt);
-        assert!(resp.body_excerpt.contains("Bearer eyJh…"), "{}", resp.body_excerpt);
+        assert!(
+            resp.body_excerpt.contains("Bearer eyJh…"),
+            "{}",
+            resp.body_excerpt
+        );
         let (a, b) = resp.highlight.expect("highlight kept");
         assert_eq!(&resp.body_excerpt[a..b], "ApiVersion");
     }

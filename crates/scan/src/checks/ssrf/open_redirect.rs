@@ -40,9 +40,27 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 const REDIRECT_NAMES: &[&str] = &[
-    "next", "redirect", "redirecturi", "redirecturl", "redirectto", "return", "returnto",
-    "returnurl", "returnpath", "continue", "dest", "destination", "goto", "url", "target",
-    "forward", "successurl", "failureurl", "cancelurl", "callbackurl", "back",
+    "next",
+    "redirect",
+    "redirecturi",
+    "redirecturl",
+    "redirectto",
+    "return",
+    "returnto",
+    "returnurl",
+    "returnpath",
+    "continue",
+    "dest",
+    "destination",
+    "goto",
+    "url",
+    "target",
+    "forward",
+    "successurl",
+    "failureurl",
+    "cancelurl",
+    "callbackurl",
+    "back",
 ];
 
 fn is_redirect_name(name: &str) -> bool {
@@ -57,7 +75,17 @@ fn is_redirect_value(value: &str) -> bool {
 static REDIRECT_HUNT: Hunt = Hunt {
     is_name: is_redirect_name,
     is_value: is_redirect_value,
-    route_words: &["login", "signin", "auth", "oauth", "sso", "redirect", "return", "callback", "authorize"],
+    route_words: &[
+        "login",
+        "signin",
+        "auth",
+        "oauth",
+        "sso",
+        "redirect",
+        "return",
+        "callback",
+        "authorize",
+    ],
     guess_names: &["next", "redirect", "return_to", "redirect_uri"],
 };
 
@@ -132,7 +160,10 @@ mod tests {
 
     fn next_param(path: &str) -> Option<String> {
         let u = url::Url::parse(&format!("http://h{path}")).ok()?;
-        let v = u.query_pairs().find(|(k, _)| k == "next").map(|(_, v)| v.into_owned());
+        let v = u
+            .query_pairs()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.into_owned());
         v
     }
 

@@ -136,7 +136,10 @@ fn metadata_finding(ctx: &CheckCtx, prep: &Prepared, r: &Reached) -> Finding {
     .with_key("metadata")
     .with_severity(severity)
     .with_confidence(Confidence::Confirmed)
-    .with_fact(format!("value sent: {} ({})", r.target.value, r.target.label))
+    .with_fact(format!(
+        "value sent: {} ({})",
+        r.target.value, r.target.label
+    ))
     .with_fact(format!(
         "{} in the answer; absent from the answer to a harmless value",
         r.signature.description
@@ -172,9 +175,14 @@ mod tests {
         let f = ReflectedSsrf.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 2, "{f:#?}");
         assert!(f.iter().all(|f| f.confidence == Confidence::Confirmed));
-        let meta = f.iter().find(|f| f.title.contains("metadata")).expect("metadata");
+        let meta = f
+            .iter()
+            .find(|f| f.title.contains("metadata"))
+            .expect("metadata");
         assert_eq!(meta.severity, Severity::Critical);
-        assert!(matches!(&meta.location, tollgate_core::Location::Http { parameter: Some(p), .. } if p == "url"));
+        assert!(
+            matches!(&meta.location, tollgate_core::Location::Http { parameter: Some(p), .. } if p == "url")
+        );
         assert!(ctx.requests_made() <= META.budget);
     }
 
@@ -194,7 +202,8 @@ mod tests {
     #[tokio::test]
     async fn blind_fetches_are_not_reflected_ssrf() {
         let (addr, _) = fake_target::serve(Fake::new(Mode::Blind)).await;
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], vec![], &META).await;
         assert!(ReflectedSsrf.run(&ctx).await.expect("run").is_empty());
     }
 
@@ -202,7 +211,8 @@ mod tests {
     async fn a_route_that_always_shows_the_signature_proves_nothing() {
         let addr = serve(|_| RawResponse::new(200, IMDS)).await;
         let internal = vec![imds_stand_in().await];
-        let (_e, ctx) = fake_target::ctx(addr, &["/fetch?url=https://e.example/"], internal, &META).await;
+        let (_e, ctx) =
+            fake_target::ctx(addr, &["/fetch?url=https://e.example/"], internal, &META).await;
         assert!(ReflectedSsrf.run(&ctx).await.expect("run").is_empty());
     }
 }

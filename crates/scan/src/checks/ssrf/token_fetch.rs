@@ -104,10 +104,11 @@ fn probe_route(ctx: &CheckCtx) -> Option<Url> {
         })
         .map(|e| e.request.url.clone())
         .collect();
+    gated.sort();
     gated.dedup();
     let last = |u: &Url| {
         u.path_segments()
-            .and_then(|s| s.filter(|p| !p.is_empty()).last().map(str::to_ascii_lowercase))
+            .and_then(|s| s.rev().find(|p| !p.is_empty()).map(str::to_ascii_lowercase))
             .unwrap_or_default()
     };
     gated.sort_by_key(|u| (!PREFERRED.contains(&last(u).as_str()), u.path().len()));
@@ -171,7 +172,13 @@ mod tests {
         let mut fake = Fake::new(Mode::Refuse);
         fake.jwt_fetch = jwt_fetch;
         let (addr, _) = fake_target::serve(fake).await;
-        let anon_me = exchange(HttpMethod::Get, &format!("http://{addr}/me"), 401, &[], "{}");
+        let anon_me = exchange(
+            HttpMethod::Get,
+            &format!("http://{addr}/me"),
+            401,
+            &[],
+            "{}",
+        );
         let fx = crate::testkit::Fixture::new(&format!("http://{addr}/")).recorded(anon_me);
         let (_e, ctx) = fake_target::ctx_from(fx, vec![], &META).await;
         let f = TokenFetch.run(&ctx).await.expect("run");
@@ -183,7 +190,9 @@ mod tests {
         let (f, sent) = run_against(Some("jku")).await;
         assert_eq!(f.len(), 1, "{f:#?}");
         assert!(f[0].title.contains("`jku`"));
-        assert!(matches!(&f[0].location, tollgate_core::Location::Http { url, .. } if url.ends_with("/me")));
+        assert!(
+            matches!(&f[0].location, tollgate_core::Location::Http { url, .. } if url.ends_with("/me"))
+        );
         assert_eq!(sent, 3);
     }
 
@@ -199,7 +208,10 @@ mod tests {
         let (addr, _) = fake_target::serve(Fake::new(Mode::Refuse)).await;
         let fx = crate::testkit::Fixture::new(&format!("http://{addr}/"));
         let (_e, ctx) = fake_target::ctx_from(fx, vec![], &META).await;
-        assert!(matches!(TokenFetch.run(&ctx).await, Err(CheckError::Skipped(_))));
+        assert!(matches!(
+            TokenFetch.run(&ctx).await,
+            Err(CheckError::Skipped(_))
+        ));
         assert_eq!(ctx.requests_made(), 0);
     }
 

@@ -147,6 +147,18 @@ pub struct ScanSettingsArgs {
     #[arg(long, value_name = "PATH|URL")]
     pub spec: Option<String>,
 
+    /// Where the callback listener for out-of-band (blind SSRF) proof binds [default: 127.0.0.1:0 for a loopback target; none otherwise].
+    #[arg(long, value_name = "ADDR")]
+    pub callback_listen: Option<std::net::SocketAddr>,
+
+    /// The public URL that reaches the callback listener (when it sits behind NAT or a tunnel).
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+
+    /// Do not probe the target host's container and orchestration ports (Docker 2375/2376, kubelet, etcd, Kubernetes API).
+    #[arg(long)]
+    pub no_host_ports: bool,
+
     /// Read the bearer token from this file (safer than the command line). TOLLGATE_TOKEN also works.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,

@@ -46,6 +46,7 @@ pub fn run(
         .map_err(usage)?
         .unwrap_or_default();
     let mut opts = scan_options(target, &settings, identities);
+    apply_reach_flags(&mut opts, &args.settings).map_err(usage)?;
     let spec_url = match load_spec(settings.spec.value.as_deref()).map_err(usage)? {
         Some(SpecSource::File(model)) => {
             opts.spec = Some(std::sync::Arc::new(model));
@@ -67,6 +68,19 @@ pub fn run(
     };
     let report = scan_and_write(opts, &sink)?;
     Ok(gate(&report, &settings, sink.baseline.as_ref()))
+}
+
+/// `--callback-listen`, `--callback-url`, `--no-host-ports`.
+fn apply_reach_flags(opts: &mut ScanOptions, flags: &crate::args::ScanSettingsArgs) -> anyhow::Result<()> {
+    opts.reach.callback_listen = flags.callback_listen.or(opts.reach.callback_listen);
+    if let Some(raw) = &flags.callback_url {
+        let url = Url::parse(raw).map_err(|e| anyhow!("--callback-url `{raw}`: {e} — give the full public URL, e.g. https://cb.example.net/"))?;
+        opts.reach.callback_url = Some(url);
+    }
+    if flags.no_host_ports {
+        opts.reach.host_ports = false;
+    }
+    Ok(())
 }
 
 /// Where the OpenAPI document comes from.

@@ -54,10 +54,10 @@ impl Rule for Rbac {
         for role in roles {
             let subjects: Vec<String> = bound
                 .iter()
-                .filter(|(_, _, r)| {
-                    r.kind == role.kind && r.name == role.name && r.namespace == role.namespace
+                .filter(|b| {
+                    b.role_kind == role.kind && b.role_name == role.name && b.role_namespace == role.namespace
                 })
-                .map(|((ns, name), _, _)| format!("{ns}/{name}"))
+                .map(|b| format!("{}/{}", b.namespace, b.name))
                 .collect();
             for g in dangerous_grants(role) {
                 let severity = if g.critical && !subjects.is_empty() {

@@ -79,7 +79,7 @@ impl Rule for SaToken {
             let sa = o.service_account();
             let role = bound
                 .iter()
-                .find(|((ns, name), _, _)| *ns == o.namespace && *name == sa);
+                .find(|b| b.namespace == o.namespace && b.name == sa);
             let mut f = file
                 .source
                 .finding(
@@ -92,10 +92,10 @@ impl Rule for SaToken {
                 )
                 .with_key(&format!("{}/{}", o.kind, o.name))
                 .with_fact(format!("service account `{}/{sa}`", o.namespace));
-            if let Some((_, _, r)) = role {
+            if let Some(b) = role {
                 f = f.with_severity(Severity::High).with_fact(format!(
                     "bound to {} `{}` with dangerous grants (K8S-012)",
-                    r.kind, r.name
+                    b.role_kind, b.role_name
                 ));
             }
             out.push(f);

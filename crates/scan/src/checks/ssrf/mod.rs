@@ -1,7 +1,8 @@
 //! SSRF and unsafe consumption checks, proven with the callback listener.
 //!
-//! Shared here: finding URL parameters worth probing (the OpenAPI document in the
-//! transcript, observed query strings, a few common names on fetch-like routes),
+//! Shared here: finding URL parameters worth probing (the OpenAPI document, given with
+//! `--spec` or served by the target; observed query strings; a few common names on
+//! fetch-like routes),
 //! sending the probes, and building findings whose evidence never shows a credential
 //! the target leaked.
 //!

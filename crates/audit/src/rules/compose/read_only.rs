@@ -20,7 +20,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[],
     budget: 0,
     docs: CheckDocs {
-        what: "A service without `read_only: true`.",
+        what: "A compose service without `read_only: true` (absent or false), so its root filesystem is writable.",
         why: "A writable root filesystem lets an attacker with code execution drop tools, modify the application's code or configuration, and persist across requests; a read-only one confines writes to the volumes and tmpfs mounts you chose.",
         evidence: "docker-compose.yml:8:3 service `api` has no `read_only: true`.",
         remediation: "Set `read_only: true` and give the service `tmpfs:` mounts (e.g. `/tmp`) or volumes for the few paths it must write.",

@@ -55,7 +55,9 @@ impl Rule for Rbac {
             let subjects: Vec<String> = bound
                 .iter()
                 .filter(|b| {
-                    b.role_kind == role.kind && b.role_name == role.name && b.role_namespace == role.namespace
+                    b.role_kind == role.kind
+                        && b.role_name == role.name
+                        && b.role_namespace == role.namespace
                 })
                 .map(|b| format!("{}/{}", b.namespace, b.name))
                 .collect();

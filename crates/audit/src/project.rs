@@ -13,6 +13,22 @@ use std::sync::OnceLock;
 /// Files larger than this are not audited (deployment files are small).
 pub const MAX_FILE_BYTES: u64 = 2 << 20;
 
+/// Directories never walked, ignored or not: VCS metadata, virtualenvs and installed
+/// third-party code (their settings templates and tests are not this project's).
+const VENDORED_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+];
+
 /// What a Python file is to the auditor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PythonRole {
@@ -157,7 +173,7 @@ impl Project {
             let walker = WalkBuilder::new(root)
                 .hidden(false)
                 .require_git(false)
-                .filter_entry(|e| e.file_name() != ".git")
+                .filter_entry(|e| !VENDORED_DIRS.iter().any(|d| e.file_name() == *d))
                 .build();
             for entry in walker.flatten() {
                 if !entry.file_type().is_some_and(|t| t.is_file()) {

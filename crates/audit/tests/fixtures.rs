@@ -197,6 +197,12 @@ fn walker_honours_gitignore() {
     std::fs::create_dir(dir.path().join("ignored")).unwrap();
     std::fs::write(dir.path().join("ignored/Dockerfile"), "FROM x\n").unwrap();
     std::fs::write(dir.path().join("Dockerfile"), "FROM x\nUSER 1000\n").unwrap();
+    std::fs::create_dir_all(dir.path().join(".venv/lib/site-packages/pkg")).unwrap();
+    std::fs::write(
+        dir.path().join(".venv/lib/site-packages/pkg/settings.py"),
+        "DEBUG = True\nSECRET_KEY = 'x'\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("build-image"),
         "# built by CI\nARG BASE=alpine\nFROM $BASE\nRUN apk add curl\n",

@@ -71,7 +71,10 @@ pub fn run(
 }
 
 /// `--callback-listen`, `--callback-url`, `--no-host-ports`.
-fn apply_reach_flags(opts: &mut ScanOptions, flags: &crate::args::ScanSettingsArgs) -> anyhow::Result<()> {
+fn apply_reach_flags(
+    opts: &mut ScanOptions,
+    flags: &crate::args::ScanSettingsArgs,
+) -> anyhow::Result<()> {
     opts.reach.callback_listen = flags.callback_listen.or(opts.reach.callback_listen);
     if let Some(raw) = &flags.callback_url {
         let url = Url::parse(raw).map_err(|e| anyhow!("--callback-url `{raw}`: {e} — give the full public URL, e.g. https://cb.example.net/"))?;

@@ -268,7 +268,11 @@ fn demo_runs_and_finds_the_planted_weaknesses() {
         .stdout(
             predicate::str::contains("MISC-003")
                 .and(predicate::str::contains("MISC-005"))
-                .and(predicate::str::contains("MISC-007")),
+                .and(predicate::str::contains("MISC-007"))
+                .and(predicate::str::contains("LEAK-002"))
+                .and(predicate::str::contains("LEAK-004"))
+                .and(predicate::str::contains("LEAK-005"))
+                .and(predicate::str::contains("TollgateTestbedFAKEpat").not()),
         );
 }
 

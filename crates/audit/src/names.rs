@@ -127,6 +127,9 @@ pub fn is_literal_secret_value(value: &str) -> bool {
         || lower.starts_with("replace")
         || lower.starts_with("changeit-in-")
         || lower == "dummy"
+        || lower.starts_with("not-a-")
+        || lower.starts_with("not_a_")
+        || lower.contains("invalid")
         || lower.starts_with("redacted");
     !(reference || path || placeholder)
 }
@@ -185,6 +188,8 @@ mod tests {
             "/run/secrets/db",
             "true",
             "{{ .Values.x }}",
+            "not-a-jwt-at-all",
+            "invalid-token-123",
         ] {
             assert!(!is_literal_secret_value(v), "{v}");
         }

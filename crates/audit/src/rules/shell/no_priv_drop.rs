@@ -64,12 +64,16 @@ impl Rule for NoPrivDrop {
             return Vec::new();
         };
         let name = file.source.file_name();
+        let runs_script = |text: &str| {
+            text.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+                .any(|w| basename(w.trim_matches(['"', '\''])) == name)
+        };
         let users: Vec<&AuditFile> = project
             .dockerfiles()
             .filter(|(_, df)| {
                 df.instructions.iter().any(|i| {
                     matches!(i.keyword.as_str(), "ENTRYPOINT" | "CMD")
-                        && i.command_text().contains(name)
+                        && runs_script(&i.command_text())
                 })
             })
             .map(|(f, _)| f)
@@ -129,6 +133,18 @@ mod tests {
         ];
         let f = run(&NoPrivDrop, &files);
         assert_eq!(lines(&f), [4, 4]);
+    }
+
+    #[test]
+    fn silent_for_scripts_no_image_runs() {
+        let files = [
+            ("ci/run", "#!/bin/sh\ncargo test\n"),
+            (
+                "Dockerfile",
+                "FROM python\nCMD [\"python\", \"manage.py\", \"runserver\"]\n",
+            ),
+        ];
+        assert!(run(&NoPrivDrop, &files).is_empty());
     }
 
     #[test]

@@ -229,11 +229,11 @@ fn named_identity_must_exist() {
 
 #[test]
 fn rules_list_and_explain() {
-    tollgate()
-        .args(["rules", "list"])
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("MISC-003").and(predicate::str::contains("LEAK-001")));
+    tollgate().args(["rules", "list"]).assert().code(0).stdout(
+        predicate::str::contains("MISC-003")
+            .and(predicate::str::contains("LEAK-001"))
+            .and(predicate::str::contains("DKR-001")),
+    );
     tollgate()
         .args(["rules", "explain", "misc-003"])
         .assert()

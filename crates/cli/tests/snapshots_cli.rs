@@ -4,7 +4,11 @@
 mod support;
 
 fn stdout(args: &[&str]) -> String {
-    let out = support::tollgate().env("COLUMNS", "100").args(args).output().unwrap();
+    let out = support::tollgate()
+        .env("COLUMNS", "100")
+        .args(args)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     String::from_utf8(out.stdout).unwrap()
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the JSON report schema (docs/report.schema.json). Bump the minor
 /// version for additive changes and the major version for breaking ones.
-pub const SCHEMA_VERSION: &str = "1.1";
+pub const SCHEMA_VERSION: &str = "1.2";
 
 /// A framework or server tollgate recognised, with the evidence for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -7,7 +7,7 @@ use tollgate_core::CheckMeta;
 pub fn rule_markdown(meta: &CheckMeta) -> String {
     let methods: Vec<&str> = meta.methods.iter().map(|m| m.as_str()).collect();
     let methods = if methods.is_empty() {
-        "none (reads recorded exchanges)".to_string()
+        "none (passive: reads recorded exchanges or files)".to_string()
     } else {
         methods.join(", ")
     };

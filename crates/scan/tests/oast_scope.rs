@@ -147,7 +147,11 @@ async fn the_scanner_contacts_only_the_target_and_its_host_ports() {
     );
     let mut host_paths = run.host_log.clone();
     host_paths.sort();
-    assert_eq!(host_paths, vec!["/containers/json", "/version"], "requests arrive in any order");
+    assert_eq!(
+        host_paths,
+        vec!["/containers/json", "/version"],
+        "requests arrive in any order"
+    );
     // The listener's address travels only inside parameter values...
     let carrying: Vec<&String> = run
         .target_log

@@ -1,22 +1,32 @@
-//! `tollgate rules list|explain ID`.
+//! `tollgate rules list|explain ID`: the scan checks and the audit rules.
 
 use crate::args::RulesCommand;
 use crate::commands::print;
 use crate::exit::{usage, Failure};
 use anyhow::anyhow;
 use std::process::ExitCode;
-use tollgate_scan::registry;
+use tollgate_core::CheckMeta;
+
+/// Every scan check, then every audit rule.
+fn all_meta() -> Vec<&'static CheckMeta> {
+    let scan = tollgate_scan::registry::all().iter().map(|c| c.meta());
+    let audit = tollgate_audit::registry::all().iter().map(|r| r.meta());
+    scan.chain(audit).collect()
+}
 
 pub fn run(command: &RulesCommand) -> Result<ExitCode, Failure> {
     match command {
         RulesCommand::List => print(&list()),
         RulesCommand::Explain { id } => {
-            let check = registry::find(id).ok_or_else(|| {
-                usage(anyhow!(
-                    "no check `{id}` — run `tollgate rules list` to see every ID"
-                ))
-            })?;
-            print(&tollgate_report::rule_markdown(check.meta()))
+            let meta = all_meta()
+                .into_iter()
+                .find(|m| m.id.as_str().eq_ignore_ascii_case(id))
+                .ok_or_else(|| {
+                    usage(anyhow!(
+                        "no check `{id}` — run `tollgate rules list` to see every ID"
+                    ))
+                })?;
+            print(&tollgate_report::rule_markdown(meta))
         }
     }?;
     Ok(ExitCode::SUCCESS)
@@ -27,8 +37,7 @@ fn list() -> String {
         "{:<9} {:<9} {:<10} {:<36} {}\n",
         "ID", "SEVERITY", "SAFETY", "CATEGORY", "NAME"
     );
-    for check in registry::all() {
-        let m = check.meta();
+    for m in all_meta() {
         out.push_str(&format!(
             "{:<9} {:<9} {:<10} {:<36} {}\n",
             m.id,

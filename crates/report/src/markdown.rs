@@ -17,6 +17,7 @@ pub fn render(report: &Report, rules: &[&CheckMeta], opts: &RenderOptions) -> St
         code(&report.target.url)
     );
     md.push_str(&counts(report, opts));
+    md.push_str(&chains(report));
     md.push_str(&top_table(report));
     md.push_str(&details(report, rules));
     md.push_str(&format!(
@@ -48,6 +49,31 @@ fn counts(report: &Report, opts: &RenderOptions) -> String {
         d.score_before,
         d.score_after
     )
+}
+
+fn chains(report: &Report) -> String {
+    let mut md = String::new();
+    for c in &report.chains {
+        md.push_str(&format!(
+            "### Attack chain: {} ({}, {})\n\n{}\n\n",
+            html(&c.name),
+            c.severity,
+            c.confidence,
+            cell(&c.summary)
+        ));
+        for (i, l) in c.links.iter().enumerate() {
+            md.push_str(&format!(
+                "{}. **{}** {} — `{}` ({})\n",
+                i + 1,
+                cell(&l.role),
+                l.check_id,
+                code(&l.location.to_string()),
+                cell(&l.title)
+            ));
+        }
+        md.push('\n');
+    }
+    md
 }
 
 fn top_table(report: &Report) -> String {

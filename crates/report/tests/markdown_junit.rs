@@ -89,3 +89,37 @@ fn html_structure_snapshot() {
     assert!(html.contains("default-src 'none'"));
     insta::assert_snapshot!("html", html);
 }
+
+#[test]
+fn attack_chains_render_in_markdown_and_html() {
+    use tollgate_core::{AttackChain, ChainLink, ChainSide, Confidence};
+    let mut report = common::report();
+    let links = report
+        .findings
+        .iter()
+        .take(2)
+        .map(|f| ChainLink {
+            role: "foothold <b>".into(),
+            side: ChainSide::Scan,
+            check_id: f.check_id.clone(),
+            fingerprint: f.fingerprint.clone(),
+            location: f.location.clone(),
+            title: f.title.clone(),
+        })
+        .collect();
+    report.chains.push(AttackChain {
+        kind: "bearer-token-leak".into(),
+        name: "Bearer token leak".into(),
+        severity: Severity::Critical,
+        confidence: Confidence::Confirmed,
+        summary: "the env token is printed by the DEBUG page".into(),
+        links,
+    });
+    let rules = common::rules();
+    let refs: Vec<&CheckMeta> = rules.iter().collect();
+    let md = render(Format::Markdown, &report, &refs, &RenderOptions::default()).unwrap();
+    assert!(md.contains("### Attack chain: Bearer token leak (critical, confirmed)"));
+    assert!(md.contains("1. **foothold &lt;b&gt;**"));
+    let html = render(Format::Html, &report, &refs, &RenderOptions::default()).unwrap();
+    assert!(html.contains("class=\"card chain\"") && html.contains("foothold &lt;b&gt;"));
+}

@@ -13,6 +13,7 @@ pub struct Page {
     duration: String,
     categories: Vec<CategoryBar>,
     groups: Vec<Group>,
+    chains: Vec<ChainView>,
     coverage: CoverageView,
     errors: Vec<String>,
     suppressed: usize,
@@ -30,6 +31,16 @@ struct CategoryBar {
     width: u32,
     y: u32,
     tone: &'static str,
+}
+
+#[derive(Serialize)]
+struct ChainView {
+    name: String,
+    severity: &'static str,
+    confidence: &'static str,
+    summary: String,
+    /// (role, check, location, title) in attack order.
+    links: Vec<(String, String, String, String)>,
 }
 
 #[derive(Serialize)]
@@ -95,6 +106,7 @@ impl Page {
                 .iter()
                 .filter_map(|s| group(report, rules, *s, django))
                 .collect(),
+            chains: report.chains.iter().map(chain).collect(),
             coverage: coverage(report),
             errors: report.errors.iter().map(|e| e.message.clone()).collect(),
             suppressed: report.suppressed.len(),
@@ -102,6 +114,27 @@ impl Page {
             script,
             version: report.tool.version.clone(),
         }
+    }
+}
+
+fn chain(c: &tollgate_core::AttackChain) -> ChainView {
+    ChainView {
+        name: c.name.clone(),
+        severity: c.severity.as_str(),
+        confidence: c.confidence.as_str(),
+        summary: c.summary.clone(),
+        links: c
+            .links
+            .iter()
+            .map(|l| {
+                (
+                    l.role.clone(),
+                    l.check_id.to_string(),
+                    l.location.to_string(),
+                    l.title.clone(),
+                )
+            })
+            .collect(),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod jwt_claims_trusted;
 pub mod jwt_exp_not_checked;
 pub mod jwt_signature_not_verified;
 pub mod jwt_weak_secret;
+pub mod method_bypass;
 pub mod spec_hint;
 pub mod support;
 pub mod token_in_query;

@@ -232,6 +232,37 @@ impl CheckMeta {
         format!("CWE-{}", self.cwe)
     }
 
+    /// What is missing from the check's documentation, empty when it is complete:
+    /// every prose section at least 40 characters, a name, https references including
+    /// an OWASP page, a CWE. The registry tests of scan checks and audit rules use it.
+    pub fn doc_problems(&self) -> Vec<String> {
+        let d = &self.docs;
+        let mut problems = Vec::new();
+        for (section, text) in [
+            ("what", d.what),
+            ("why", d.why),
+            ("evidence", d.evidence),
+            ("remediation", d.remediation),
+        ] {
+            if text.len() < 40 {
+                problems.push(format!("{} has a thin `{section}` section", self.id));
+            }
+        }
+        if d.remediation_django.is_some_and(|t| t.len() < 40) {
+            problems.push(format!("{} has a thin Django remediation", self.id));
+        }
+        if self.name.is_empty() || self.cwe == 0 {
+            problems.push(format!("{} lacks a name or a CWE", self.id));
+        }
+        if !d.references.iter().any(|r| r.contains("owasp.org")) {
+            problems.push(format!("{} lacks an OWASP reference", self.id));
+        }
+        if !d.references.iter().all(|r| r.starts_with("https://")) {
+            problems.push(format!("{} has a non-https reference", self.id));
+        }
+        problems
+    }
+
     pub fn help_uri(&self) -> String {
         format!(
             "https://github.com/tollgate-scanner/tollgate/blob/main/docs/rules/{}.md",

@@ -9,6 +9,7 @@ pub mod jwt_aud_not_checked;
 pub mod jwt_claims;
 pub mod jwt_claims_trusted;
 pub mod jwt_exp_not_checked;
+pub mod jwt_kid_path;
 pub mod jwt_signature_not_verified;
 pub mod jwt_weak_secret;
 pub mod method_bypass;

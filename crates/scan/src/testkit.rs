@@ -169,6 +169,8 @@ pub struct Fixture {
     pub soft404: Soft404,
     pub exchanges: Vec<Exchange>,
     pub routes: Vec<Url>,
+    /// As `--allow intrusive`: the engine sends state-changing methods.
+    pub allow_intrusive: bool,
     pub spec: Option<Arc<crate::target::spec::ApiSpec>>,
 }
 
@@ -181,6 +183,7 @@ impl Fixture {
             soft404: Soft404::default(),
             exchanges: Vec::new(),
             routes: Vec::new(),
+            allow_intrusive: false,
             spec: None,
         }
     }
@@ -196,6 +199,12 @@ impl Fixture {
             version: None,
             evidence: "test".into(),
         });
+        self
+    }
+
+    /// Lets the engine send state-changing methods, as `--allow intrusive` does.
+    pub fn intrusive(mut self) -> Self {
+        self.allow_intrusive = true;
         self
     }
 
@@ -230,7 +239,7 @@ impl Fixture {
             EngineConfig::default(),
             scope,
             self.identities.clone(),
-            false,
+            self.allow_intrusive,
         )
         .expect("engine");
         for ex in self.exchanges {

@@ -65,6 +65,8 @@ static CHECKS: &[&'static dyn Check] = &[
     &ssrf::token_fetch::TokenFetch,
     &ssrf::forwarded_credentials::ForwardedCredentials,
     &ssrf::open_redirect::OpenRedirect,
+    &ssrf::webhook_fields::WebhookFields,
+    &ssrf::xml_accepted::XmlAccepted,
     // ---- Container & host exposure (CONT-)
     &container::host_ports::HostPorts,
     &container::ssrf_reach::SsrfReachesRuntime,

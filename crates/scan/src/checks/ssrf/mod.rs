@@ -15,6 +15,8 @@ pub mod forwarded_credentials;
 pub mod open_redirect;
 pub mod reflected;
 pub mod token_fetch;
+pub mod webhook_fields;
+pub mod xml_accepted;
 
 use crate::check::CheckCtx;
 use crate::engine::{Auth, Exchange, ProbeRequest};

@@ -13,6 +13,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &auth::token_in_query::TokenInQuery,
     &auth::www_authenticate::WwwAuthenticate,
     &auth::method_bypass::MethodAuthBypass,
+    &auth::login_surface::LoginSurface,
     &auth::token_reflection::TokenReflection,
     &auth::jwt_alg_none::JwtAlgNone,
     &auth::jwt_weak_secret::JwtWeakSecret,

@@ -12,6 +12,7 @@ pub mod jwt_exp_not_checked;
 pub mod jwt_kid_path;
 pub mod jwt_signature_not_verified;
 pub mod jwt_weak_secret;
+pub mod login_surface;
 pub mod method_bypass;
 pub mod spec_hint;
 pub mod support;

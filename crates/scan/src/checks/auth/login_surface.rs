@@ -215,6 +215,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn reports_user_enumeration() {
+        // The request head is all the test server reads; the unknown user's body is
+        // longer (`tollgate-nouser-…` vs `admin`), which is enough to answer differently.
+        let (f, _) = run(|req| {
+            let long = req
+                .header("content-length")
+                .and_then(|l| l.parse::<usize>().ok())
+                .is_some_and(|l| l > 65);
+            let body = if long {
+                "{\"detail\":\"No such user.\"}"
+            } else {
+                "{\"detail\":\"Wrong password.\"}"
+            };
+            RawResponse::new(401, body).header("retry-after", "30")
+        })
+        .await;
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].title.contains("user enumeration"));
+    }
+
+    #[tokio::test]
     async fn silent_when_everyone_gets_the_same_refusal() {
         let (f, _) = run(|_| RawResponse::new(429, "{\"detail\":\"slow down\"}")).await;
         assert!(f.is_empty(), "same answer for everyone: no enumeration");

@@ -119,6 +119,57 @@ pub fn mask_values(mut f: Finding, values: &[String]) -> Finding {
     f
 }
 
+/// The spec's write operations (POST, PUT, PATCH).
+pub fn write_operations(
+    model: &tollgate_spec::ApiModel,
+) -> impl Iterator<Item = &tollgate_spec::Operation> {
+    use tollgate_spec::Method;
+    model
+        .operations
+        .iter()
+        .filter(|o| matches!(o.method, Method::Post | Method::Put | Method::Patch))
+}
+
+/// The writable (not `readOnly`) request-body properties of an operation, by name.
+pub fn writable_body_properties<'m>(
+    model: &'m tollgate_spec::ApiModel,
+    op: &tollgate_spec::Operation,
+) -> Vec<(String, &'m tollgate_spec::Schema)> {
+    let Some(body) = &op.request_body else {
+        return Vec::new();
+    };
+    body.content
+        .iter()
+        .filter_map(|c| c.schema)
+        .flat_map(|schema| model.properties(schema))
+        .map(|(name, prop)| (name, model.schema(prop)))
+        .filter(|(_, s)| !s.read_only)
+        .collect()
+}
+
+/// A tentative, spec-only finding about an operation's request body: nothing was sent.
+pub fn request_body_finding(
+    ctx: &CheckCtx,
+    meta: &'static tollgate_core::CheckMeta,
+    model: &tollgate_spec::ApiModel,
+    op: &tollgate_spec::Operation,
+    title: String,
+) -> Finding {
+    let url = ctx.url(&format!(
+        "{}{}",
+        model.base_path(),
+        op.path.replace(['{', '}'], "")
+    ));
+    Finding::new(
+        meta,
+        tollgate_core::Location::http(op.method.as_str(), url.to_string()),
+        title,
+    )
+    .with_confidence(tollgate_core::Confidence::Tentative)
+    .with_key(&op.path)
+    .with_fact(format!("request body schema at {}/requestBody", op.pointer))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,9 @@ use crate::checks::api_support;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, Location, Owasp, SafetyClass,
-    Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
 };
-use tollgate_spec::{ApiModel, Method, Operation};
+use tollgate_spec::{ApiModel, Operation};
 
 pub struct MassAssignmentSurface;
 
@@ -66,19 +65,11 @@ const PRIVILEGED: &[&str] = &[
 ];
 
 fn writable_privileged(model: &ApiModel, op: &Operation) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let Some(body) = &op.request_body else {
-        return out;
-    };
-    for schema in body.content.iter().filter_map(|c| c.schema) {
-        for (name, prop) in model.properties(schema) {
-            let writable = !model.schema(prop).read_only;
-            if writable && PRIVILEGED.contains(&name.to_ascii_lowercase().as_str()) {
-                out.insert(name);
-            }
-        }
-    }
-    out
+    api_support::writable_body_properties(model, op)
+        .into_iter()
+        .filter(|(name, _)| PRIVILEGED.contains(&name.to_ascii_lowercase().as_str()))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 #[async_trait]
@@ -91,22 +82,13 @@ impl Check for MassAssignmentSurface {
         let spec = api_support::spec(ctx)
             .ok_or_else(|| CheckError::Skipped("no OpenAPI document".into()))?;
         let model = &spec.model;
-        let writes = model
-            .operations
-            .iter()
-            .filter(|o| matches!(o.method, Method::Post | Method::Put | Method::Patch));
         let mut findings = Vec::new();
-        for op in writes {
+        for op in api_support::write_operations(model) {
             let fields = writable_privileged(model, op);
             if fields.is_empty() {
                 continue;
             }
             let names: Vec<&str> = fields.iter().map(String::as_str).collect();
-            let url = ctx.url(&format!(
-                "{}{}",
-                model.base_path(),
-                op.path.replace(['{', '}'], "")
-            ));
             let title = format!(
                 "{} {} lets clients write {}",
                 op.method,
@@ -114,10 +96,7 @@ impl Check for MassAssignmentSurface {
                 names.join(", ")
             );
             findings.push(
-                Finding::new(&META, Location::http(op.method.as_str(), url.to_string()), title)
-                    .with_confidence(Confidence::Tentative)
-                    .with_key(&op.path)
-                    .with_fact(format!("request body schema at {}/requestBody", op.pointer))
+                api_support::request_body_finding(ctx, &META, model, op, title)
                     .with_fact("surface only: run with --allow intrusive and test by hand whether the server accepts these fields"),
             );
         }

@@ -6,10 +6,9 @@ use crate::checks::api_support;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, Location, Owasp, SafetyClass,
-    Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
 };
-use tollgate_spec::{ApiModel, Method, Operation, Schema};
+use tollgate_spec::{ApiModel, Operation, Schema};
 
 pub struct WebhookFields;
 
@@ -71,19 +70,11 @@ fn is_url_field(name: &str, schema: &Schema) -> bool {
 }
 
 fn url_fields(model: &ApiModel, op: &Operation) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let Some(body) = &op.request_body else {
-        return out;
-    };
-    for schema in body.content.iter().filter_map(|c| c.schema) {
-        for (name, prop) in model.properties(schema) {
-            let s = model.schema(prop);
-            if !s.read_only && is_url_field(&name, s) {
-                out.insert(name);
-            }
-        }
-    }
-    out
+    api_support::writable_body_properties(model, op)
+        .into_iter()
+        .filter(|(name, schema)| is_url_field(name, schema))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 #[async_trait]
@@ -97,21 +88,12 @@ impl Check for WebhookFields {
             .ok_or_else(|| CheckError::Skipped("no OpenAPI document".into()))?;
         let model = &spec.model;
         let mut findings = Vec::new();
-        for op in model
-            .operations
-            .iter()
-            .filter(|o| matches!(o.method, Method::Post | Method::Put | Method::Patch))
-        {
+        for op in api_support::write_operations(model) {
             let fields = url_fields(model, op);
             if fields.is_empty() {
                 continue;
             }
             let names: Vec<&str> = fields.iter().map(String::as_str).collect();
-            let url = ctx.url(&format!(
-                "{}{}",
-                model.base_path(),
-                op.path.replace(['{', '}'], "")
-            ));
             let title = format!(
                 "{} {} stores caller-chosen URLs in {}",
                 op.method,
@@ -119,10 +101,8 @@ impl Check for WebhookFields {
                 names.join(", ")
             );
             findings.push(
-                Finding::new(&META, Location::http(op.method.as_str(), url.to_string()), title)
-                    .with_confidence(Confidence::Tentative)
-                    .with_key(&op.path)
-                    .with_fact(format!("request body schema at {}/requestBody: no enum, no pattern", op.pointer))
+                api_support::request_body_finding(ctx, &META, model, op, title)
+                    .with_fact("no enum and no pattern limits these fields")
                     .with_fact("surface only: nothing was registered; verify by hand which hosts the server will call"),
             );
         }

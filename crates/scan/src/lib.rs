@@ -12,7 +12,9 @@ pub mod target;
 pub use check::Profile;
 pub use check::{Check, CheckCtx, CheckError};
 pub use checks::registry;
-pub use scanner::{run_scan, ProgressEvent, ProgressFn, ScanError, ScanOptions};
+pub use scanner::{
+    run_scan, CancelToken, ProgressEvent, ProgressFn, ScanError, ScanOptions, Scanner,
+};
 
 #[cfg(feature = "testkit")]
 #[doc(hidden)]

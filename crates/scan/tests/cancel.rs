@@ -1,5 +1,5 @@
 //! Cancellation: a cancelled scan stops promptly and returns the partial report.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -123,6 +123,7 @@ impl Check for CacheableAuthResponse {
             ));
         }
         let transcript = ctx.transcript();
+        let mut seen = std::collections::HashSet::new();
         let candidates: Vec<Arc<Exchange>> = transcript
             .iter()
             .filter(|e| e.request.identity.is_some() && e.request.method == HttpMethod::Get)
@@ -132,6 +133,8 @@ impl Check for CacheableAuthResponse {
                     && !api_surface::is_static_asset(e)
                     && cache_problem(e).is_some()
             })
+            // One anonymous comparison per URL: the budget goes to distinct routes.
+            .filter(|e| seen.insert(e.request.url.as_str().to_string()))
             .cloned()
             .collect();
         let mut findings = Vec::new();

@@ -32,8 +32,11 @@ pub fn group(findings: Vec<Finding>) -> Vec<Finding> {
     let findings = drop_subsumed(findings);
     let mut sorted = findings;
     sorted.sort_by(|a, b| {
-        (a.check_id.as_str(), &a.title, a.location.to_string())
-            .cmp(&(b.check_id.as_str(), &b.title, b.location.to_string()))
+        (a.check_id.as_str(), &a.title, a.location.to_string()).cmp(&(
+            b.check_id.as_str(),
+            &b.title,
+            b.location.to_string(),
+        ))
     });
     let mut out: Vec<Finding> = Vec::with_capacity(sorted.len());
     let mut others: Vec<Vec<String>> = Vec::new();
@@ -141,17 +144,36 @@ mod tests {
     #[test]
     fn one_root_cause_at_several_urls_is_one_finding() {
         let f = group(vec![
-            at("LEAK-002", "http://h/api/products/abc/", "DEBUG page leaks a token"),
-            at("LEAK-002", "http://h/api/orders/abc/", "DEBUG page leaks a token"),
-            at("LEAK-002", "http://h/api/orders/?page=x", "DEBUG page leaks a token"),
-            at("LEAK-002", "http://h/api/other/", "DEBUG page leaks a password"),
+            at(
+                "LEAK-002",
+                "http://h/api/products/abc/",
+                "DEBUG page leaks a token",
+            ),
+            at(
+                "LEAK-002",
+                "http://h/api/orders/abc/",
+                "DEBUG page leaks a token",
+            ),
+            at(
+                "LEAK-002",
+                "http://h/api/orders/?page=x",
+                "DEBUG page leaks a token",
+            ),
+            at(
+                "LEAK-002",
+                "http://h/api/other/",
+                "DEBUG page leaks a password",
+            ),
         ]);
         assert_eq!(f.len(), 2, "{f:?}");
         let grouped = f
             .iter()
             .find(|f| f.title.contains("token"))
             .expect("grouped");
-        assert_eq!(grouped.location.to_string(), "GET http://h/api/orders/?page=x");
+        assert_eq!(
+            grouped.location.to_string(),
+            "GET http://h/api/orders/?page=x"
+        );
         assert!(grouped.evidence.facts[0].contains("2 other location(s)"));
         assert!(grouped.evidence.facts[0].contains("/api/products/abc/"));
     }
@@ -188,9 +210,17 @@ mod tests {
     #[test]
     fn an_exposed_file_is_not_also_an_undocumented_endpoint() {
         let f = group(vec![
-            at("INV-001", "http://h/.env", "undocumented endpoint /.env answers"),
+            at(
+                "INV-001",
+                "http://h/.env",
+                "undocumented endpoint /.env answers",
+            ),
             at("LEAK-004", "http://h/.env", "Exposed `.env` file"),
-            at("INV-001", "http://h/api/debug/crash/", "undocumented endpoint"),
+            at(
+                "INV-001",
+                "http://h/api/debug/crash/",
+                "undocumented endpoint",
+            ),
             at("CONT-003", "http://h/api/debug/crash/", "runtime revealed"),
         ]);
         let ids: Vec<&str> = f.iter().map(|f| f.check_id.as_str()).collect();

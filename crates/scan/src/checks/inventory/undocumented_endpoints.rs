@@ -149,8 +149,8 @@ impl Check for UndocumentedEndpoints {
 /// Whether the answer is an API operation's: a static asset never is, and neither is
 /// an HTML page served successfully (an HTML error page still shows a live route).
 fn operation(ex: &Exchange) -> bool {
-    !api_surface::is_static_asset(ex)
-        && !(ex.response.is_success() && api_surface::is_html_page(ex))
+    let successful_page = ex.response.is_success() && api_surface::is_html_page(ex);
+    !(api_surface::is_static_asset(ex) || successful_page)
 }
 
 /// The anonymous answer already recorded for the URL, else a fresh GET.

@@ -708,7 +708,8 @@ fn exposed(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> bool {
 /// shape, a served non-HTML file at that path that carries credentials.
 fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
     let shaped = exposed(ctx, cand, ex);
-    if !shaped && !(present(ctx, ex) && !is_html(ex)) {
+    let served_file = present(ctx, ex) && !is_html(ex);
+    if !(shaped || served_file) {
         return None;
     }
     let leaks: Vec<Leaked> = support::find_leaks(&ex.response.text(), ctx.redactor(), &[])

@@ -265,7 +265,10 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
         ));
     }
     f = support::with_leak_facts(f, &leaks);
-    Some(support::whole_lines(support::mask_evidence(f, &leaks)))
+    Some(support::whole_lines(crate::mask::leaked(
+        f,
+        &support::known(&leaks),
+    )))
 }
 
 #[cfg(test)]

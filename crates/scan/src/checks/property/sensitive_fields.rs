@@ -247,7 +247,7 @@ fn judge(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
             .values
             .iter()
             .next()
-            .map_or_else(|| "…".to_string(), |v| tollgate_secrets::mask(v, None));
+            .map_or_else(|| "…".to_string(), |v| crate::mask::value(v));
         let distinct = match field.values.len() {
             1 => String::new(),
             n => format!(", {n} distinct values"),
@@ -264,7 +264,7 @@ fn judge(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
             exposed.emails.len()
         ));
     }
-    Some(api_support::mask_values(f, &values))
+    Some(crate::mask::known_values(f, &values))
 }
 
 #[cfg(test)]

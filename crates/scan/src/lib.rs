@@ -28,6 +28,7 @@
 pub mod check;
 pub mod checks;
 pub mod engine;
+mod grouping;
 pub mod jwt;
 mod mask;
 pub mod oast;

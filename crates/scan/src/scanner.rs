@@ -542,7 +542,11 @@ fn build_report(
         technologies: target.technologies.clone(),
     };
     let duration = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let findings = findings.into_iter().map(crate::mask::finding).collect();
+    // One finding per root cause (see `grouping`), then masked.
+    let findings = crate::grouping::group(findings)
+        .into_iter()
+        .map(crate::mask::finding)
+        .collect();
     Report::new(
         t,
         humantime::format_rfc3339_seconds(started).to_string(),

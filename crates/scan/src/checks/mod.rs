@@ -1,11 +1,13 @@
 //! Every check, one file each, grouped by category. `registry.rs` lists them.
 
 pub mod api_support;
+pub mod api_surface;
 pub mod auth;
 pub mod bfla;
 pub mod bola;
 pub mod common;
 pub mod container;
+pub mod credential_fields;
 pub mod exposure;
 pub mod inventory;
 pub mod leak;

@@ -1,6 +1,7 @@
 //! LEAK-001: authenticated responses that shared caches may store.
 
 use crate::check::{Check, CheckCtx, CheckError, Phase};
+use crate::checks::api_surface;
 use crate::checks::common::list_contains;
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
@@ -23,7 +24,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 4,
     docs: CheckDocs {
-        what: "Responses to authenticated requests whose content depends on the credential (the anonymous answer to the same URL differs) but that carry neither `Cache-Control: no-store` or `private` nor `Vary: Authorization`. Runs after the other checks, over the authenticated exchanges they recorded, and sends at most four anonymous GETs for comparison; each URL that fails is reported.",
+        what: "Responses to authenticated requests whose content depends on the credential (the anonymous answer to the same URL differs) but that carry neither `Cache-Control: no-store` or `private` nor a `Vary` that covers the header the credential came in (`Vary: Authorization` for a bearer token, `Vary: Cookie` for a cookie session, the header's own name for an API-key header). Static assets (stylesheets, scripts, images, fonts) are never candidates. Runs after the other checks, over the authenticated exchanges they recorded, and sends at most four anonymous GETs for comparison; each URL that fails is reported.",
         why: "A CDN, reverse proxy or corporate cache may store one user's response and serve it to the next caller of the same URL: profiles, orders, and tokens the API hands out. Browsers also keep such responses on disk after logout.",
         evidence: "GET /api/v2/me/ as alice → 200 without Cache-Control; the anonymous GET → 401.",
         remediation: "Send `Cache-Control: no-store` on every response that depends on the caller's credentials, or at least `private` with `Vary: Authorization`.",
@@ -36,17 +37,35 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-/// How bad the caching headers are, or `None` when caches are told not to share.
+/// The request header that carried the identity's credential: `authorization` for a
+/// bearer token, `cookie` for a session cookie, or a custom header such as
+/// `x-api-key` (recorded with the credential replaced by the placeholder).
+fn credential_header(ex: &Exchange) -> String {
+    ex.request
+        .headers
+        .iter()
+        .rev()
+        .find(|(_, v)| v.contains(tollgate_core::redact::PLACEHOLDER))
+        .map_or_else(
+            || "authorization".to_string(),
+            |(k, _)| k.to_ascii_lowercase(),
+        )
+}
+
+/// How bad the caching headers are, or `None` when caches are told not to share:
+/// `no-store`, `private`, or a `Vary` that covers the header the credential came in
+/// (`Vary: Cookie` for a cookie session, `Vary: Authorization` for a bearer token).
 fn cache_problem(ex: &Exchange) -> Option<(Severity, String)> {
     let cc = ex
         .response
         .headers_all("cache-control")
         .collect::<Vec<_>>()
         .join(",");
+    let header = credential_header(ex);
     let vary_auth = ex
         .response
         .headers_all("vary")
-        .any(|v| list_contains(v, "authorization") || v.trim() == "*");
+        .any(|v| list_contains(v, &header) || v.trim() == "*");
     let directive = |d: &str| {
         cc.split(',').any(|x| {
             x.trim()
@@ -69,9 +88,16 @@ fn cache_problem(ex: &Exchange) -> Option<(Severity, String)> {
     } else {
         format!("`Cache-Control: {cc}`")
     };
+    let vary = if header == "cookie" {
+        "Cookie".to_string()
+    } else if header == "authorization" {
+        "Authorization".to_string()
+    } else {
+        header
+    };
     Some((
         Severity::Low,
-        format!("{shown}, no `no-store`/`private`, no `Vary: Authorization`"),
+        format!("{shown}, no `no-store`/`private`, no `Vary: {vary}`"),
     ))
 }
 
@@ -97,14 +123,18 @@ impl Check for CacheableAuthResponse {
             ));
         }
         let transcript = ctx.transcript();
+        let mut seen = std::collections::HashSet::new();
         let candidates: Vec<Arc<Exchange>> = transcript
             .iter()
             .filter(|e| e.request.identity.is_some() && e.request.method == HttpMethod::Get)
             .filter(|e| {
                 e.response.is_success()
                     && ctx.in_scope(&e.request.url)
+                    && !api_surface::is_static_asset(e)
                     && cache_problem(e).is_some()
             })
+            // One anonymous comparison per URL: the budget goes to distinct routes.
+            .filter(|e| seen.insert(e.request.url.as_str().to_string()))
             .cloned()
             .collect();
         let mut findings = Vec::new();
@@ -143,13 +173,28 @@ mod tests {
     use tollgate_core::Secret;
 
     async fn run(authed_headers: &'static [(&'static str, &'static str)]) -> Vec<Finding> {
-        let addr = serve(|req| match req.header("authorization") {
-            Some(_) => RawResponse::new(200, "{\"me\":\"alice\"}"),
-            None => RawResponse::new(401, "{\"detail\":\"no\"}"),
+        run_at("/api/me/", authed_headers, false).await
+    }
+
+    /// One authenticated exchange at `path` (as a bearer or a cookie session) and a
+    /// server that answers only authenticated callers, except for static files.
+    async fn run_at(
+        path: &str,
+        authed_headers: &'static [(&'static str, &'static str)],
+        cookie: bool,
+    ) -> Vec<Finding> {
+        let addr = serve(|req| {
+            if req.path.starts_with("/static/") {
+                return RawResponse::new(200, "body{}").header("content-type", "text/css");
+            }
+            match req.header("authorization").or(req.header("cookie")) {
+                Some(_) => RawResponse::new(200, "{\"me\":\"alice\"}"),
+                None => RawResponse::new(401, "{\"detail\":\"no\"}"),
+            }
         })
         .await;
-        let url = format!("http://{addr}/api/me/");
-        let authed = as_identity(
+        let url = format!("http://{addr}{path}");
+        let mut authed = as_identity(
             exchange(
                 HttpMethod::Get,
                 &url,
@@ -159,6 +204,9 @@ mod tests {
             ),
             "alice",
         );
+        if cookie {
+            authed.request.headers = vec![("cookie".into(), "sessionid=$TOKEN".into())];
+        }
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
             .identity(Identity::bearer(
                 "alice",
@@ -167,6 +215,36 @@ mod tests {
             .recorded(authed)
             .ctx(&META);
         CacheableAuthResponse.run(&ctx).await.expect("run")
+    }
+
+    #[tokio::test]
+    async fn vary_must_cover_the_header_the_credential_came_in() {
+        // A cookie session: `Vary: Cookie` tells caches to keep answers apart.
+        assert!(run_at("/api/me/", &[("vary", "Accept, Cookie")], true)
+            .await
+            .is_empty());
+        // `Vary: Cookie` says nothing about a bearer token.
+        let f = run_at("/api/me/", &[("vary", "Cookie")], false).await;
+        assert_eq!(f.len(), 1, "{f:?}");
+        // `Vary: Authorization` says nothing about a cookie session.
+        let f = run_at("/api/me/", &[("vary", "Authorization")], true).await;
+        assert_eq!(f.len(), 1, "{f:?}");
+        let all = serde_json::to_string(&f).expect("json");
+        assert!(all.contains("no `Vary: Cookie`"), "{all}");
+    }
+
+    #[tokio::test]
+    async fn a_public_static_file_is_not_an_authenticated_response() {
+        let f = run_at(
+            "/static/site.css",
+            &[
+                ("content-type", "text/css"),
+                ("cache-control", "public, max-age=86400"),
+            ],
+            false,
+        )
+        .await;
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[tokio::test]

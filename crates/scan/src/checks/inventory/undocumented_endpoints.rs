@@ -1,7 +1,7 @@
 //! INV-001: live endpoints the API's documentation does not list.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::{api_support, api_surface};
 use crate::engine::{Exchange, ProbeRequest};
 use crate::target::discovery;
 use crate::target::spec::ApiSpec;
@@ -26,7 +26,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 30,
     docs: CheckDocs {
-        what: "Collects the target's routes (links in its answers, the URL patterns a Django debug 404 page lists, and a short list of common diagnostic paths) and reports those that answer (anything but the target's not-found answer, 401 and 500 included) while the OpenAPI document does not describe them. Without a document, routes known only from the debug page or the built-in list are reported as tentative.",
+        what: "Collects the target's routes (links in its answers, the URL patterns a Django debug 404 page lists, and a short list of common diagnostic paths) and reports those that answer (anything but the target's not-found answer, 401 and 500 included) while the OpenAPI document does not describe them. Static assets (stylesheets, scripts, images, fonts, the favicon; by content type or extension) and HTML pages answered with a success are not API operations and are never reported. Without a document, routes known only from the debug page or the built-in list are reported as tentative.",
         why: "Endpoints outside the inventory are outside every review, test and gateway policy: debug views, old versions and internal tools are where the weakest controls live, and attackers find them the same way.",
         evidence: "`GET /api/v2/debug/crash/` → 500 (listed on the debug 404 page); no operation in the OpenAPI document matches the path.",
         remediation: "Keep one inventory of every deployed route and generate the OpenAPI document from it; remove debug and diagnostic routes from production builds, and block undocumented paths at the gateway.",
@@ -132,17 +132,25 @@ impl Check for UndocumentedEndpoints {
         let todo: Vec<(Url, Source)> = candidates(ctx)
             .into_iter()
             .filter(|(u, s)| !known(ctx, spec, u) && (spec.is_some() || *s != Source::Link))
+            .filter(|(u, _)| !api_surface::is_asset_path(u))
             .take(MAX_ROUTES)
             .collect();
         for (url, source) in todo {
             let ex = answer(ctx, &url).await?;
-            if api_support::is_missing(ctx, &ex) || ex.response.status == 405 {
+            if api_support::is_missing(ctx, &ex) || ex.response.status == 405 || !operation(&ex) {
                 continue;
             }
             findings.push(finding(ctx, &ex, source, spec.is_some()));
         }
         Ok(findings)
     }
+}
+
+/// Whether the answer is an API operation's: a static asset never is, and neither is
+/// an HTML page served successfully (an HTML error page still shows a live route).
+fn operation(ex: &Exchange) -> bool {
+    let successful_page = ex.response.is_success() && api_surface::is_html_page(ex);
+    !(api_surface::is_static_asset(ex) || successful_page)
 }
 
 /// The anonymous answer already recorded for the URL, else a fresh GET.
@@ -256,5 +264,42 @@ mod tests {
             .await
             .expect("run")
             .is_empty());
+    }
+
+    #[tokio::test]
+    async fn static_assets_and_cms_pages_are_not_undocumented_operations() {
+        let addr = serve(|req| match req.path.as_str() {
+            "/api/v2/items/" => RawResponse::new(200, "[]"),
+            "/favicon.ico" => {
+                RawResponse::new(200, "\0\0\u{1}\0").header("content-type", "image/x-icon")
+            }
+            "/static/site.css" => {
+                RawResponse::new(200, "body{}").header("content-type", "text/css")
+            }
+            "/theme/main" => {
+                RawResponse::new(200, "var x;").header("content-type", "application/javascript")
+            }
+            "/about-us/" => RawResponse::new(200, "<!DOCTYPE html><html><body>About</body></html>")
+                .header("content-type", "text/html; charset=utf-8"),
+            "/internal/" => {
+                RawResponse::new(200, r#"{"jobs":3}"#).header("content-type", "application/json")
+            }
+            _ => RawResponse::new(404, "nf"),
+        })
+        .await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(SPEC)
+            .route("/favicon.ico")
+            .route("/static/site.css")
+            .route("/theme/main")
+            .route("/about-us/")
+            .ctx(&META);
+        let f = UndocumentedEndpoints.run(&ctx).await.expect("run");
+        let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["undocumented endpoint /internal/ answers (HTTP 200)"],
+            "only the JSON operation"
+        );
     }
 }

@@ -31,7 +31,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 56,
     docs: CheckDocs {
-        what: "Fetches well-known deployment files and debug endpoints anonymously: `.env` (and backups such as `.env.bak`, `.env~`, `.env.swp`), `.git/config`, `.git/HEAD`, `docker-compose.yml`, `Dockerfile`, `settings.py`, `local_settings.py`, SQL dumps and SQLite databases, `.aws/credentials`, `.npmrc`, `.docker/config.json`, `/proc/self/environ` through encoded path traversal, django-debug-toolbar (`/__debug__/`), the Werkzeug console, Spring `/actuator/env`, Go `/debug/vars` and `/debug/pprof/`, Apache `/server-status`, `phpinfo` and the Django admin login (15 paths in the quick profile, about 40 in standard, 56 in deep). A path counts only if the answer is a success, differs from the soft-404 baseline and has the file's own content shape; a page that merely answers 200 for every path never counts. Also reports django-debug-toolbar markup seen in any recorded response.",
+        what: "Fetches well-known deployment files and debug endpoints anonymously: `.env` (and backups such as `.env.bak`, `.env~`, `.env.swp`), `.git/config`, `.git/HEAD`, `docker-compose.yml`, `Dockerfile`, `settings.py`, `local_settings.py`, SQL dumps and SQLite databases, `.aws/credentials`, `.npmrc`, `.docker/config.json`, `/proc/self/environ` through encoded path traversal, django-debug-toolbar (`/__debug__/`), the Werkzeug console, Spring `/actuator/env`, Go `/debug/vars` and `/debug/pprof/`, Apache `/server-status`, `phpinfo` and the Django admin login (15 paths in the quick profile, about 40 in standard, 56 in deep). A path counts only if the answer is a success, differs from the soft-404 baseline and has the file's own content shape, or, whatever its shape, is a non-HTML file that carries credentials (a credential in an exposed file counts whatever the file looks like); a page that merely answers 200 for every path never counts. Also reports django-debug-toolbar markup seen in any recorded response.",
         why: "These files hold the keys to everything behind the API: `.env` and settings files carry database passwords, signing keys and deploy tokens; `.git/` lets anyone download the source and its history; compose files and Dockerfiles describe the container escape surface (a mounted docker.sock, privileged mode); `/proc/self/environ`, `/actuator/env` and debug toolbars print the live environment. Debug consoles (Werkzeug) are remote code execution.",
         evidence: "GET /.env → 200 text/plain with `DJANGO_SECRET_KEY=dja…`, `DATABASE_URL=pos…`, `DEPLOY_GITHUB_PAT=ghp…` lines; the soft-404 baseline was a 404 JSON body.",
         remediation: "Serve only a dedicated public directory; never the project root. Keep `.env`, VCS metadata, build and compose files out of the web root and the image (`.dockerignore`). Disable debug tooling and management endpoints in production or bind them to localhost behind authentication. Rotate every secret the exposed file contained.",
@@ -678,16 +678,21 @@ async fn fetch(
     (cand, ctx.get(ctx.url(cand.path)).await)
 }
 
-/// Whether the answer is the candidate file itself.
-fn exposed(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> bool {
+/// Whether the answer is a real file: a success with a body that differs from the
+/// soft-404 baseline.
+fn present(ctx: &CheckCtx, ex: &Exchange) -> bool {
     if !ex.response.is_success() || ex.response.body.is_empty() {
         return false;
     }
     let soft404 = &ctx.target().soft404;
     let with_query = &ex.request.url[url::Position::BeforePath..];
-    if soft404.is_missing(ex.request.url.path(), &ex.response)
-        || soft404.is_missing(with_query, &ex.response)
-    {
+    !(soft404.is_missing(ex.request.url.path(), &ex.response)
+        || soft404.is_missing(with_query, &ex.response))
+}
+
+/// Whether the answer is the candidate file itself, in the file's own shape.
+fn exposed(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> bool {
+    if !present(ctx, ex) {
         return false;
     }
     let text = ex.response.text();
@@ -699,14 +704,21 @@ fn exposed(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> bool {
     (cand.shape)(&body)
 }
 
+/// The finding for a candidate's answer: the file in its own shape, or, whatever its
+/// shape, a served non-HTML file at that path that carries credentials.
 fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
-    if !exposed(ctx, cand, ex) {
+    let shaped = exposed(ctx, cand, ex);
+    let served_file = present(ctx, ex) && !is_html(ex);
+    if !(shaped || served_file) {
         return None;
     }
     let leaks: Vec<Leaked> = support::find_leaks(&ex.response.text(), ctx.redactor(), &[])
         .into_iter()
         .filter(|l| l.kind != tollgate_secrets::Kind::Pii)
         .collect();
+    if !shaped && !leaks.iter().any(Leaked::is_credential) {
+        return None;
+    }
     let severity = cand
         .severity
         .max(support::worst(&leaks).unwrap_or(Severity::Info));
@@ -726,6 +738,12 @@ fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
             ex.response.body.len(),
             cand.what
         ));
+    if !shaped {
+        f = f.with_fact(format!(
+            "the content is not in the usual format of a {}, but the credentials in it are real",
+            cand.what
+        ));
+    }
     f = support::with_leak_facts(f, &leaks);
     f = crate::mask::leaked(f, &support::known(&leaks));
     if cand.assignments {
@@ -799,6 +817,29 @@ mod tests {
         }
         assert!(all.contains("ghp_…RM6r"));
         assert!(ctx.requests_made() <= META.budget);
+    }
+
+    #[tokio::test]
+    async fn a_credential_counts_whatever_the_files_shape() {
+        let (_e, ctx) = ctx_for(|req| match req.path.as_str() {
+            // Not `KEY=value` lines, but the token in it is real.
+            "/.env" => RawResponse::new(
+                200,
+                r#"{"deploy":{"github":"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"}}"#,
+            )
+            .header("content-type", "application/json"),
+            // Neither the shape nor a credential: nothing.
+            "/.git/config" => RawResponse::new(200, "welcome to our site\n"),
+            _ => RawResponse::new(404, "nope"),
+        })
+        .await;
+        let f = ExposedFiles.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].title.contains("1 credential"), "{}", f[0].title);
+        assert_eq!(f[0].severity, Severity::Critical);
+        let all = serde_json::to_string(&f).expect("json");
+        assert!(!all.contains("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"));
+        assert!(all.contains("not in the usual format"), "{all}");
     }
 
     #[tokio::test]

@@ -3,7 +3,8 @@
 //! Log paths come from discovery (routes ending in `.log`), a bounded list of usual
 //! places, and directory listings such as `/logs/`. A file counts only when it
 //! differs from the soft-404 baseline and reads like a log (timestamps, request
-//! lines). A log carrying `Authorization` headers or other credentials is critical.
+//! lines), or, whatever its shape, carries credentials. A log carrying
+//! `Authorization` headers or other credentials is critical.
 
 use super::support::{self, Leaked};
 use crate::check::{Check, CheckCtx, CheckError, Profile};
@@ -33,7 +34,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 32,
     docs: CheckDocs {
-        what: "Fetches log files anonymously: routes discovery found that end in `.log`, usual places (`/logs/access.log`, `/logs/error.log`, `/access.log`, `/debug.log`, `/storage/logs/laravel.log`, `nohup.out`, …: 5 in the quick profile, 16 in standard, 23 in deep) and up to 3 log files linked from a `/logs/` or `/log/` directory listing. A file counts when it is a success, differs from the soft-404 baseline and reads like a log (timestamped or HTTP request lines). It is then searched for `Authorization` headers, bearer and Basic credentials, JWTs (with their subject and expiry), tokens in URLs and other secrets.",
+        what: "Fetches log files anonymously: routes discovery found that end in `.log`, usual places (`/logs/access.log`, `/logs/error.log`, `/access.log`, `/debug.log`, `/storage/logs/laravel.log`, `nohup.out`, …: 5 in the quick profile, 16 in standard, 23 in deep) and up to 3 log files linked from a `/logs/` or `/log/` directory listing. A file counts when it is a success, differs from the soft-404 baseline, is not an HTML page, and either reads like a log (timestamped or HTTP request lines) or carries a credential whatever its shape (a bare list of `Authorization: Bearer …` lines is still a token leak). It is then searched for `Authorization` headers, bearer and Basic credentials, JWTs (with their subject and expiry), tokens in URLs and other secrets.",
         why: "Logs that print request headers or full URLs collect every user's credentials in one file. Served over HTTP, anyone can replay the administrator's bearer token from it until it expires, without guessing or cracking anything.",
         evidence: "GET /logs/access.log → 200 text/plain, 40 lines like `\"GET /api/v2/me/ HTTP/1.1\" 200 … \"Authorization: Bearer eyJ…KMw\"`; 2 distinct JWTs (sub=1 admin, sub=3 bob), not expired.",
         remediation: "Never log `Authorization`, `Cookie` or token-bearing query strings (mask them in the log formatter), keep log files outside any served directory, and turn off directory listings. Revoke every token the log contained and shorten token lifetimes.",
@@ -198,16 +199,20 @@ impl Check for ExposedLogs {
         let mut findings: Vec<Finding> = fetch_all(ctx, urls)
             .await?
             .iter()
-            .filter(|ex| present(ctx, ex) && !is_html(ex) && looks_like_log(&ex.response.text()))
-            .map(|ex| finding(ctx, ex))
+            .filter(|ex| present(ctx, ex) && !is_html(ex))
+            .filter_map(|ex| finding(ctx, ex))
             .collect();
         findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         Ok(findings)
     }
 }
 
-fn finding(ctx: &CheckCtx, ex: &Exchange) -> Finding {
+/// The finding for a served file at a log location: one that reads like a log, or
+/// one of any shape that carries credentials (a credential in an exposed file counts
+/// whatever the file looks like).
+fn finding(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
     let text = ex.response.text();
+    let log_shaped = looks_like_log(&text);
     let leaks: Vec<Leaked> = support::find_leaks(&text, ctx.redactor(), &[])
         .into_iter()
         .filter(|l| l.kind != tollgate_secrets::Kind::Pii)
@@ -217,6 +222,9 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Finding {
     let own = support::own_credentials(&text, redactor)
         .max(usize::from(support::shows_own_credential(&text, redactor)));
     let credentials = leaks.iter().filter(|l| l.is_credential()).count() + own;
+    if !log_shaped && auth_lines == 0 && credentials == 0 {
+        return None;
+    }
     let severity = if auth_lines > 0 || credentials > 0 {
         Severity::Critical
     } else {
@@ -241,6 +249,11 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Finding {
             ex.response.status,
             text.lines().count()
         ));
+    if !log_shaped {
+        f = f.with_fact(
+            "the file has no timestamps or request lines, but the credentials in it are real",
+        );
+    }
     if auth_lines > 0 {
         f = f.with_fact(format!(
             "{auth_lines} line(s) carry an Authorization header"
@@ -252,7 +265,10 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Finding {
         ));
     }
     f = support::with_leak_facts(f, &leaks);
-    support::whole_lines(crate::mask::leaked(f, &support::known(&leaks)))
+    Some(support::whole_lines(crate::mask::leaked(
+        f,
+        &support::known(&leaks),
+    )))
 }
 
 #[cfg(test)]
@@ -351,6 +367,43 @@ mod tests {
     #[tokio::test]
     async fn a_text_page_that_is_not_a_log_is_ignored() {
         let addr = serve(|_| RawResponse::new(200, "Welcome\nNothing to see here.\n")).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
+        assert!(ExposedLogs.run(&ctx).await.expect("run").is_empty());
+    }
+
+    #[tokio::test]
+    async fn bare_authorization_lines_without_timestamps_are_a_token_leak() {
+        let addr = serve(|req| match req.path.as_str() {
+            "/logs/access.log" => RawResponse::new(
+                200,
+                format!(
+                    "GET /api/v2/me/\nAuthorization: Bearer {JWT_ADMIN}\nGET /api/v2/orders/\n"
+                ),
+            )
+            .header("content-type", "text/plain"),
+            _ => RawResponse::new(404, "not found"),
+        })
+        .await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
+        assert!(!looks_like_log(&format!(
+            "Authorization: Bearer {JWT_ADMIN}\n"
+        )));
+        let f = ExposedLogs.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert!(f[0].title.contains("Authorization"), "{}", f[0].title);
+        let all = serde_json::to_string(&f).expect("json");
+        assert!(!all.contains("bBvlWJUnbqyTPCczd4HYY98etkN53tbo0IqG0BBF0ok"));
+    }
+
+    #[tokio::test]
+    async fn a_shapeless_file_without_credentials_is_ignored() {
+        let addr = serve(|req| match req.path.as_str() {
+            "/logs/access.log" => RawResponse::new(200, "GET /api/v2/me/\nGET /api/v2/orders/\n")
+                .header("content-type", "text/plain"),
+            _ => RawResponse::new(404, "not found"),
+        })
+        .await;
         let (_e, ctx) = Fixture::new(&format!("http://{addr}/")).ctx(&META);
         assert!(ExposedLogs.run(&ctx).await.expect("run").is_empty());
     }

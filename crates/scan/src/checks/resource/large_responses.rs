@@ -1,6 +1,7 @@
 //! RATE-003: the target sends very large responses to ordinary requests.
 
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::api_surface;
 use crate::checks::common::target_responses;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
@@ -21,7 +22,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[],
     budget: 0,
     docs: CheckDocs {
-        what: "Reads the scan's recorded answers and reports routes whose answer to an ordinary GET (not one of tollgate's own oversized-page probes) was 1 MiB or more, or was cut at the scan's body cap. Sends nothing.",
+        what: "Reads the scan's recorded answers and reports routes whose answer to an ordinary GET (not one of tollgate's own oversized-page probes) was 1 MiB or more, or was cut at the scan's body cap. Static assets (scripts, stylesheets, images, fonts; by content type or extension) and HTML pages are not API operations and are ignored. Sends nothing.",
         why: "Endpoints that return everything at once cost the server memory and CPU per call and let any client pull the whole data set in a few requests; they are the cheapest denial-of-service lever an API offers.",
         evidence: "`GET /api/export/` → 200 with a 38 MiB JSON array (cut at the 1 MiB body cap).",
         remediation: "Paginate list answers with a server-side maximum, stream or export large data sets through an asynchronous job, and set response size limits at the gateway.",
@@ -55,6 +56,7 @@ impl Check for LargeResponses {
             let big = ex.response.is_success() && (size >= LARGE || ex.response.truncated);
             if !big
                 || is_size_probe(ex.check.as_ref())
+                || !api_surface::is_api_answer(&ex)
                 || !seen.insert(ex.request.url.path().to_string())
             {
                 continue;
@@ -129,6 +131,35 @@ mod tests {
                 "[]",
             ))
             .recorded(probe)
+            .ctx(&META);
+        assert!(LargeResponses.run(&ctx).await.expect("run").is_empty());
+    }
+
+    #[tokio::test]
+    async fn silent_on_large_static_assets_and_html_pages() {
+        let big = "x".repeat(LARGE + 10);
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
+            .recorded(exchange(
+                HttpMethod::Get,
+                "http://127.0.0.1:9/static/vendor.js",
+                200,
+                &[("content-type", "application/javascript")],
+                &big,
+            ))
+            .recorded(exchange(
+                HttpMethod::Get,
+                "http://127.0.0.1:9/img/hero",
+                200,
+                &[("content-type", "image/png")],
+                &big,
+            ))
+            .recorded(exchange(
+                HttpMethod::Get,
+                "http://127.0.0.1:9/blog/archive/",
+                200,
+                &[("content-type", "text/html; charset=utf-8")],
+                &format!("<!doctype html><html>{big}</html>"),
+            ))
             .ctx(&META);
         assert!(LargeResponses.run(&ctx).await.expect("run").is_empty());
     }

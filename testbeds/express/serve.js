@@ -61,6 +61,7 @@ async function main() {
   for (const f of ['requests.log', 'state_changes.log', 'mail.log', 'access.log', 'public-logs/access.log']) {
     fs.rmSync(path.join(stateDir, f), { force: true });
   }
+  fs.writeFileSync(path.join(stateDir, 'state_changes.log'), '');
 
   const append = (file, line) => fs.appendFileSync(path.join(stateDir, file), `${line}\n`);
   const ctx = {

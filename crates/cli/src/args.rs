@@ -59,8 +59,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
-    /// List every check with its severity, category and safety class.
-    List,
+    /// List every check with its severity, category and safety class, sorted by ID.
+    List {
+        /// Output format: terminal (aligned columns) or json.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+    },
     /// Print a check's documentation.
     Explain {
         /// The check ID, e.g. MISC-003.
@@ -123,9 +127,13 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Output format on stdout.
+    /// Output format on stdout: terminal, json, sarif, markdown, junit or html.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+
+    /// Also write FORMAT to PATH (repeatable), e.g. -o html=demo.html -o json=demo.json.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
 }
 
 /// The flags that are also settings (config file and TOLLGATE_* env).

@@ -248,6 +248,22 @@ fn rules_list_and_explain() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("tollgate rules list"));
+    let out = tollgate()
+        .args(["rules", "list", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let rules: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+    assert!(at("AUTH-005") < at("AUTH-006") && at("AUTH-006") < at("AUTH-007"));
+    assert!(rules.iter().any(|r| r["kind"] == "audit"));
+    tollgate()
+        .args(["rules", "list", "--format", "xml"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -261,8 +277,11 @@ fn completions_are_generated() {
 
 #[test]
 fn demo_runs_and_finds_the_planted_weaknesses() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("demo.html");
     tollgate()
-        .args(["demo", "--format", "json"])
+        .args(["demo", "--format", "json", "-o"])
+        .arg(format!("html={}", html.display()))
         .assert()
         .code(0)
         .stdout(
@@ -274,6 +293,8 @@ fn demo_runs_and_finds_the_planted_weaknesses() {
                 .and(predicate::str::contains("LEAK-005"))
                 .and(predicate::str::contains("TollgateTestbedFAKEpat").not()),
         );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("MISC-003") && !page.contains("TollgateTestbedFAKEpat"));
 }
 
 #[test]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the JSON report schema (docs/report.schema.json). Bump the minor
 /// version for additive changes and the major version for breaking ones.
-pub const SCHEMA_VERSION: &str = "1.2";
+pub const SCHEMA_VERSION: &str = "1.3";
 
 /// A framework or server tollgate recognised, with the evidence for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -93,6 +93,10 @@ pub struct Report {
     /// `tollgate scan --audit`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub chains: Vec<crate::AttackChain>,
+    /// The scan was cancelled before it finished: the findings are those of the checks
+    /// that finished (the others are listed as skipped). Added in schema 1.3.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 impl Report {
@@ -127,6 +131,7 @@ impl Report {
             errors,
             coverage,
             chains: Vec::new(),
+            cancelled: false,
         }
     }
 

@@ -5,9 +5,13 @@ use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequ
 use crate::oast::{Reach, ReachOptions};
 use crate::target::{discovery, fingerprint, Soft404, TargetInfo};
 use futures::StreamExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
-use tollgate_core::{Coverage, Finding, Report, ReportError, SafetyClass, SkippedCheck, Target};
+use tokio::sync::Notify;
+use tollgate_core::{
+    CheckId, Coverage, Finding, Report, ReportError, SafetyClass, SkippedCheck, Target,
+};
 use url::Url;
 
 /// Checks run at once.
@@ -74,44 +78,230 @@ pub enum ScanError {
     Setup(EngineError),
 }
 
+/// A token that stops a running scan: clone it, hand it to whoever may cancel, call
+/// [`CancelToken::cancel`]. The scan stops promptly and returns the report of what it
+/// finished, marked `cancelled`.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelToken {
+    pub fn new() -> CancelToken {
+        CancelToken::default()
+    }
+
+    /// Stops the scan (idempotent).
+    pub fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once [`CancelToken::cancel`] was called.
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = self.0.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One scan: build it from [`ScanOptions`], keep its [`CancelToken`] if the scan may be
+/// stopped, then [`Scanner::run`] it. The redactor that keeps the identities' secrets
+/// out of every output is built here, once, and shared by the engine and the caller.
+pub struct Scanner {
+    opts: ScanOptions,
+    engine: Engine,
+    checks: Vec<&'static dyn Check>,
+    cancel: CancelToken,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("target", &self.opts.target.as_str())
+            .field("checks", &self.checks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scanner {
+    /// Validates the options (scope, identities, engine limits) and prepares the engine.
+    /// Sends nothing.
+    pub fn new(opts: ScanOptions) -> Result<Scanner, ScanError> {
+        // The target host's service ports are contacted only through the scope guard:
+        // their exact origins join the scope here (none with `--no-host-ports`).
+        let mut extra_scope = opts.extra_scope.clone();
+        extra_scope.extend(opts.reach.host_origins(&opts.target));
+        let scope = Scope::new(&opts.target, &extra_scope).map_err(ScanError::Setup)?;
+        let engine = Engine::new(
+            opts.engine.clone(),
+            scope,
+            opts.identities.clone(),
+            opts.allow_intrusive,
+        )
+        .map_err(ScanError::Setup)?;
+        Ok(Scanner {
+            opts,
+            engine,
+            checks: crate::registry::all().to_vec(),
+            cancel: CancelToken::new(),
+        })
+    }
+
+    /// Runs only these checks instead of the whole registry.
+    #[doc(hidden)]
+    pub fn with_checks(mut self, checks: &[&'static dyn Check]) -> Scanner {
+        self.checks = checks.to_vec();
+        self
+    }
+
+    /// The token that cancels this scan.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// The redactor of the identities' secrets (`$TOKEN`), for any text the caller
+    /// prints itself (error messages).
+    pub fn redactor(&self) -> &tollgate_core::Redactor {
+        self.engine.redactor()
+    }
+
+    /// The options the scan runs with.
+    pub fn options(&self) -> &ScanOptions {
+        &self.opts
+    }
+
+    /// Sets the API description to use (see `tollgate_spec`).
+    pub fn set_spec(&mut self, spec: Arc<tollgate_spec::ApiModel>) {
+        self.opts.spec = Some(spec);
+    }
+
+    /// Scans, reporting progress to `progress`. A cancelled scan returns the report of
+    /// what finished (checks that did not finish are listed as skipped) with
+    /// `cancelled: true`.
+    pub async fn run(self, progress: ProgressFn) -> Result<Report, ScanError> {
+        let Scanner {
+            opts,
+            engine,
+            checks,
+            cancel,
+        } = self;
+        let started = SystemTime::now();
+        let clock = tokio::time::Instant::now();
+        let seeded = tokio::select! {
+            s = seed(&engine, &opts) => Some(s?),
+            () = cancel.cancelled() => None,
+        };
+        let target = Arc::new(seeded.unwrap_or_else(|| unseeded(&engine, &opts)));
+        let (active, passive, mut skipped) = plan(&checks, &opts);
+        if cancel.is_cancelled() {
+            skipped.extend(active.iter().chain(&passive).map(|c| cancelled_check(*c)));
+            let extras = Extras {
+                late_findings: Vec::new(),
+                notes: vec![CANCELLED_NOTE.into()],
+            };
+            let mut report = build_report(
+                &engine,
+                &target,
+                started,
+                clock,
+                Vec::new(),
+                skipped,
+                extras,
+            );
+            report.cancelled = true;
+            return Ok(report);
+        }
+        let redactor = engine.redactor().clone();
+        let reach = Arc::new(Reach::start(&opts.reach, &opts.target, redactor).await);
+        progress(ProgressEvent::Planned(active.len() + passive.len()));
+        let run = |checks| {
+            run_checks(
+                &engine,
+                &target,
+                &reach,
+                checks,
+                opts.profile,
+                &progress,
+                &cancel,
+            )
+        };
+        let mut results = run(&active).await;
+        // Late callbacks get a bounded grace period, spent alongside the analysis phase.
+        let grace = async {
+            tokio::select! {
+                w = reach.wait_for_late_callbacks() => Some(w),
+                () = cancel.cancelled() => None,
+            }
+        };
+        let (analysed, waited) = tokio::join!(run(&passive), grace);
+        results.extend(analysed);
+        tracing::debug!(?waited, "waited for late callbacks");
+        let cancelled = cancel.is_cancelled();
+        let mut notes = reach.coverage_notes();
+        if cancelled {
+            let done: Vec<&CheckId> = results.iter().map(|(c, _)| &c.meta().id).collect();
+            skipped.extend(
+                active
+                    .iter()
+                    .chain(&passive)
+                    .filter(|c| !done.contains(&&c.meta().id))
+                    .map(|c| cancelled_check(*c)),
+            );
+            notes.push(CANCELLED_NOTE.into());
+        }
+        let extras = Extras {
+            late_findings: reach.late_findings(engine.redactor()),
+            notes,
+        };
+        let mut report = build_report(&engine, &target, started, clock, results, skipped, extras);
+        report.cancelled = cancelled;
+        Ok(report)
+    }
+}
+
+const CANCELLED_NOTE: &str = "the scan was cancelled: the report holds what finished before that";
+
+fn cancelled_check(check: &'static dyn Check) -> SkippedCheck {
+    SkippedCheck {
+        check_id: check.meta().id.clone(),
+        reason: "the scan was cancelled".into(),
+    }
+}
+
+/// What is known of the target when the scan was cancelled before learning it.
+fn unseeded(engine: &Engine, opts: &ScanOptions) -> TargetInfo {
+    TargetInfo {
+        url: opts.target.clone(),
+        technologies: Vec::new(),
+        soft404: Soft404::default(),
+        primary_identity: opts.identities.first().map(|i| i.name.clone()),
+        identities: engine.identity_names(),
+        routes: vec![opts.target.clone()],
+        spec: None,
+    }
+}
+
 /// Runs a scan with the given checks (normally [`crate::registry::all`]).
+#[doc(hidden)]
 pub async fn run_scan(
     opts: ScanOptions,
     checks: &[&'static dyn Check],
     progress: ProgressFn,
 ) -> Result<Report, ScanError> {
-    let started = SystemTime::now();
-    let clock = tokio::time::Instant::now();
-    // The target host's service ports are contacted only through the scope guard:
-    // their exact origins join the scope here (none with `--no-host-ports`).
-    let mut extra_scope = opts.extra_scope.clone();
-    extra_scope.extend(opts.reach.host_origins(&opts.target));
-    let scope = Scope::new(&opts.target, &extra_scope).map_err(ScanError::Setup)?;
-    let engine = Engine::new(
-        opts.engine.clone(),
-        scope,
-        opts.identities.clone(),
-        opts.allow_intrusive,
-    )
-    .map_err(ScanError::Setup)?;
-    let target = Arc::new(seed(&engine, &opts).await?);
-    let redactor = engine.redactor().clone();
-    let reach = Arc::new(Reach::start(&opts.reach, &opts.target, redactor).await);
-    let (active, passive, skipped) = plan(checks, &opts);
-    progress(ProgressEvent::Planned(active.len() + passive.len()));
-    let run = |checks| run_checks(&engine, &target, &reach, checks, opts.profile, &progress);
-    let mut results = run(&active).await;
-    // Late callbacks get a bounded grace period, spent alongside the analysis phase.
-    let (analysed, waited) = tokio::join!(run(&passive), reach.wait_for_late_callbacks());
-    results.extend(analysed);
-    tracing::debug!(?waited, "waited for late callbacks");
-    let extras = Extras {
-        late_findings: reach.late_findings(engine.redactor()),
-        notes: reach.coverage_notes(),
-    };
-    Ok(build_report(
-        &engine, &target, started, clock, results, skipped, extras,
-    ))
+    Scanner::new(opts)?.with_checks(checks).run(progress).await
 }
 
 /// What the callback listener adds to the report.
@@ -275,7 +465,11 @@ async fn run_checks(
     checks: &[&'static dyn Check],
     profile: Profile,
     progress: &ProgressFn,
+    cancel: &CancelToken,
 ) -> Vec<CheckResult> {
+    if cancel.is_cancelled() {
+        return Vec::new();
+    }
     futures::stream::iter(checks.iter().copied())
         .map(|check| {
             let ctx = CheckCtx::new(engine.clone(), check.meta(), Arc::clone(target), profile)
@@ -291,6 +485,7 @@ async fn run_checks(
             }
         })
         .buffer_unordered(CHECK_CONCURRENCY)
+        .take_until(cancel.cancelled())
         .collect()
         .await
 }

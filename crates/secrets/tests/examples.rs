@@ -1,22 +1,29 @@
 //! Runs every rule's `examples` and `negative_examples` through the full scanner (the
 //! RegexSet pass, the rule's own regex, the validators and overlap resolution), so a
-//! regex without passing examples cannot land.
+//! regex without passing examples cannot land. The masker's credential shapes
+//! (`credential_shapes.toml`) go through the same tests.
 
-use tollgate_secrets::{parse_rules, Scanner, BUILTIN_PATTERNS};
+use tollgate_secrets::{parse_rules, Masker, Scanner, BUILTIN_PATTERNS, CREDENTIAL_SHAPES};
+
+/// Both rule sets: the secret patterns and the masker's credential shapes.
+fn scanners() -> [&'static Scanner; 2] {
+    [Scanner::builtin(), Masker::builtin().shapes()]
+}
 
 #[test]
 fn every_example_matches_its_rule() {
-    let scanner = Scanner::builtin();
     let mut failures = Vec::new();
-    for rule in scanner.rules() {
-        for ex in &rule.examples {
-            let found = scanner.scan(ex);
-            if !found.iter().any(|m| m.rule.id == rule.id) {
-                let got: Vec<&str> = found.iter().map(|m| m.rule.id.as_str()).collect();
-                failures.push(format!(
-                    "{}: example not matched: {ex:?} (got {got:?})",
-                    rule.id
-                ));
+    for scanner in scanners() {
+        for rule in scanner.rules() {
+            for ex in &rule.examples {
+                let found = scanner.scan(ex);
+                if !found.iter().any(|m| m.rule.id == rule.id) {
+                    let got: Vec<&str> = found.iter().map(|m| m.rule.id.as_str()).collect();
+                    failures.push(format!(
+                        "{}: example not matched: {ex:?} (got {got:?})",
+                        rule.id
+                    ));
+                }
             }
         }
     }
@@ -25,16 +32,17 @@ fn every_example_matches_its_rule() {
 
 #[test]
 fn no_negative_example_matches_its_rule() {
-    let scanner = Scanner::builtin();
     let mut failures = Vec::new();
-    for rule in scanner.rules() {
-        for ex in &rule.negative_examples {
-            if let Some(m) = scanner.scan(ex).iter().find(|m| m.rule.id == rule.id) {
-                failures.push(format!(
-                    "{}: negative example matched: {ex:?} (value {})",
-                    rule.id,
-                    m.masked()
-                ));
+    for scanner in scanners() {
+        for rule in scanner.rules() {
+            for ex in &rule.negative_examples {
+                if let Some(m) = scanner.scan(ex).iter().find(|m| m.rule.id == rule.id) {
+                    failures.push(format!(
+                        "{}: negative example matched: {ex:?} (value {})",
+                        rule.id,
+                        m.masked()
+                    ));
+                }
             }
         }
     }
@@ -43,7 +51,8 @@ fn no_negative_example_matches_its_rule() {
 
 #[test]
 fn every_rule_has_examples_and_ids_are_unique() {
-    let rules = parse_rules(BUILTIN_PATTERNS).expect("patterns");
+    let mut rules = parse_rules(BUILTIN_PATTERNS).expect("patterns");
+    rules.extend(parse_rules(CREDENTIAL_SHAPES).expect("credential shapes"));
     for r in &rules {
         assert!(
             !r.examples.is_empty() && !r.negative_examples.is_empty(),
@@ -61,12 +70,13 @@ fn every_rule_has_examples_and_ids_are_unique() {
 
 #[test]
 fn masked_values_never_contain_the_value() {
-    let scanner = Scanner::builtin();
-    for rule in scanner.rules() {
-        for ex in &rule.examples {
-            for m in scanner.scan(ex) {
-                if m.value.chars().count() >= 8 {
-                    assert!(!m.masked().contains(m.value), "{}: {}", rule.id, m.masked());
+    for scanner in scanners() {
+        for rule in scanner.rules() {
+            for ex in &rule.examples {
+                for m in scanner.scan(ex) {
+                    if m.value.chars().count() >= 8 {
+                        assert!(!m.masked().contains(m.value), "{}: {}", rule.id, m.masked());
+                    }
                 }
             }
         }

@@ -4,7 +4,7 @@ use crate::args::{ColorChoice, DemoArgs};
 use crate::commands::scan::{scan_and_write, Sink};
 use crate::demo_api;
 use crate::exit::{usage, Failure};
-use crate::output::stdout_color;
+use crate::output::{parse_output, stdout_color};
 use anyhow::anyhow;
 use std::process::ExitCode;
 use tollgate_report::Format;
@@ -16,6 +16,12 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         Some(f) => f.parse::<Format>().map_err(|e| usage(anyhow!("{e}")))?,
         None => Format::Terminal,
     };
+    let outputs = args
+        .outputs
+        .iter()
+        .map(|o| parse_output(o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
     // The demo server needs a runtime of its own that outlives the scan's.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -37,7 +43,8 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         reach: tollgate_scan::oast::ReachOptions::default(),
         spec: None,
     };
-    let sink = Sink::terminal(format, stdout_color(color));
+    let mut sink = Sink::terminal(format, stdout_color(color));
+    sink.outputs = outputs;
     scan_and_write(opts, &sink)?;
     server_rt.shutdown_background();
     Ok(ExitCode::SUCCESS)

@@ -11,10 +11,10 @@ use crate::settings::{load_file, resolve, Settings};
 use anyhow::anyhow;
 use std::path::Path;
 use std::process::ExitCode;
-use tollgate_core::{diff, CheckMeta, Report, Severity, Suppression};
+use tollgate_core::{diff, CheckMeta, Redactor, Report, Severity, Suppression};
 use tollgate_report::{Format, RenderOptions};
-use tollgate_scan::engine::{redactor_for, EngineConfig, Identity};
-use tollgate_scan::{registry, run_scan, ScanError, ScanOptions};
+use tollgate_scan::engine::{EngineConfig, Identity};
+use tollgate_scan::{registry, ScanError, ScanOptions, Scanner};
 use url::Url;
 
 pub fn run(
@@ -187,7 +187,17 @@ impl Sink {
 
 /// Runs the scan on a fresh runtime and writes every output.
 pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure> {
-    let redactor = redactor_for(&opts.identities);
+    let failure = |e: ScanError, redactor: &Redactor| match e {
+        ScanError::Unreachable(_) => {
+            Failure::Unscannable(anyhow!("{}", redactor.redact(&e.to_string())))
+        }
+        ScanError::Setup(_) => usage(anyhow!("{}", redactor.redact(&e.to_string()))),
+    };
+    let identities = opts.identities.clone();
+    // The scanner builds the redactor once; every output below uses the same one.
+    let mut scanner = Scanner::new(opts)
+        .map_err(|e| failure(e, &Redactor::new(identities.iter().map(Identity::secret))))?;
+    let redactor = scanner.redactor().clone();
     if let Some(path) = sink.audit.as_deref().filter(|p| !p.exists()) {
         return Err(usage(anyhow!("--audit {}: no such file or directory — pass the repository holding the deployment files", path.display())));
     }
@@ -197,14 +207,13 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
         .build()
         .map_err(usage)?;
     let result = runtime.block_on(async {
-        let mut opts = opts;
         if let Some(url) = sink.spec_url.clone() {
-            let model = tollgate_scan::target::spec::fetch(&opts, url)
+            let model = tollgate_scan::target::spec::fetch(scanner.options(), url)
                 .await
                 .map_err(|e| usage(anyhow!("{}", redactor.redact(&e.to_string()))))?;
-            opts.spec = Some(std::sync::Arc::new(model));
+            scanner.set_spec(std::sync::Arc::new(model));
         }
-        Ok(run_scan(opts, registry::all(), progress.callback()).await)
+        Ok(scanner.run(progress.callback()).await)
     });
     let result = match result {
         Ok(r) => r,
@@ -214,12 +223,7 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
         }
     };
     progress.finish();
-    let mut report = result.map_err(|e| match e {
-        ScanError::Unreachable(_) => {
-            Failure::Unscannable(anyhow!("{}", redactor.redact(&e.to_string())))
-        }
-        ScanError::Setup(_) => usage(anyhow!("{}", redactor.redact(&e.to_string()))),
-    })?;
+    let mut report = result.map_err(|e| failure(e, &redactor))?;
     if !sink.suppressions.is_empty() {
         report.apply_suppressions(&sink.suppressions, &today());
     }

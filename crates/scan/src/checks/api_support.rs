@@ -96,29 +96,6 @@ pub fn spec(ctx: &CheckCtx) -> Option<&ApiSpec> {
     ctx.target().spec.as_deref()
 }
 
-/// The finding with every leaked value masked in its evidence excerpts (and the
-/// highlight moved to what remains shown).
-pub fn mask_values(mut f: Finding, values: &[String]) -> Finding {
-    for ex in &mut f.evidence.exchanges {
-        let Some(resp) = ex.response.as_mut() else {
-            continue;
-        };
-        let marked = resp
-            .highlight
-            .and_then(|(a, b)| resp.body_excerpt.get(a..b))
-            .map(str::to_string);
-        let mut body = resp.body_excerpt.clone();
-        for v in values.iter().filter(|v| v.len() >= 4) {
-            body = body.replace(v.as_str(), &tollgate_secrets::mask(v, None));
-        }
-        resp.highlight = marked
-            .filter(|m| !values.iter().any(|v| m.contains(v.as_str())))
-            .and_then(|m| body.find(&m).map(|i| (i, i + m.len())));
-        resp.body_excerpt = body;
-    }
-    f
-}
-
 /// The spec's write operations (POST, PUT, PATCH).
 pub fn write_operations(
     model: &tollgate_spec::ApiModel,

@@ -188,7 +188,7 @@ fn redact_headers(
             let shown = if callers_own {
                 redacted.trim().to_string()
             } else {
-                mask(v)
+                crate::mask::credential(v)
             };
             credentials.push(ForwardedCredential {
                 header: k.clone(),
@@ -205,32 +205,9 @@ fn redact_headers(
 fn is_placeholder(redacted: &str) -> bool {
     let t = redacted.trim();
     t == PLACEHOLDER
-        || t.split_once(' ')
-            .is_some_and(|(scheme, rest)| is_scheme(scheme) && rest.trim() == PLACEHOLDER)
-}
-
-/// An HTTP auth scheme name (`Bearer`, `Basic`, `AWS4-HMAC-SHA256`).
-fn is_scheme(s: &str) -> bool {
-    (1..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-}
-
-/// A credential reduced to its scheme, first and last four characters and length:
-/// `Bearer eyJh…x1Qw (212 chars)`.
-pub fn mask(value: &str) -> String {
-    let v = value.trim();
-    let (scheme, secret) = match v.split_once(' ') {
-        Some((s, rest)) if is_scheme(s) && !rest.trim().is_empty() => {
-            (format!("{s} "), rest.trim())
-        }
-        _ => (String::new(), v),
-    };
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() < 16 {
-        return format!("{scheme}…({} chars)", chars.len());
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{scheme}{head}…{tail} ({} chars)", chars.len())
+        || t.split_once(' ').is_some_and(|(scheme, rest)| {
+            crate::mask::is_scheme(scheme) && rest.trim() == PLACEHOLDER
+        })
 }
 
 fn cap(s: &str, max: usize) -> String {
@@ -260,15 +237,6 @@ mod tests {
     use crate::oast::registry::ProbeKey;
     use tollgate_core::Secret;
     use url::Url;
-
-    #[test]
-    fn masks_keep_scheme_and_edges_only() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1In0.c2lnbmF0dXJlLXZhbHVl";
-        let m = mask(&format!("Bearer {jwt}"));
-        assert!(m.starts_with("Bearer eyJh…") && m.contains("chars"), "{m}");
-        assert!(!m.contains("eyJzdWIi"));
-        assert_eq!(mask("short"), "…(5 chars)");
-    }
 
     #[test]
     fn token_is_found_under_any_prefix() {

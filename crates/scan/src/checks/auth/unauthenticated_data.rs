@@ -1,9 +1,7 @@
 //! AUTH-001: an endpoint that answers anonymous callers with data it should protect.
 
 use super::spec_hint::{documented_get, Documented, SpecHint};
-use super::support::{
-    answer, bearer, garbage_bearer, mask_credentials, same_content, sibling_versions,
-};
+use super::support::{answer, bearer, garbage_bearer, same_content, sibling_versions};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::{Auth, Exchange};
 use async_trait::async_trait;
@@ -267,7 +265,7 @@ fn build(ctx: &CheckCtx, c: &Candidate, facts: Vec<String>) -> Finding {
     }
     for ex in &mut f.evidence.exchanges {
         if let Some(r) = ex.response.as_mut() {
-            r.body_excerpt = mask_credentials(&r.body_excerpt);
+            r.body_excerpt = crate::mask::text(&r.body_excerpt);
             r.highlight = None;
         }
     }

@@ -228,7 +228,7 @@ fn judge(ctx: &CheckCtx, ex: &Exchange, kind: &'static PageKind, text: &str) -> 
             severity = severity.max(Severity::High);
             facts.push(format!(
                 "environment variable `{name}` = `{}`",
-                tollgate_secrets::mask(value, None)
+                crate::mask::value(value)
             ));
         }
     }
@@ -600,7 +600,7 @@ fn page_finding(
         f = f.with_fact(fact.clone());
     }
     f = support::with_leak_facts(f, &j.leaks);
-    Some(support::mask_evidence(f, &j.leaks))
+    Some(crate::mask::leaked(f, &support::known(&j.leaks)))
 }
 
 fn title(j: &Judged) -> String {

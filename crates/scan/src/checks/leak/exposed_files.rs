@@ -727,9 +727,9 @@ fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
             cand.what
         ));
     f = support::with_leak_facts(f, &leaks);
-    f = support::mask_evidence(f, &leaks);
+    f = crate::mask::leaked(f, &support::known(&leaks));
     if cand.assignments {
-        f = support::mask_evidence_assignments(f);
+        f = crate::mask::assignments(f);
     }
     Some(f)
 }

@@ -252,7 +252,7 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Finding {
         ));
     }
     f = support::with_leak_facts(f, &leaks);
-    support::whole_lines(support::mask_evidence(f, &leaks))
+    support::whole_lines(crate::mask::leaked(f, &support::known(&leaks)))
 }
 
 #[cfg(test)]

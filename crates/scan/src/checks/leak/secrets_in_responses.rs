@@ -252,7 +252,7 @@ fn finding(ctx: &CheckCtx, ex: &Exchange, leaks: &Leaks) -> Finding {
         ));
     }
     f = support::with_leak_facts(f, &leaks.found);
-    support::mask_evidence(f, &leaks.found)
+    crate::mask::leaked(f, &support::known(&leaks.found))
 }
 
 #[cfg(test)]

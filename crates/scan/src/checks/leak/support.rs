@@ -6,7 +6,7 @@ use regex::Regex;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tollgate_core::{Finding, Redactor, Severity};
-use tollgate_secrets::{mask, Kind, Level, Scanner};
+use tollgate_secrets::{Kind, Level, Scanner};
 
 /// Distinct leaked values reported per finding at most (the count is always given).
 pub const MAX_LISTED: usize = 8;
@@ -57,6 +57,18 @@ impl Leaked {
     pub fn raw(&self) -> &str {
         &self.value
     }
+}
+
+/// The leaked values as the masker takes them.
+pub fn known(leaks: &[Leaked]) -> Vec<crate::mask::Known<'_>> {
+    leaks
+        .iter()
+        .map(|l| crate::mask::Known {
+            value: &l.value,
+            visible: l.visible,
+            redacted: &l.redacted,
+        })
+        .collect()
 }
 
 fn jwt_summary(j: &tollgate_secrets::JwtInfo) -> String {
@@ -193,45 +205,6 @@ pub fn with_leak_facts(mut f: Finding, leaks: &[Leaked]) -> Finding {
     f
 }
 
-/// Masks every leaked value in the finding's evidence (body excerpts and response
-/// headers), also where the excerpt cut a value in two, and re-points the highlight.
-pub fn mask_evidence(mut f: Finding, leaks: &[Leaked]) -> Finding {
-    for ex in &mut f.evidence.exchanges {
-        let Some(resp) = ex.response.as_mut() else {
-            continue;
-        };
-        let marked = resp
-            .highlight
-            .and_then(|(a, b)| resp.body_excerpt.get(a..b))
-            .map(str::to_string);
-        let mut body = resp.body_excerpt.clone();
-        for l in leaks {
-            body = mask_one(&body, l);
-        }
-        body = cut_placeholder_tail(&body);
-        resp.highlight = marked.and_then(|m| {
-            let m = leaks.iter().fold(m, |acc, l| mask_one(&acc, l));
-            body.find(&m).map(|i| (i, i + m.len()))
-        });
-        resp.body_excerpt = body;
-        for (_, v) in &mut resp.headers {
-            for l in leaks {
-                *v = mask_one(v, l);
-            }
-        }
-    }
-    f
-}
-
-/// An excerpt cut in the middle of the scanner's own (redacted) token ends in
-/// `$TOKEN.<part of the payload>`: the part goes too.
-fn cut_placeholder_tail(text: &str) -> String {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re =
-        RE.get_or_init(|| Regex::new(r"\$TOKEN[.A-Za-z0-9_~+/=-]+\z").expect("constant regex"));
-    re.replace(text, "$$TOKEN…").into_owned()
-}
-
 /// Cuts every body excerpt of the finding to whole lines (a log line cut in two can
 /// show part of a credential no pattern recognises any more).
 pub fn whole_lines(mut f: Finding) -> Finding {
@@ -266,90 +239,12 @@ pub fn whole_lines(mut f: Finding) -> Finding {
     f
 }
 
-/// Replaces the value (and its HTML-escaped and JSON-escaped forms) by its mask, and a
-/// fragment of it at either edge of an excerpt by `…`.
-fn mask_one(text: &str, l: &Leaked) -> String {
-    let masked = mask(&l.value, l.visible);
-    let mut out = text.replace(&l.value, &masked);
-    for form in [
-        html_escape(&l.value),
-        l.value.replace('/', "\\/"),
-        l.redacted.clone(),
-    ] {
-        if form != l.value && form.len() > tollgate_core::redact::PLACEHOLDER.len() {
-            out = out.replace(&form, &masked);
-        }
-    }
-    let out = mask_edges(&out, &l.value);
-    mask_edges(&out, &l.redacted)
-}
-
-/// An excerpt that starts with the end of the value or ends with its start.
-fn mask_edges(text: &str, value: &str) -> String {
-    const MIN: usize = 6;
-    let mut out = text.to_string();
-    for n in (MIN..value.len()).rev() {
-        if let Some(suffix) = value.get(value.len() - n..) {
-            if out.starts_with(suffix) {
-                out = format!("…{}", &out[suffix.len()..]);
-                break;
-            }
-        }
-    }
-    for n in (MIN..value.len()).rev() {
-        if let Some(prefix) = value.get(..n) {
-            if out.ends_with(prefix) {
-                let keep = out.len() - prefix.len();
-                out = format!("{}…", &out[..keep]);
-                break;
-            }
-        }
-    }
-    out
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
-}
-
 /// What the request itself carried (URL and header values), so a value the target
 /// merely echoes is not reported as the target's leak.
 pub fn echoed_by_request(ex: &Exchange) -> Vec<&str> {
     let mut out = vec![ex.request.url.as_str()];
     out.extend(ex.request.headers.iter().map(|(_, v)| v.as_str()));
     out
-}
-
-/// Masks the value of every `NAME=value` / `name: value` line (an exposed `.env`,
-/// settings file or compose file), so the evidence shows names, not secrets.
-pub fn mask_assignments(text: &str) -> String {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(
-            r#"(?m)^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*[=:]\s*["']?)([^\r\n"']{3,})"#,
-        )
-        .expect("constant regex")
-    });
-    re.replace_all(text, |c: &regex::Captures<'_>| {
-        let value = c.get(2).map_or("", |m| m.as_str());
-        format!("{}{}", &c[1], mask(value, None))
-    })
-    .into_owned()
-}
-
-/// Applies [`mask_assignments`] to every body excerpt of the finding.
-pub fn mask_evidence_assignments(mut f: Finding) -> Finding {
-    for ex in &mut f.evidence.exchanges {
-        if let Some(resp) = ex.response.as_mut() {
-            resp.body_excerpt = mask_assignments(&resp.body_excerpt);
-            resp.highlight = None;
-        }
-    }
-    f
 }
 
 #[cfg(test)]
@@ -434,7 +329,30 @@ pub(crate) mod tests {
         );
         // Evidence is redacted before masking: the other token's payload must go too.
         let excerpt = r.redact(&text).into_owned();
-        let masked = mask_one(&excerpt, &leaks[0]);
+        let f = tollgate_core::Finding::new(
+            &crate::checks::leak::secrets_in_responses::META,
+            tollgate_core::Location::http("GET", "http://h/"),
+            "t",
+        )
+        .with_exchange(tollgate_core::HttpExchangeEvidence {
+            request: tollgate_core::finding::RequestEvidence {
+                method: "GET".into(),
+                url: "http://h/".into(),
+                headers: vec![],
+            },
+            response: Some(tollgate_core::finding::ResponseEvidence {
+                status: 200,
+                headers: vec![],
+                body_excerpt: excerpt,
+                highlight: None,
+            }),
+        });
+        let f = crate::mask::leaked(f, &known(&leaks));
+        let masked = &f.evidence.exchanges[0]
+            .response
+            .as_ref()
+            .expect("response")
+            .body_excerpt;
         assert!(!masked.contains("G2SfQcL5SnUtN7U5o"), "{masked}");
         assert!(!masked.contains("eyJzdWIiOiI0Mi"), "{masked}");
     }
@@ -446,39 +364,5 @@ pub(crate) mod tests {
         );
         let leaks = find_leaks(&text, &Redactor::default(), &[]);
         assert_eq!(leaks[0].field.as_deref(), Some("DEPLOY_GITHUB_PAT"));
-    }
-
-    #[test]
-    fn masks_values_and_cut_fragments() {
-        let leaks = find_leaks(&format!("a={PAT}"), &Redactor::default(), &[]);
-        let l = &leaks[0];
-        assert_eq!(mask_one(&format!("x {PAT} y"), l), "x ghp_…RM6r y");
-        assert_eq!(mask_one("0000000110RM6r and more", l), "… and more");
-        assert_eq!(mask_one("text then ghp_TollgateTes", l), "text then …");
-    }
-
-    #[test]
-    fn a_cut_placeholder_loses_its_tail() {
-        assert_eq!(
-            cut_placeholder_tail("x Bearer $TOKEN.eyJpc3MiOi"),
-            "x Bearer $TOKEN…"
-        );
-        assert_eq!(cut_placeholder_tail("Bearer $TOKEN\n"), "Bearer $TOKEN\n");
-    }
-
-    #[test]
-    fn masks_assignment_values() {
-        let m = mask_assignments(
-            "DJANGO_DEBUG=False\nJWT_SECRET=secret\nexport A_B = 'longer-value-here'\n# comment\n",
-        );
-        assert!(
-            m.contains("JWT_SECRET=s…") || m.contains("JWT_SECRET=…"),
-            "{m}"
-        );
-        assert!(
-            !m.contains("secret\n") && !m.contains("longer-value-here"),
-            "{m}"
-        );
-        assert!(m.contains("# comment"));
     }
 }

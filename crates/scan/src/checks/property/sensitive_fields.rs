@@ -223,7 +223,7 @@ fn judge(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
             exposed.emails.len()
         ));
     }
-    Some(api_support::mask_values(f, &exposed.values))
+    Some(crate::mask::known_values(f, &exposed.values))
 }
 
 /// For each credential field, one of its values masked (in field order).
@@ -235,8 +235,7 @@ fn masked_examples(ex: &Exchange, exposed: &Exposed) -> Vec<String> {
         .fields
         .iter()
         .map(|name| {
-            first_value(&body, name, 0)
-                .map_or_else(|| "…".to_string(), |v| tollgate_secrets::mask(&v, None))
+            first_value(&body, name, 0).map_or_else(|| "…".to_string(), |v| crate::mask::value(&v))
         })
         .collect()
 }

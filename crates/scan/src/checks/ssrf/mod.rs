@@ -20,11 +20,10 @@ pub mod xml_accepted;
 
 use crate::check::CheckCtx;
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::oast::{mask, HitJudge, InternalTarget, Probe, ProbeKey, Service, Signature};
+use crate::oast::{HitJudge, InternalTarget, Probe, ProbeKey, Service, Signature};
 use futures::StreamExt;
-use regex::Regex;
-use std::sync::{Arc, OnceLock};
-use tollgate_core::{CheckMeta, Finding, HttpExchangeEvidence, Location, Redactor};
+use std::sync::Arc;
+use tollgate_core::{CheckMeta, Finding, Location, Redactor};
 use tollgate_spec::{example, Method, ParamLocation};
 use url::Url;
 
@@ -441,47 +440,10 @@ pub fn param_finding(
     let mut f = Finding::new(meta, Location::http_param("GET", url, param), title);
     if let Some(ex) = exchange {
         f = f
-            .with_exchange(scrub(ex.evidence(redactor, highlight)))
+            .with_exchange(crate::mask::exchange(ex.evidence(redactor, highlight)))
             .with_curl(ex.curl(redactor));
     }
     f
-}
-
-fn credential_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        // A scheme and its credential; a JWT (any base64url JSON segment and what
-        // follows it); what is left of a JWT after the redactor replaced one of its
-        // segments (`$TOKEN.eyJ….sig`) that it shares with a user's token.
-        Regex::new(concat!(
-            r"(?i)\b(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=$-]{12,}",
-            r"|eyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}",
-            r"|\$TOKEN(?:\.[A-Za-z0-9_-]{4,}){1,2}",
-        ))
-        .expect("constant regex")
-    })
-}
-
-/// Masks every bearer/basic credential and JWT in one text.
-pub fn mask_credentials(text: &str) -> String {
-    credential_re()
-        .replace_all(text, |c: &regex::Captures<'_>| mask(&c[0]))
-        .into_owned()
-}
-
-/// The evidence with credentials in the response masked (the highlight re-located).
-pub fn scrub(mut ev: HttpExchangeEvidence) -> HttpExchangeEvidence {
-    if let Some(resp) = ev.response.as_mut() {
-        let marked = resp
-            .highlight
-            .and_then(|(a, b)| resp.body_excerpt.get(a..b).map(str::to_string));
-        resp.body_excerpt = mask_credentials(&resp.body_excerpt);
-        resp.highlight = marked.and_then(|m| resp.body_excerpt.find(&m).map(|i| (i, i + m.len())));
-        for (_, v) in &mut resp.headers {
-            *v = mask_credentials(v);
-        }
-    }
-    ev
 }
 
 /// Whether the check has budget for `requests` more.
@@ -496,8 +458,7 @@ pub fn has_budget(ctx: &CheckCtx, requests: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{exchange, Fixture};
-    use tollgate_core::HttpMethod;
+    use crate::testkit::Fixture;
 
     const SPEC: &str = r##"{"openapi":"3.0.3","servers":[{"url":"/"}],
       "components":{"parameters":{"Feed":{"name":"feed","in":"query","schema":{"type":"string"}}}},
@@ -560,45 +521,5 @@ mod tests {
         );
         let w = with_param(&Url::parse("http://h/x").expect("url"), "url", "v");
         assert_eq!(w.as_str(), "http://h/x?url=v");
-    }
-
-    #[test]
-    fn partially_redacted_tokens_are_masked_too() {
-        let svc = "$TOKEN.eyJpc3MiOiJ0ZXN0Iiwic3ViIjoiNSJ9.LLlripNubhO-CGVuF3q8ZXnP6";
-        for text in [format!("Bearer {svc}"), format!("x {svc} y")] {
-            let masked = mask_credentials(&text);
-            assert!(
-                !masked.contains("eyJpc3Mi") && !masked.contains("LLlrip"),
-                "{masked}"
-            );
-        }
-        assert_eq!(
-            mask_credentials("Authorization: Bearer $TOKEN"),
-            "Authorization: Bearer $TOKEN"
-        );
-    }
-
-    #[test]
-    fn credentials_in_evidence_are_masked() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI1In0.c2lnbmF0dXJlLXZhbHVl";
-        let body =
-            format!(r#"{{"error":"ApiVersion","headers":{{"Authorization":"Bearer {jwt}"}}}}"#);
-        let ex = exchange(
-            HttpMethod::Get,
-            "http://127.0.0.1:9/f?url=x",
-            502,
-            &[],
-            &body,
-        );
-        let ev = scrub(ex.evidence(&Redactor::default(), Some("ApiVersion")));
-        let resp = ev.response.expect("response");
-        assert!(!resp.body_excerpt.contains(jwt), "{}", resp.body_excerpt);
-        assert!(
-            resp.body_excerpt.contains("Bearer eyJh…"),
-            "{}",
-            resp.body_excerpt
-        );
-        let (a, b) = resp.highlight.expect("highlight kept");
-        assert_eq!(&resp.body_excerpt[a..b], "ApiVersion");
     }
 }

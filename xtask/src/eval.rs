@@ -135,7 +135,12 @@ fn parse_args(args: &[String]) -> anyhow::Result<Args> {
     Ok(Args { reports, stacks })
 }
 
-fn write_report(dir: &std::path::Path, stack: Stack, mode: &str, run: &ModeRun) -> anyhow::Result<()> {
+fn write_report(
+    dir: &std::path::Path,
+    stack: Stack,
+    mode: &str,
+    run: &ModeRun,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join(format!("{stack}-{mode}.json"));
     let json = serde_json::to_string_pretty(&run.report).context("serialising the report")?;

@@ -117,7 +117,10 @@ pub fn express_dir() -> PathBuf {
 /// Whether `node` (version 20 or later, which the Express testbed needs) is on `PATH`.
 pub fn node_available() -> bool {
     Command::new("node")
-        .args(["-e", "process.exit(Number(process.versions.node.split('.')[0]) >= 20 ? 0 : 1)"])
+        .args([
+            "-e",
+            "process.exit(Number(process.versions.node.split('.')[0]) >= 20 ? 0 : 1)",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -286,10 +289,9 @@ impl Testbed {
             .stdout(Stdio::piped())
             .stderr(stderr)
             .process_group(0);
-        let mut child = cmd.spawn().map_err(TestbedError::io(format!(
-            "spawning {}",
-            program.display()
-        )))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(TestbedError::io(format!("spawning {}", program.display())))?;
         let ready = watch_stdout(&mut child);
         let mut testbed = Testbed {
             stack,
@@ -415,7 +417,8 @@ impl Testbed {
             user: name.to_string(),
             message,
         };
-        let (status, text) = post_form(&self.base, "/token", &body).map_err(|e| fail(e.to_string()))?;
+        let (status, text) =
+            post_form(&self.base, "/token", &body).map_err(|e| fail(e.to_string()))?;
         if status != 200 {
             return Err(fail(format!("POST /token answered {status}")));
         }
@@ -461,8 +464,8 @@ impl Testbed {
         if self.stack != Stack::Express {
             return None;
         }
-        let text =
-            std::fs::read_to_string(self.state.path().join("state_changes.log")).unwrap_or_default();
+        let text = std::fs::read_to_string(self.state.path().join("state_changes.log"))
+            .unwrap_or_default();
         Some(text.lines().map(str::to_string).collect())
     }
 

@@ -86,7 +86,9 @@ async fn express_testbed_ground_truth() {
     }
     for (id, _) in PENDING {
         if !eval.rows.iter().any(|r| r.id == *id) {
-            problems.push(format!("PENDING names `{id}`, which is no ground-truth row"));
+            problems.push(format!(
+                "PENDING names `{id}`, which is no ground-truth row"
+            ));
         }
     }
     let known_noise = |check: &str, location: &str| {

@@ -20,7 +20,9 @@ const WHOLE_RUN: Duration = Duration::from_secs(90);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn default_scan_changes_no_state() {
     if !node_available() {
-        eprintln!("\n##### SKIPPED default_scan_changes_no_state: node >= 20 is not installed #####\n");
+        eprintln!(
+            "\n##### SKIPPED default_scan_changes_no_state: node >= 20 is not installed #####\n"
+        );
         return;
     }
     let bed = tokio::task::spawn_blocking(|| Testbed::start_express(Mode::Vulnerable))
@@ -31,13 +33,22 @@ async fn default_scan_changes_no_state() {
         .await
         .unwrap_or_else(|_| panic!("the scan took longer than {WHOLE_RUN:?}"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let changes = bed.state_changes().expect("the Express testbed records state changes");
+    let changes = bed
+        .state_changes()
+        .expect("the Express testbed records state changes");
     let log = std::fs::read_to_string(bed.state_dir().join("requests.log")).unwrap_or_default();
     let writes: Vec<&str> = log
         .lines()
-        .filter(|l| !["GET ", "HEAD ", "OPTIONS "].iter().any(|m| l.starts_with(m)))
+        .filter(|l| {
+            !["GET ", "HEAD ", "OPTIONS "]
+                .iter()
+                .any(|m| l.starts_with(m))
+        })
         .collect();
-    let reseeds: Vec<&str> = log.lines().filter(|l| l.contains("/api/admin/reseed")).collect();
+    let reseeds: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("/api/admin/reseed"))
+        .collect();
     println!(
         "default scan: {:.2} s, {} requests sent, {} answered; {} state changes; {} requests with a write method; {} to the reseed route",
         run.wall.as_secs_f64(),

@@ -58,7 +58,9 @@ fn start_tokens_and_drop() {
 #[test]
 fn express_start_login_and_drop() {
     if !tollgate_testbed::node_available() {
-        eprintln!("\n##### SKIPPED express_start_login_and_drop: node >= 20 is not installed #####\n");
+        eprintln!(
+            "\n##### SKIPPED express_start_login_and_drop: node >= 20 is not installed #####\n"
+        );
         return;
     }
     for mode in [Mode::Vulnerable, Mode::Hardened] {
@@ -86,10 +88,19 @@ fn express_start_login_and_drop() {
         assert_eq!(bed.state_changes(), Some(vec![]));
         assert!(bed.requests_served().unwrap_or(0) >= 4, "logins are logged");
         let debug = format!("{bed:?}");
-        assert!(!debug.contains("Express-2024"), "a password leaked: {debug}");
+        assert!(
+            !debug.contains("Express-2024"),
+            "a password leaked: {debug}"
+        );
         drop(bed);
-        assert!(!group_alive(pgid), "{mode}: process group {pgid} survived the drop");
-        assert!(!accepts(&base), "{mode}: {base} still accepts after the drop");
+        assert!(
+            !group_alive(pgid),
+            "{mode}: process group {pgid} survived the drop"
+        );
+        assert!(
+            !accepts(&base),
+            "{mode}: {base} still accepts after the drop"
+        );
         assert!(!state.exists(), "{mode}: state dir left behind");
     }
 }

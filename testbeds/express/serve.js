@@ -80,38 +80,39 @@ async function main() {
   };
 
   const app = createApp(ctx);
+  // Written before the port opens: whoever sees the port open finds them.
+  const base = `http://127.0.0.1:${port}`;
+  fs.writeFileSync(path.join(stateDir, 'openapi.json'), `${JSON.stringify(buildSpec(mode, base), null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(stateDir, 'identities.json'),
+    `${JSON.stringify(
+      {
+        mode,
+        base_url: base,
+        token_url: `${base}/token`,
+        json_login_url: `${base}/api/auth/login`,
+        token_ttl_seconds: TOKEN_TTL_SECONDS,
+        iss: ISSUER,
+        aud: AUDIENCE,
+        users: USERS.map((u) => ({
+          name: u.username,
+          id: u.id,
+          username: u.username,
+          password: u.password,
+          role: u.role,
+          notes: NOTE_OWNERS.flatMap((owner, i) => (owner === u.id ? [i + 1] : [])),
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   const server = app.listen(port, '127.0.0.1');
   server.on('error', (e) => {
     process.stderr.write(`listen 127.0.0.1:${port} failed: ${e.message} (address in use?)\n`);
     process.exit(1);
   });
   server.on('listening', () => {
-    const base = `http://127.0.0.1:${port}`;
-    fs.writeFileSync(path.join(stateDir, 'openapi.json'), `${JSON.stringify(buildSpec(mode, base), null, 2)}\n`);
-    fs.writeFileSync(
-      path.join(stateDir, 'identities.json'),
-      `${JSON.stringify(
-        {
-          mode,
-          base_url: base,
-          token_url: `${base}/token`,
-          json_login_url: `${base}/api/auth/login`,
-          token_ttl_seconds: TOKEN_TTL_SECONDS,
-          iss: ISSUER,
-          aud: AUDIENCE,
-          users: USERS.map((u) => ({
-            name: u.username,
-            id: u.id,
-            username: u.username,
-            password: u.password,
-            role: u.role,
-            notes: NOTE_OWNERS.flatMap((owner, i) => (owner === u.id ? [i + 1] : [])),
-          })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
     if (mode === 'vulnerable') {
       // The served access log starts with earlier traffic of admin and bob.
       for (const u of [USERS[0], USERS[2]]) {

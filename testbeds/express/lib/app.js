@@ -190,6 +190,14 @@ function createApp(ctx) {
       if (r.over) return res.status(429).set('Retry-After', String(Math.ceil(r.resetMs / 1000))).json({ error: 'rate limited' });
       return next();
     });
+    // Write requests to the JSON API must carry JSON (no XML, no form bodies).
+    app.use('/api', (req, res, next) => {
+      const hasBody = Number(req.get('content-length') || 0) > 0 || req.get('transfer-encoding');
+      if (['POST', 'PUT', 'PATCH'].includes(req.method) && hasBody && !req.is('application/json')) {
+        return res.status(415).json({ error: 'request bodies must be application/json' });
+      }
+      return next();
+    });
     // Authenticated API answers are private to their caller.
     app.use(['/api', '/token'], (req, res, next) => {
       res.set('Cache-Control', 'no-store');
@@ -261,6 +269,7 @@ function createApp(ctx) {
         });
       }
       loginFailures.hit(username);
+      res.set('WWW-Authenticate', 'Bearer realm="shop"');
       return res.status(401).json({ error: 'invalid_grant', detail: 'Incorrect username or password' });
     }
     if (!V) loginFailures.clear(username);
@@ -288,7 +297,10 @@ function createApp(ctx) {
       user = row && checkPassword(row.password, body.password) ? row : undefined;
       if (!user) loginFailures.hit(body.username);
     }
-    if (!user) return res.status(401).json({ error: 'invalid credentials' });
+    if (!user) {
+      if (!V) res.set('WWW-Authenticate', 'Bearer realm="shop"');
+      return res.status(401).json({ error: 'invalid credentials' });
+    }
     return res.json({ access_token: issueToken(ctx, user), token_type: 'bearer', expires_in: 60 });
   });
 

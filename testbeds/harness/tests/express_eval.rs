@@ -111,10 +111,12 @@ fn print_run(run: &EvalRun) {
     println!("{}", eval.summary_line());
 }
 
+/// The path of a finding's location (`GET http://127.0.0.1:P/path` → `/path`).
 fn path_of(location: &str) -> String {
-    url::Url::parse(location)
-        .map(|u| u.path().to_string())
-        .unwrap_or_else(|_| location.to_string())
+    location
+        .split_whitespace()
+        .find_map(|w| url::Url::parse(w).ok())
+        .map_or_else(|| location.to_string(), |u| u.path().to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

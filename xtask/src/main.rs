@@ -19,7 +19,7 @@ type Command = (
 const COMMANDS: &[Command] = &[
     (
         "eval",
-        "scan the Django testbed in both modes and score the result against its ground truth [--reports DIR]",
+        "scan every testbed (Django, Express) in both modes and score the results against their ground truth [--reports DIR] [--testbed NAME]",
         eval::run,
     ),
     (

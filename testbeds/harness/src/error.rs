@@ -10,6 +10,18 @@ pub enum TestbedError {
     )]
     Setup { reason: String, output: String },
 
+    #[error(
+        "the Express testbed's npm packages could not be installed ({reason}) — run `bash testbeds/express/setup.sh` by hand; it needs node >= 20 and npm and, the first time, access to the npm registry\n{output}"
+    )]
+    NodeSetup { reason: String, output: String },
+
+    #[error("logging {user} in to the {mode} testbed failed: {message}")]
+    Login {
+        mode: &'static str,
+        user: String,
+        message: String,
+    },
+
     #[error("{action}: {source}")]
     Io {
         action: String,

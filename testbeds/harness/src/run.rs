@@ -1,6 +1,6 @@
 //! The whole evaluation: start both modes, scan each, score the reports.
 
-use crate::{evaluate, Evaluation, GroundTruth, Mode, Testbed, TestbedError};
+use crate::{evaluate, Evaluation, GroundTruth, Mode, Stack, Testbed, TestbedError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tollgate_core::{CheckId, Report};
@@ -8,7 +8,9 @@ use tollgate_scan::engine::EngineConfig;
 use tollgate_scan::{registry, run_scan, Profile, ProgressFn, ScanOptions};
 
 /// Wall-time cap of each scan, so that a whole evaluation (two scans) stays well under
-/// two minutes even if a check runs away. A scan cut short says so in the notes.
+/// two minutes even if a check runs away. A scan cut short says so in the notes. It is
+/// also under the Express testbed's 60 s token lifetime: the harness logs in right
+/// before each scan.
 pub const SCAN_MAX_TIME: Duration = Duration::from_secs(45);
 
 /// One mode's scan.
@@ -19,9 +21,10 @@ pub struct ModeRun {
     pub wall: Duration,
 }
 
-/// Both scans and their evaluation.
+/// Both scans of one testbed and their evaluation.
 #[derive(Debug, Clone)]
 pub struct EvalRun {
+    pub stack: Stack,
     pub evaluation: Evaluation,
     pub vulnerable: ModeRun,
     pub hardened: ModeRun,
@@ -36,15 +39,16 @@ pub fn registered_checks() -> Vec<CheckId> {
 }
 
 /// How the harness scans a testbed: its root as the target, the fake Docker Engine
-/// API's origin as extra scope (vulnerable mode), alice as the primary identity then
-/// admin and bob, the `standard` profile.
+/// API's origin as extra scope (Django, vulnerable mode), alice as the primary identity
+/// then admin and bob, the `standard` profile.
 ///
 /// Intrusive checks are allowed: the testbed is disposable (a fresh database at every
 /// start, loopback only) and some planted weaknesses (a write with a read-only scope)
 /// can only be shown by a write.
 ///
 /// The scan works from the testbed's own OpenAPI document (`Testbed::spec_path`), read
-/// by [`scan`]; these options leave it out.
+/// by [`scan`]; these options leave it out. The identities are the tokens the testbed
+/// had at start; [`scan`] replaces them with fresh ones.
 pub fn scan_options(testbed: &Testbed) -> ScanOptions {
     ScanOptions {
         target: testbed.base_url().clone(),
@@ -71,11 +75,23 @@ pub fn spec(testbed: &Testbed) -> Result<tollgate_spec::ApiModel, TestbedError> 
 }
 
 /// Scans a running testbed with every registered check, its OpenAPI document and
-/// its identities.
+/// its identities (logged in afresh), intrusive checks allowed.
 pub async fn scan(testbed: &Testbed) -> Result<ModeRun, TestbedError> {
+    scan_with(testbed, true).await
+}
+
+/// Like [`scan`] with the default, read-only settings: intrusive checks not allowed.
+/// What a default scan of an unknown API does.
+pub async fn scan_read_only(testbed: &Testbed) -> Result<ModeRun, TestbedError> {
+    scan_with(testbed, false).await
+}
+
+async fn scan_with(testbed: &Testbed, allow_intrusive: bool) -> Result<ModeRun, TestbedError> {
     let progress: ProgressFn = Arc::new(|_| {});
     let mut opts = scan_options(testbed);
+    opts.allow_intrusive = allow_intrusive;
     opts.spec = Some(Arc::new(spec(testbed)?));
+    opts.identities = testbed.fresh_identities()?;
     let clock = Instant::now();
     let report = run_scan(opts, registry::all(), progress)
         .await
@@ -89,12 +105,22 @@ pub async fn scan(testbed: &Testbed) -> Result<ModeRun, TestbedError> {
     })
 }
 
-/// Starts both modes of the Django testbed (at once), scans vulnerable then hardened
-/// mode (one after the other, so the wall times are not skewed by each other), stops
-/// them and evaluates the reports against `ground_truth.toml`.
+/// [`run_eval`] of the Django testbed.
 pub async fn run_django_eval() -> Result<EvalRun, TestbedError> {
-    let truth = GroundTruth::django()?;
-    let (vulnerable_bed, hardened_bed) = tokio::task::spawn_blocking(start_both)
+    run_eval(Stack::Django).await
+}
+
+/// [`run_eval`] of the Express testbed.
+pub async fn run_express_eval() -> Result<EvalRun, TestbedError> {
+    run_eval(Stack::Express).await
+}
+
+/// Starts both modes of `stack`'s testbed (at once), scans vulnerable then hardened
+/// mode (one after the other, so the wall times are not skewed by each other), stops
+/// them and evaluates the reports against its `ground_truth.toml`.
+pub async fn run_eval(stack: Stack) -> Result<EvalRun, TestbedError> {
+    let truth = GroundTruth::of(stack)?;
+    let (vulnerable_bed, hardened_bed) = tokio::task::spawn_blocking(move || start_both(stack))
         .await
         .map_err(|e| TestbedError::Internal(format!("starting the testbeds panicked: {e}")))??;
     let vulnerable = scan(&vulnerable_bed).await?;
@@ -109,17 +135,18 @@ pub async fn run_django_eval() -> Result<EvalRun, TestbedError> {
         &hardened.report,
     );
     Ok(EvalRun {
+        stack,
         evaluation,
         vulnerable,
         hardened,
     })
 }
 
-fn start_both() -> Result<(Testbed, Testbed), TestbedError> {
-    crate::ensure_venv()?;
+fn start_both(stack: Stack) -> Result<(Testbed, Testbed), TestbedError> {
+    stack.ensure_setup()?;
     std::thread::scope(|s| {
-        let hardened = s.spawn(|| Testbed::start(Mode::Hardened));
-        let vulnerable = Testbed::start(Mode::Vulnerable);
+        let hardened = s.spawn(|| Testbed::start_stack(stack, Mode::Hardened));
+        let vulnerable = Testbed::start_stack(stack, Mode::Vulnerable);
         let hardened = hardened
             .join()
             .map_err(|_| TestbedError::Internal("starting the hardened testbed panicked".into()))?;

@@ -1,10 +1,10 @@
-//! One running testbed server, in its own process group.
+//! One running testbed server (Django or Express), in its own process group.
 
 use crate::TestbedError;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -51,10 +51,114 @@ impl fmt::Display for Mode {
     }
 }
 
+/// Which testbed: the stack it is written on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stack {
+    /// `testbeds/django`: Django 5.2 + DRF, token files written at start.
+    Django,
+    /// `testbeds/express`: Express 5 on Node, tokens obtained by a login request.
+    Express,
+}
+
+impl Stack {
+    /// Every testbed, in the order `cargo xtask eval` reports them.
+    pub const ALL: [Stack; 2] = [Stack::Django, Stack::Express];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stack::Django => "django",
+            Stack::Express => "express",
+        }
+    }
+
+    /// The testbed's directory (`testbeds/<name>`).
+    pub fn dir(self) -> PathBuf {
+        match self {
+            Stack::Django => django_dir(),
+            Stack::Express => express_dir(),
+        }
+    }
+
+    /// Whether the runtime the testbed needs is installed (python3, or node).
+    pub fn available(self) -> bool {
+        match self {
+            Stack::Django => python_available(),
+            Stack::Express => node_available(),
+        }
+    }
+
+    /// Creates the testbed's virtualenv or `node_modules` when missing.
+    pub fn ensure_setup(self) -> Result<(), TestbedError> {
+        match self {
+            Stack::Django => ensure_venv(),
+            Stack::Express => ensure_node_modules(),
+        }
+    }
+}
+
+impl fmt::Display for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `testbeds/django`, found from this crate's manifest directory.
 pub fn django_dir() -> PathBuf {
     let harness = Path::new(env!("CARGO_MANIFEST_DIR"));
     harness.parent().unwrap_or(harness).join("django")
+}
+
+/// `testbeds/express`, found from this crate's manifest directory.
+pub fn express_dir() -> PathBuf {
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR"));
+    harness.parent().unwrap_or(harness).join("express")
+}
+
+/// Whether `node` (version 20 or later, which the Express testbed needs) is on `PATH`.
+pub fn node_available() -> bool {
+    Command::new("node")
+        .args([
+            "-e",
+            "process.exit(Number(process.versions.node.split('.')[0]) >= 20 ? 0 : 1)",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Installs the Express testbed's npm packages with its `setup.sh` (`npm ci`) when
+/// they are missing.
+pub fn ensure_node_modules() -> Result<(), TestbedError> {
+    static SETUP: Mutex<()> = Mutex::new(());
+    let _guard = SETUP
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = express_dir();
+    if dir.join("node_modules/.package-lock.sha256").is_file() {
+        return Ok(());
+    }
+    let out = Command::new("bash")
+        .arg(dir.join("setup.sh"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| TestbedError::NodeSetup {
+            reason: format!("cannot run bash: {e}"),
+            output: String::new(),
+        })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Err(TestbedError::NodeSetup {
+        reason: format!("setup.sh {}", out.status),
+        output: tail(&output, LOG_TAIL_LINES),
+    })
 }
 
 /// The testbed virtualenv's interpreter.
@@ -112,23 +216,39 @@ pub fn ensure_venv() -> Result<(), TestbedError> {
 /// A running testbed. Dropping it kills its whole process group and deletes its state
 /// directory.
 pub struct Testbed {
+    stack: Stack,
     mode: Mode,
     child: Child,
     base: Url,
     docker: Option<Url>,
     tokens: BTreeMap<String, String>,
+    /// Login credentials of the identities (Express: from `DIR/identities.json`).
+    credentials: Vec<Credentials>,
     // Dropped after `Drop::drop` has stopped the server.
     state: tempfile::TempDir,
 }
 
 impl Testbed {
-    /// Starts the testbed in `mode` on free loopback ports (creating the virtualenv
-    /// first if needed) and waits, at most [`START_TIMEOUT`], until it serves.
+    /// Starts the Django testbed in `mode` on free loopback ports (creating the
+    /// virtualenv first if needed) and waits, at most [`START_TIMEOUT`], until it serves.
     pub fn start(mode: Mode) -> Result<Testbed, TestbedError> {
-        ensure_venv()?;
+        Testbed::start_stack(Stack::Django, mode)
+    }
+
+    /// Starts the Express testbed in `mode` (see [`Testbed::start_stack`]).
+    pub fn start_express(mode: Mode) -> Result<Testbed, TestbedError> {
+        Testbed::start_stack(Stack::Express, mode)
+    }
+
+    /// Starts `stack`'s testbed in `mode` on a free loopback port (installing what it
+    /// needs first), waits, at most [`START_TIMEOUT`], until it serves, and gets the
+    /// identities' tokens: Django writes token files; for Express the harness logs in
+    /// with each identity's credentials (`POST /token`, OAuth2 password grant).
+    pub fn start_stack(stack: Stack, mode: Mode) -> Result<Testbed, TestbedError> {
+        stack.ensure_setup()?;
         let mut attempt = 1;
         loop {
-            match Testbed::start_once(mode) {
+            match Testbed::start_once(stack, mode) {
                 Err(TestbedError::Exited { logs, .. })
                     if attempt < START_ATTEMPTS && logs.contains("in use") =>
                 {
@@ -139,16 +259,21 @@ impl Testbed {
         }
     }
 
-    fn start_once(mode: Mode) -> Result<Testbed, TestbedError> {
+    fn start_once(stack: Stack, mode: Mode) -> Result<Testbed, TestbedError> {
         let (port, docker_port) = free_port_pair()?;
+        let with_docker = stack == Stack::Django && mode == Mode::Vulnerable;
         let state = tempfile::Builder::new()
-            .prefix(&format!("tollgate-testbed-{mode}-"))
+            .prefix(&format!("tollgate-testbed-{stack}-{mode}-"))
             .tempdir()
             .map_err(TestbedError::io("creating the testbed state directory"))?;
         let stderr = File::create(state.path().join("serve.stderr"))
             .map_err(TestbedError::io("creating serve.stderr"))?;
-        let mut cmd = Command::new(venv_python());
-        cmd.arg(django_dir().join("serve.py"))
+        let (program, script) = match stack {
+            Stack::Django => (venv_python(), django_dir().join("serve.py")),
+            Stack::Express => (PathBuf::from("node"), express_dir().join("serve.js")),
+        };
+        let mut cmd = Command::new(&program);
+        cmd.arg(script)
             .args([
                 "--mode",
                 mode.as_str(),
@@ -157,32 +282,39 @@ impl Testbed {
                 "--state-dir",
             ])
             .arg(state.path());
-        if mode == Mode::Vulnerable {
+        if with_docker {
             cmd.args(["--docker-port", &docker_port.to_string()]);
         }
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
             .process_group(0);
-        let mut child = cmd.spawn().map_err(TestbedError::io(format!(
-            "spawning {}",
-            venv_python().display()
-        )))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(TestbedError::io(format!("spawning {}", program.display())))?;
         let ready = watch_stdout(&mut child);
         let mut testbed = Testbed {
+            stack,
             mode,
             child,
             base: loopback_url(port)?,
-            docker: if mode == Mode::Vulnerable {
+            docker: if with_docker {
                 Some(loopback_url(docker_port)?)
             } else {
                 None
             },
             tokens: BTreeMap::new(),
+            credentials: Vec::new(),
             state,
         };
-        testbed.wait_ready(&ready, port, docker_port)?;
-        testbed.tokens = read_tokens(mode, testbed.state.path())?;
+        testbed.wait_ready(&ready, port, with_docker.then_some(docker_port))?;
+        match stack {
+            Stack::Django => testbed.tokens = read_tokens(mode, testbed.state.path())?,
+            Stack::Express => {
+                testbed.credentials = read_credentials(testbed.state.path())?;
+                testbed.tokens = testbed.log_in_all()?;
+            }
+        }
         Ok(testbed)
     }
 
@@ -191,12 +323,12 @@ impl Testbed {
         &mut self,
         ready: &mpsc::Receiver<String>,
         port: u16,
-        docker_port: u16,
+        docker_port: Option<u16>,
     ) -> Result<(), TestbedError> {
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             let announced = ready.try_recv().is_ok();
-            let docker_up = self.mode == Mode::Hardened || accepts(docker_port);
+            let docker_up = docker_port.is_none_or(accepts);
             if (announced || accepts(port)) && docker_up {
                 return Ok(());
             }
@@ -223,6 +355,10 @@ impl Testbed {
         self.mode
     }
 
+    pub fn stack(&self) -> Stack {
+        self.stack
+    }
+
     /// The server's process group (its leader's pid); the whole group dies on drop.
     pub fn pgid(&self) -> u32 {
         self.child.id()
@@ -243,9 +379,103 @@ impl Testbed {
         self.state.path()
     }
 
-    /// The OpenAPI document of the testbed (`testbeds/django/openapi.json`).
+    /// The OpenAPI document to scan with: `testbeds/django/openapi.json`, or for
+    /// Express the document this run serves (`DIR/openapi.json`: this mode's build, its
+    /// `servers` pointing at this port).
     pub fn spec_path(&self) -> PathBuf {
-        django_dir().join("openapi.json")
+        match self.stack {
+            Stack::Django => django_dir().join("openapi.json"),
+            Stack::Express => self.state.path().join("openapi.json"),
+        }
+    }
+
+    /// The identities' login credentials (Express; empty for Django, whose tokens
+    /// come from files). Passwords are [`Secret`]s.
+    pub fn credentials(&self) -> &[Credentials] {
+        &self.credentials
+    }
+
+    /// Logs `name` in now with its credentials (Express: form-encoded
+    /// `POST /token`, `grant_type=password`) and returns the fresh access token.
+    pub fn log_in(&self, name: &str) -> Result<String, TestbedError> {
+        let cred = self
+            .credentials
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| TestbedError::Login {
+                mode: self.mode.as_str(),
+                user: name.to_string(),
+                message: format!("the {} testbed has no credentials for it", self.stack),
+            })?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "password")
+            .append_pair("username", &cred.username)
+            .append_pair("password", cred.password.expose())
+            .finish();
+        let fail = |message: String| TestbedError::Login {
+            mode: self.mode.as_str(),
+            user: name.to_string(),
+            message,
+        };
+        let (status, text) =
+            post_form(&self.base, "/token", &body).map_err(|e| fail(e.to_string()))?;
+        if status != 200 {
+            return Err(fail(format!("POST /token answered {status}")));
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| fail(format!("POST /token: {e}")))?;
+        json.get("access_token")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| fail("POST /token returned no access_token".into()))
+    }
+
+    fn log_in_all(&self) -> Result<BTreeMap<String, String>, TestbedError> {
+        self.credentials
+            .iter()
+            .map(|c| Ok((c.name.clone(), self.log_in(&c.name)?)))
+            .collect()
+    }
+
+    /// The identities with tokens valid now: Django's token files, or for Express a
+    /// fresh login of each (its tokens expire after 60 s).
+    pub fn fresh_identities(&self) -> Result<Vec<Identity>, TestbedError> {
+        match self.stack {
+            Stack::Django => Ok(self.identities()),
+            Stack::Express => {
+                let tokens = self.log_in_all()?;
+                Ok(IDENTITIES
+                    .iter()
+                    .filter_map(|&name| {
+                        tokens
+                            .get(name)
+                            .map(|t| Identity::bearer(name, Secret::new(t.clone())))
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// The requests that changed the testbed's state, one `METHOD URL what` line each,
+    /// as the testbed recorded them (`DIR/state_changes.log`), whatever their method:
+    /// the Express testbed's reseed route changes state on `GET`. `None` for a testbed
+    /// that keeps no such record (Django).
+    pub fn state_changes(&self) -> Option<Vec<String>> {
+        if self.stack != Stack::Express {
+            return None;
+        }
+        let text = std::fs::read_to_string(self.state.path().join("state_changes.log"))
+            .unwrap_or_default();
+        Some(text.lines().map(str::to_string).collect())
+    }
+
+    /// How many requests the testbed has answered (Express: `DIR/requests.log`).
+    pub fn requests_served(&self) -> Option<usize> {
+        (self.stack == Stack::Express).then(|| {
+            std::fs::read_to_string(self.state.path().join("requests.log"))
+                .map(|t| t.lines().count())
+                .unwrap_or(0)
+        })
     }
 
     /// The token of `name`, as written to `DIR/<name>.token` (alice, bob, admin and the
@@ -330,12 +560,14 @@ impl Drop for Testbed {
 impl fmt::Debug for Testbed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Testbed")
+            .field("stack", &self.stack)
             .field("mode", &self.mode)
             .field("pid", &self.child.id())
             .field("base", &self.base.as_str())
             .field("docker", &self.docker.as_ref().map(Url::as_str))
             .field("state", &self.state.path())
             .field("tokens", &self.tokens.keys().collect::<Vec<_>>())
+            .field("credentials", &self.credentials)
             .finish()
     }
 }
@@ -424,6 +656,73 @@ fn read_tokens(mode: Mode, dir: &Path) -> Result<BTreeMap<String, String>, Testb
     Ok(tokens)
 }
 
+/// One identity's login credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The identity's name in the scan (alice, bob, admin).
+    pub name: String,
+    pub username: String,
+    pub password: Secret,
+}
+
+/// `DIR/identities.json` of the Express testbed: every user's name and password.
+fn read_credentials(dir: &Path) -> Result<Vec<Credentials>, TestbedError> {
+    let path = dir.join("identities.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(TestbedError::io(format!("reading {}", path.display())))?;
+    let bad = |m: String| TestbedError::Internal(format!("{}: {m}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let users = json
+        .get("users")
+        .and_then(serde_json::Value::as_array)
+        .ok_or_else(|| bad("no `users` array".into()))?;
+    users
+        .iter()
+        .map(|u| {
+            let field = |k: &str| {
+                u.get(k)
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("a user has no `{k}`")))
+            };
+            Ok(Credentials {
+                name: field("name")?,
+                username: field("username")?,
+                password: Secret::new(field("password")?),
+            })
+        })
+        .collect()
+}
+
+/// A form-encoded `POST` on the loopback testbed, over a plain HTTP/1.1 connection
+/// (`Connection: close`); returns the status and the body.
+fn post_form(base: &Url, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let port = base.port().unwrap_or(80);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nAccept: application/json\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = Vec::new();
+    stream.take(1 << 20).read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let invalid = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not an HTTP response");
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(invalid)?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .ok_or_else(invalid)?;
+    Ok((status, body))
+}
+
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
@@ -445,6 +744,14 @@ mod tests {
         let (a, b) = free_port_pair().expect("ports");
         assert_ne!(a, b);
         assert!(a > 0 && b > 0);
+    }
+
+    #[test]
+    fn express_dir_holds_the_testbed() {
+        let dir = Stack::Express.dir();
+        assert!(dir.join("serve.js").is_file(), "{}", dir.display());
+        assert!(dir.join("ground_truth.toml").is_file());
+        assert!(dir.join("setup.sh").is_file());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The typed ground truth of a testbed (`ground_truth.toml`).
 
-use crate::TestbedError;
+use crate::{Stack, TestbedError};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -94,7 +94,17 @@ impl GroundTruth {
 
     /// Where the Django testbed's ground truth lives.
     pub fn django_path() -> PathBuf {
-        crate::django_dir().join("ground_truth.toml")
+        GroundTruth::path_of(Stack::Django)
+    }
+
+    /// `testbeds/<stack>/ground_truth.toml`.
+    pub fn of(stack: Stack) -> Result<GroundTruth, TestbedError> {
+        GroundTruth::load(&GroundTruth::path_of(stack))
+    }
+
+    /// Where a testbed's ground truth lives.
+    pub fn path_of(stack: Stack) -> PathBuf {
+        stack.dir().join("ground_truth.toml")
     }
 
     pub fn load(path: &Path) -> Result<GroundTruth, TestbedError> {
@@ -184,6 +194,22 @@ mod tests {
             }
         );
         assert!(GroundTruth::django_path().is_file());
+    }
+
+    #[test]
+    fn the_express_ground_truth_parses() {
+        let truth = GroundTruth::of(Stack::Express).expect("ground truth");
+        assert!(truth.weaknesses.len() >= 30, "{}", truth.weaknesses.len());
+        assert!(truth.weaknesses.iter().all(|w| !w.route().docker));
+        for id in ["INV-008", "BOLA-003", "INJ-001", "SSRF-006", "AUTH-018"] {
+            assert!(
+                truth
+                    .weaknesses
+                    .iter()
+                    .any(|w| w.checks.iter().any(|c| c.as_str() == id)),
+                "no row for {id}"
+            );
+        }
     }
 
     #[test]

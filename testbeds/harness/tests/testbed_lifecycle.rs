@@ -54,3 +54,53 @@ fn start_tokens_and_drop() {
         assert!(!state.exists(), "{mode}: state dir left behind");
     }
 }
+
+#[test]
+fn express_start_login_and_drop() {
+    if !tollgate_testbed::node_available() {
+        eprintln!(
+            "\n##### SKIPPED express_start_login_and_drop: node >= 20 is not installed #####\n"
+        );
+        return;
+    }
+    for mode in [Mode::Vulnerable, Mode::Hardened] {
+        let bed = Testbed::start_express(mode).unwrap_or_else(|e| panic!("{e}"));
+        let (base, pgid, state) = (
+            bed.base_url().clone(),
+            bed.pgid(),
+            bed.state_dir().to_path_buf(),
+        );
+        assert!(accepts(&base), "{mode}: {base} does not accept");
+        assert!(bed.docker_url().is_none());
+        assert!(bed.token("alice").starts_with("eyJ"));
+        let names: Vec<&str> = bed.credentials().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["admin", "alice", "bob"]);
+        let fresh = bed.log_in("bob").unwrap_or_else(|e| panic!("{e}"));
+        assert!(fresh.starts_with("eyJ"));
+        let ids: Vec<String> = bed
+            .fresh_identities()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
+        assert_eq!(ids, ["alice", "admin", "bob"]);
+        assert!(bed.spec_path().starts_with(&state) && bed.spec_path().is_file());
+        assert_eq!(bed.state_changes(), Some(vec![]));
+        assert!(bed.requests_served().unwrap_or(0) >= 4, "logins are logged");
+        let debug = format!("{bed:?}");
+        assert!(
+            !debug.contains("Express-2024"),
+            "a password leaked: {debug}"
+        );
+        drop(bed);
+        assert!(
+            !group_alive(pgid),
+            "{mode}: process group {pgid} survived the drop"
+        );
+        assert!(
+            !accepts(&base),
+            "{mode}: {base} still accepts after the drop"
+        );
+        assert!(!state.exists(), "{mode}: state dir left behind");
+    }
+}

@@ -78,7 +78,8 @@ impl Rule for NoPrivDrop {
             })
             .map(|(f, _)| f)
             .collect();
-        if !name.to_ascii_lowercase().contains("entrypoint") && users.is_empty() {
+        let build_script = crate::project::is_build_or_ci_script(&file.source.path);
+        if (build_script || !name.to_ascii_lowercase().contains("entrypoint")) && users.is_empty() {
             return Vec::new();
         }
         let Some(last) = script

@@ -129,6 +129,11 @@ fn env_file_findings(file: &AuditFile, lines: &[DotEnvLine], project: &Project) 
             };
             let (what, masked) = classify(&var)?;
             let mut f = finding(file, &var, &what, &masked, &context);
+            if crate::project::is_dev_path(&file.source.path) {
+                f = f.with_severity(Severity::Low).with_fact(
+                    "a local-development env file: rotate it if the value is used anywhere else",
+                );
+            }
             for u in &users {
                 f = f.with_fact(format!("received by service {u}"));
             }

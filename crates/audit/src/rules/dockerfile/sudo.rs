@@ -70,11 +70,16 @@ impl Rule for Sudo {
                     continue;
                 };
                 let package = cmd.effective().iter().skip(1).find(|w| w.value == "sudo");
+                let writer = matches!(
+                    cmd.effective_name(),
+                    Some("tee" | "cp" | "install" | "mv" | "ln")
+                );
                 let to_sudoers = cmd
                     .redirects
                     .iter()
+                    .filter(|r| r.op.starts_with('>'))
                     .filter_map(|r| r.target.as_ref())
-                    .chain(cmd.effective().iter().skip(1))
+                    .chain(cmd.effective().iter().skip(1).filter(|_| writer))
                     .any(|w| w.value.starts_with("/etc/sudoers"));
                 let nopasswd = cmd.words.iter().any(|w| w.value.contains("NOPASSWD"));
                 let (at, title) = if nopasswd {
@@ -114,8 +119,8 @@ mod tests {
 
     #[test]
     fn fires_on_sudoers_rules() {
-        let df = "FROM x\nRUN echo 'app ALL=(ALL) NOPASSWD:ALL' >> /etc/sudoers.d/app\nCOPY conf/app.sudoers /etc/sudoers.d/app\nRUN chmod 0440 /etc/sudoers.d/app\n";
-        assert_eq!(lines(&run(&Sudo, &[("Dockerfile", df)])), [2, 3, 4]);
+        let df = "FROM x\nRUN echo 'app ALL=(ALL) NOPASSWD:ALL' >> /etc/sudoers.d/app\nCOPY conf/app.sudoers /etc/sudoers.d/app\nRUN chmod 0440 /etc/sudoers.d/app\nRUN tee /etc/sudoers.d/ops < ops.rules\n";
+        assert_eq!(lines(&run(&Sudo, &[("Dockerfile", df)])), [2, 3, 5]);
     }
 
     #[test]

@@ -131,7 +131,38 @@ pub fn is_literal_secret_value(value: &str) -> bool {
         || lower.starts_with("not_a_")
         || lower.contains("invalid")
         || lower.starts_with("redacted");
-    !(reference || path || placeholder)
+    !(reference || path || placeholder || not_secret_shaped(v))
+}
+
+/// Values that are something else than a secret: a dotted import path
+/// (`app.utils.push_credentials`), a URL without credentials, a file path, an e-mail
+/// address.
+fn not_secret_shaped(v: &str) -> bool {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let import_path = !v.starts_with("eyJ")
+        && v.contains('.')
+        && v.split('.').all(ident)
+        && v.split('.')
+            .any(|s| s.chars().any(|c| c.is_ascii_lowercase()))
+        && v.split('.').all(|s| s.len() <= 40);
+    let url = match v.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            ident(scheme) && !authority.contains('@') && !rest.contains('?')
+        }
+        None => false,
+    };
+    let file_path = (v.starts_with('/') || v.starts_with("./") || v.starts_with("~/"))
+        && !v.contains(char::is_whitespace);
+    let email = v.contains('@')
+        && !v.contains(':')
+        && v.rsplit_once('@')
+            .is_some_and(|(_, d)| d.contains('.') && d.split('.').all(ident));
+    import_path || url || file_path || email
 }
 
 #[cfg(test)]
@@ -178,6 +209,11 @@ mod tests {
     fn literal_values() {
         assert!(is_literal_secret_value("hunter2hunter2"));
         assert!(is_literal_secret_value("\"s3cr3t-value\""));
+        assert!(is_literal_secret_value("postgres://app:hunter2@db/app"));
+        assert!(is_literal_secret_value(
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
+        ));
+        assert!(is_literal_secret_value("Tr0ub4dor.3"));
         for v in [
             "${TOKEN}",
             "$TOKEN",
@@ -190,6 +226,11 @@ mod tests {
             "{{ .Values.x }}",
             "not-a-jwt-at-all",
             "invalid-token-123",
+            "app.utils.push_credentials",
+            "shop.auth.TokenBackend",
+            "https://auth.example.com/oauth/token",
+            "/etc/app/key.pem",
+            "ops@example.com",
         ] {
             assert!(!is_literal_secret_value(v), "{v}");
         }

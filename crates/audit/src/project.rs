@@ -116,6 +116,12 @@ impl AuditFile {
         }
     }
 
+    /// A test file or fixture (`tests/`, `fixtures/`, `test_*.py`, `conftest.py`, …):
+    /// its credentials are test data, not live secrets.
+    pub fn is_test_or_fixture(&self) -> bool {
+        is_test_path(&self.source.path)
+    }
+
     /// A Django settings module meant for deployment.
     pub fn settings(&self) -> Option<&python::Module> {
         match &self.artefact {
@@ -152,6 +158,7 @@ pub struct Project {
     by_path: OnceLock<HashMap<String, usize>>,
     base_settings: OnceLock<HashSet<String>>,
     bound: OnceLock<Vec<BoundAccount>>,
+    loaded_settings: OnceLock<Vec<String>>,
 }
 
 impl Project {
@@ -249,6 +256,72 @@ impl Project {
             .get_or_init(|| crate::rules::k8s::bound_service_accounts(self))
     }
 
+    /// Settings modules (dotted) that production code paths load: the WSGI/ASGI
+    /// module's `DJANGO_SETTINGS_MODULE` default, and `DJANGO_SETTINGS_MODULE` or
+    /// `--settings` in Dockerfiles, compose files, manifests, env files and
+    /// entrypoints (build and CI scripts excluded).
+    pub fn loaded_settings(&self) -> &[String] {
+        self.loaded_settings.get_or_init(|| {
+            let mut out: Vec<String> = Vec::new();
+            for f in &self.files {
+                let name = f.source.file_name();
+                let production_path = match &f.artefact {
+                    Artefact::Python(..) => name.contains("wsgi") || name.contains("asgi"),
+                    Artefact::Shell(_) => !is_build_or_ci_script(&f.source.path),
+                    Artefact::Dockerfile(_)
+                    | Artefact::Compose(_)
+                    | Artefact::Kubernetes(_)
+                    | Artefact::DotEnv(_) => true,
+                    _ => false,
+                };
+                if !production_path || f.is_test_or_fixture() || is_dev_path(&f.source.path) {
+                    continue;
+                }
+                match &f.artefact {
+                    // Only what the running container gets: `ENV`, `ENTRYPOINT`, `CMD`
+                    // (a `RUN` sets it for one build step).
+                    Artefact::Dockerfile(df) => {
+                        for ins in df
+                            .instructions
+                            .iter()
+                            .filter(|i| matches!(i.keyword.as_str(), "ENV" | "ENTRYPOINT" | "CMD"))
+                        {
+                            out.extend(settings_modules_named(&ins.args.text));
+                        }
+                    }
+                    _ => out.extend(settings_modules_named(&f.source.text)),
+                }
+            }
+            out.sort();
+            out.dedup();
+            out
+        })
+    }
+
+    /// Whether a settings module is meant for deployment: production code paths load
+    /// it, or its name says production. With no loader in the repository at all,
+    /// every settings module not named for development counts.
+    pub fn is_deployment_settings(&self, file: &AuditFile) -> bool {
+        if file.settings().is_none() {
+            return false;
+        }
+        let stem = file.source.file_name().trim_end_matches(".py");
+        let production_name = ["prod", "production", "live", "deploy", "deployment"]
+            .iter()
+            .any(|p| {
+                stem == *p || stem.ends_with(&format!("_{p}")) || stem.starts_with(&format!("{p}_"))
+            });
+        let loaded = self.loaded_settings();
+        if production_name || loaded.is_empty() {
+            return true;
+        }
+        let path = file.source.path.trim_end_matches(".py");
+        let dotted = path.trim_end_matches("/__init__").replace('/', ".");
+        loaded.iter().any(|m| {
+            dotted == *m || dotted.ends_with(&format!(".{m}")) || m.ends_with(&format!(".{dotted}"))
+        })
+    }
+
     /// The Django version pinned in a requirements file, if any.
     pub fn django_version(&self) -> Option<(u32, u32)> {
         self.files.iter().find_map(|f| match f.artefact {
@@ -328,6 +401,92 @@ impl Project {
     }
 }
 
+/// Files for local development or tests by their path (`docker-compose.local.yml`,
+/// `.envs/.local/`, `compose/dev/`).
+pub fn is_dev_path(path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .split(['/', '.', '-', '_'])
+        .any(|t| {
+            matches!(
+                t,
+                "local" | "dev" | "development" | "test" | "tests" | "testing"
+            )
+        })
+}
+
+/// Build, release and CI scripts: they run on a build machine, not in the container.
+pub fn is_build_or_ci_script(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let stem = name.split('.').next().unwrap_or(name);
+    lower.starts_with(".github/")
+        || lower.starts_with(".gitlab")
+        || lower.starts_with(".circleci/")
+        || lower.starts_with(".buildkite/")
+        || lower.split('/').any(|d| d == "ci" || d == ".ci")
+        || [
+            "build", "release", "publish", "push", "deploy", "bump", "ci", "lint", "test", "tests",
+        ]
+        .iter()
+        .any(|w| {
+            stem == *w
+                || stem.starts_with(&format!("{w}_"))
+                || stem.starts_with(&format!("{w}-"))
+                || stem.ends_with(&format!("_{w}"))
+                || stem.ends_with(&format!("-{w}"))
+        })
+}
+
+/// Dotted settings modules named in a text: `DJANGO_SETTINGS_MODULE=x.y`,
+/// `DJANGO_SETTINGS_MODULE: x.y`, a Kubernetes `name:`/`value:` pair,
+/// `os.environ.setdefault("DJANGO_SETTINGS_MODULE", "x.y")` and `--settings=x.y`.
+fn settings_modules_named(text: &str) -> Vec<String> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?x)
+            DJANGO_SETTINGS_MODULE["']?\s*(?:[:=,]|\n\s*value:)\s*["']?([A-Za-z_][\w.]*)
+            | --settings[=\s]+["']?([A-Za-z_][\w.]*)"#,
+        )
+        .expect("the settings-module pattern compiles")
+    });
+    if !text.contains("DJANGO_SETTINGS_MODULE") && !text.contains("--settings") {
+        return Vec::new();
+    }
+    re.captures_iter(text)
+        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+        .map(|m| m.as_str().trim_end_matches('.').to_string())
+        .collect()
+}
+
+/// Paths of tests and test data.
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut segments = lower.split('/');
+    let name = segments.next_back().unwrap_or("");
+    let dir_is_test = segments.any(|d| {
+        matches!(
+            d,
+            "test"
+                | "tests"
+                | "testing"
+                | "fixtures"
+                | "testdata"
+                | "test_data"
+                | "__tests__"
+                | "spec"
+                | "e2e"
+        )
+    });
+    let stem = name.split('.').next().unwrap_or(name);
+    dir_is_test
+        || name == "conftest.py"
+        || stem == "tests"
+        || stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() || dir == "." {
         name.to_string()
@@ -391,9 +550,14 @@ pub fn recognise(path: &str, text: &str) -> Option<Kind> {
         n if n.ends_with(".py") => Some(Kind::Python),
         ".dockerignore" => Some(Kind::DockerIgnore),
         n if n == ".env" || n.starts_with(".env.") || n.ends_with(".env") => Some(Kind::DotEnv),
+        // cookiecutter-django's `.envs/.production/.django`
+        n if n.starts_with('.') && path.contains(".envs/") => Some(Kind::DotEnv),
         n if (n.starts_with("requirements") && n.ends_with(".txt"))
-            || n == "pyproject.toml"
-            || n == "pipfile" =>
+            || (n.ends_with(".txt") && path.to_ascii_lowercase().contains("requirements/"))
+            || matches!(
+                n,
+                "pyproject.toml" | "pipfile" | "pipfile.lock" | "poetry.lock" | "uv.lock"
+            ) =>
         {
             Some(Kind::Requirements)
         }
@@ -654,6 +818,66 @@ mod tests {
         }
         let plain = python::parse("import requests\n").expect("parses");
         assert_eq!(python_role("proj/views.py", &plain), PythonRole::Module);
+    }
+
+    #[test]
+    fn settings_loaded_by_production_paths() {
+        let p = Project::from_texts(vec![
+            ("config/wsgi.py".into(), "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.production')\n".into()),
+            ("manage.py".into(), "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\n".into()),
+            ("config/settings/production.py".into(), "DEBUG = False\nSECRET_KEY = 'x'\n".into()),
+            ("config/settings/staging2.py".into(), "DEBUG = True\nSECRET_KEY = 'x'\n".into()),
+            ("config/settings/review.py".into(), "DEBUG = True\nSECRET_KEY = 'x'\n".into()),
+            ("compose.yml".into(), "services:\n  web:\n    environment:\n      DJANGO_SETTINGS_MODULE: config.settings.review\n".into()),
+            ("docker-compose.local.yml".into(), "services:\n  web:\n    environment:\n      DJANGO_SETTINGS_MODULE: config.settings.staging2\n".into()),
+            ("Dockerfile".into(), "FROM x\nRUN DJANGO_SETTINGS_MODULE=config.settings.staging2 python manage.py compilemessages\n".into()),
+        ]);
+        assert_eq!(
+            p.loaded_settings(),
+            ["config.settings.production", "config.settings.review"]
+        );
+        let dep = |path: &str| p.file(path).is_some_and(|f| p.is_deployment_settings(f));
+        assert!(dep("config/settings/production.py"));
+        assert!(dep("config/settings/review.py"));
+        assert!(!dep("config/settings/staging2.py"));
+    }
+
+    #[test]
+    fn build_and_ci_scripts() {
+        for p in [
+            "scripts/build.sh",
+            ".github/workflows/x.sh",
+            "ci/run.sh",
+            "docker-build.sh",
+            "release.sh",
+        ] {
+            assert!(is_build_or_ci_script(p), "{p}");
+        }
+        for p in ["docker/entrypoint.sh", "start.sh", "bin/run-web.sh"] {
+            assert!(!is_build_or_ci_script(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "tests/settings.py",
+            "app/tests/test_api.py",
+            "conftest.py",
+            "shop/test_views.py",
+            "fixtures/app.env",
+            "api/tests.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "shop/settings.py",
+            "latest/app.py",
+            "contest.py",
+            "testimonials/views.py",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]

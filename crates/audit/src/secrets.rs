@@ -68,6 +68,24 @@ pub fn mask_in(text: &str, value: &str) -> String {
     text.replace(value, &mask_value(value))
 }
 
+/// Vendors' test-mode key prefixes: the key works only against the vendor's sandbox.
+const TEST_KEY_PREFIXES: &[&str] = &[
+    "sk_test_",
+    "pk_test_",
+    "rk_test_",
+    "whsec_test_",
+    "rzp_test_",
+    "sandbox-sq0",
+    "flwseck_test-",
+    "flwpubk_test-",
+];
+
+/// Whether `value` (raw or masked) is a vendor's test-mode key, not a live credential.
+pub fn is_test_key(value: &str) -> bool {
+    let v = value.trim().trim_matches(['"', '\'']);
+    TEST_KEY_PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

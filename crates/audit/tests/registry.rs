@@ -69,21 +69,6 @@ fn rules_are_passive_and_send_nothing() {
 }
 
 #[test]
-fn ids_do_not_collide_with_scan_checks() {
-    let scan: HashSet<String> = tollgate_scan::registry::all()
-        .iter()
-        .map(|c| c.meta().id.to_string())
-        .collect();
-    for r in registry::all() {
-        assert!(
-            !scan.contains(r.meta().id.as_str()),
-            "{} is also a scan check",
-            r.meta().id
-        );
-    }
-}
-
-#[test]
 fn find_is_case_insensitive() {
     assert!(registry::find("dkr-001").is_some());
     assert!(registry::find("K8S-012").is_some());

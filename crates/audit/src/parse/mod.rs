@@ -61,9 +61,23 @@ pub fn dockerignore(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Django's `(major, minor)` pinned or lower-bounded in a requirements or pyproject file.
+/// Django's `(major, minor)` pinned or lower-bounded in a requirements or pyproject
+/// file, or locked in `poetry.lock`/`uv.lock` (`name = "django"` then `version = "…"`)
+/// or `Pipfile.lock` (`"django": {… "version": "==…"`).
 pub fn django_version(text: &str) -> Option<(u32, u32)> {
     let lower = text.to_ascii_lowercase();
+    if let Some(i) = lower.find("name = \"django\"\n") {
+        let rest = lower.get(i..)?;
+        let v = rest.lines().nth(1)?.strip_prefix("version = \"")?;
+        return major_minor(v);
+    }
+    if let Some(i) = lower.find("\"django\": {") {
+        let rest = lower.get(i..)?;
+        let end = rest.find('}').unwrap_or(rest.len());
+        let block = rest.get(..end)?;
+        let v = block.split("\"version\":").nth(1)?;
+        return major_minor(v);
+    }
     let at = lower.match_indices("django").find(|(i, _)| {
         let after = lower.get(i + 6..).unwrap_or("");
         let before_ok = *i == 0
@@ -76,7 +90,11 @@ pub fn django_version(text: &str) -> Option<(u32, u32)> {
                 .trim_start_matches(['"', '\'', ' '])
                 .starts_with(['=', '>', '~', '<'])
     })?;
-    let after = lower.get(at.0 + 6..)?;
+    major_minor(lower.get(at.0 + 6..)?)
+}
+
+/// The first `MAJOR.MINOR` in a text.
+fn major_minor(after: &str) -> Option<(u32, u32)> {
     let digits = after.trim_start_matches(|c: char| !c.is_ascii_digit());
     let mut parts = digits.split(|c: char| !c.is_ascii_digit());
     let major = parts.next()?.parse().ok()?;
@@ -107,6 +125,16 @@ mod tests {
             Some((5, 2))
         );
         assert_eq!(django_version("djangorestframework==3.15\n"), None);
+        assert_eq!(
+            django_version("[[package]]\nname = \"django\"\nversion = \"4.2.16\"\n"),
+            Some((4, 2))
+        );
+        assert_eq!(
+            django_version(
+                "{\"default\": {\"django\": {\"hashes\": [], \"version\": \"==5.1.4\"}}}"
+            ),
+            Some((5, 1))
+        );
         assert_eq!(django_version("django-environ==0.11\n"), None);
     }
 }

@@ -50,6 +50,17 @@ pub(crate) fn masking(mut f: Finding, value: &str) -> Finding {
     f
 }
 
+/// A finding about a vendor's test-mode key (`sk_test_…`): reported low, and saying so.
+pub(crate) fn demote_test_key(f: Finding, value: &str) -> Finding {
+    if !crate::secrets::is_test_key(value) {
+        return f;
+    }
+    let mut f = f.with_severity(tollgate_core::Severity::Low);
+    f.title
+        .push_str(" — a vendor test-mode key, not a live credential");
+    f.with_fact("vendor test-mode key (works only against the vendor's sandbox)")
+}
+
 /// Why `key=value` holds a secret: the pattern it matches (name, masked value), or a
 /// literal under a secret-looking name. `None` for references and ordinary values.
 pub(crate) fn classify_secret(key: &str, value: &str) -> Option<(String, String)> {

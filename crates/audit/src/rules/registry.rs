@@ -77,3 +77,107 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
         .copied()
         .find(|r| r.meta().id.as_str().eq_ignore_ascii_case(id))
 }
+
+/// Which items of tollgate's container-posture checklist (D1–D10, C1–C11, K1–K14,
+/// E1–E7, S1–S8, P1–P9) each rule implements. The checklist is the catalogue the audit
+/// is measured against: every item has at least one rule (a test proves it).
+pub const CHECKLIST: &[(&str, &[&str])] = &[
+    ("DKR-001", &["D1"]),
+    ("DKR-002", &["D2"]),
+    ("DKR-003", &["D3"]),
+    ("DKR-004", &["D4"]),
+    ("DKR-005", &["D5"]),
+    ("DKR-006", &["D6", "D8"]),
+    ("DKR-007", &["D7"]),
+    ("DKR-009", &["D9"]),
+    ("DKR-010", &["D10"]),
+    ("CMP-001", &["C1"]),
+    ("CMP-002", &["C2"]),
+    ("CMP-003", &["C3"]),
+    ("CMP-004", &["C4"]),
+    ("CMP-005", &["C5"]),
+    ("CMP-006", &["C6"]),
+    ("CMP-007", &["C7"]),
+    ("CMP-008", &["C8"]),
+    ("CMP-009", &["C9"]),
+    ("CMP-010", &["C10"]),
+    ("CMP-011", &["C11"]),
+    ("K8S-001", &["K1"]),
+    ("K8S-002", &["K2", "K13"]),
+    ("K8S-003", &["K3"]),
+    ("K8S-004", &["K4"]),
+    ("K8S-005", &["K5"]),
+    ("K8S-006", &["K6"]),
+    ("K8S-007", &["K7"]),
+    ("K8S-008", &["K8"]),
+    ("K8S-009", &["K9"]),
+    ("K8S-010", &["K10", "K11"]),
+    ("K8S-012", &["K12"]),
+    ("K8S-014", &["K14"]),
+    ("SH-001", &["E1"]),
+    ("SH-002", &["E2"]),
+    ("SH-003", &["E3"]),
+    ("SH-004", &["E4"]),
+    ("SH-005", &["E5"]),
+    ("SH-006", &["E6"]),
+    ("SH-007", &["E7"]),
+    ("DJ-001", &["S1"]),
+    ("DJ-002", &["S2"]),
+    ("DJ-003", &["S3"]),
+    ("DJ-004", &["S4"]),
+    ("DJ-005", &["S5", "S6"]),
+    ("DJ-007", &["S7"]),
+    ("DJ-008", &["S8"]),
+    ("PY-001", &["P1", "P8"]),
+    ("PY-002", &["P2"]),
+    ("PY-003", &["P3"]),
+    ("PY-004", &["P4"]),
+    ("PY-005", &["P5"]),
+    ("PY-006", &["P6"]),
+    ("PY-007", &["P7"]),
+    ("PY-009", &["P9"]),
+];
+
+/// The checklist items a rule implements (empty for an unknown ID).
+pub fn checklist(id: &str) -> &'static [&'static str] {
+    CHECKLIST
+        .iter()
+        .find(|(r, _)| r.eq_ignore_ascii_case(id))
+        .map_or(&[], |(_, items)| *items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_checklist_item_has_a_rule_and_every_rule_an_item() {
+        let items: Vec<String> = [
+            ("D", 10),
+            ("C", 11),
+            ("K", 14),
+            ("E", 7),
+            ("S", 8),
+            ("P", 9),
+        ]
+        .iter()
+        .flat_map(|(p, n)| (1..=*n).map(move |i| format!("{p}{i}")))
+        .collect();
+        assert_eq!(items.len(), 59);
+        for item in &items {
+            assert!(
+                CHECKLIST
+                    .iter()
+                    .any(|(_, its)| its.contains(&item.as_str())),
+                "checklist item {item} has no rule"
+            );
+        }
+        for r in all() {
+            let id = r.meta().id.as_str();
+            assert!(!checklist(id).is_empty(), "{id} names no checklist item");
+        }
+        for (id, _) in CHECKLIST {
+            assert!(find(id).is_some(), "{id} is not a registered rule");
+        }
+    }
+}

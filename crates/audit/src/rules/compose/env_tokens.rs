@@ -1,9 +1,10 @@
 //! CMP-010: tokens in `environment`, `env_file` or `build.args`.
 
 use crate::parse::compose::{environment, key_values, strings, EnvVar};
+use crate::parse::DotEnvLine;
 use crate::project::{normalise_rel, Artefact, AuditFile, Project};
 use crate::rules::compose::services;
-use crate::rules::{classify_secret, env_var_fact, masking, Rule, OWASP_API8};
+use crate::rules::{classify_secret, demote_test_key, env_var_fact, masking, Rule, OWASP_API8};
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
 };
@@ -49,7 +50,8 @@ fn finding(file: &AuditFile, var: &EnvVar, what: &str, masked: &str, context: &s
         .with_key(&format!("{context}:{}", var.key))
         .with_fact(env_var_fact(&var.key))
         .with_fact(format!("value `{masked}`"));
-    masking(f, var.value.as_deref().unwrap_or(""))
+    let value = var.value.as_deref().unwrap_or("");
+    demote_test_key(masking(f, value), value)
 }
 
 impl Rule for EnvTokens {
@@ -58,6 +60,12 @@ impl Rule for EnvTokens {
     }
 
     fn check(&self, file: &AuditFile, project: &Project) -> Vec<Finding> {
+        if file.is_test_or_fixture() {
+            return Vec::new();
+        }
+        if let Artefact::DotEnv(lines) = &file.artefact {
+            return env_file_findings(file, lines, project);
+        }
         let mut out = Vec::new();
         for svc in services(file) {
             let context = format!("in service `{}`", svc.name);
@@ -78,38 +86,58 @@ impl Rule for EnvTokens {
                     ));
                 }
             }
-            for (path, _) in strings(svc.node.get("env_file")) {
-                out.extend(env_file_findings(file, project, &path, &svc.name));
-            }
         }
         out
     }
 }
 
-/// Secrets in an `env_file` that is part of the repository (reported at its lines).
-fn env_file_findings(
-    file: &AuditFile,
-    project: &Project,
-    path: &str,
-    service: &str,
-) -> Vec<Finding> {
-    let full = normalise_rel(&format!("{}/{path}", file.source.dir()));
-    let Some(env_file) = project.file(&full) else {
+/// The services (`compose-file: service`) of the project whose `env_file` is `path`.
+fn services_using(project: &Project, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in project.files.iter().filter(|f| f.compose().is_some()) {
+        for svc in services(f) {
+            let uses = strings(svc.node.get("env_file"))
+                .iter()
+                .any(|(p, _)| normalise_rel(&format!("{}/{p}", f.source.dir())) == path);
+            if uses {
+                out.push(format!("`{}` ({})", svc.name, f.source.path));
+            }
+        }
+    }
+    out
+}
+
+/// Secrets in an env file that compose services load: one finding per secret, at its
+/// line, listing every service that receives it.
+fn env_file_findings(file: &AuditFile, lines: &[DotEnvLine], project: &Project) -> Vec<Finding> {
+    let users = services_using(project, &file.source.path);
+    if users.is_empty() {
         return Vec::new();
+    }
+    let context = if users.len() == 1 {
+        format!("in env_file of service {}", users[0])
+    } else {
+        format!("in env_file of {} services", users.len())
     };
-    let Artefact::DotEnv(lines) = &env_file.artefact else {
-        return Vec::new();
-    };
-    let context = format!("in env_file of service `{service}`");
     lines
         .iter()
         .filter_map(|l| {
             let var = EnvVar {
                 key: l.key.clone(),
                 value: Some(l.value.clone()),
-                pos: env_file.source.pos_at(l.offset),
+                pos: file.source.pos_at(l.offset),
             };
-            classify(&var).map(|(what, masked)| finding(env_file, &var, &what, &masked, &context))
+            let (what, masked) = classify(&var)?;
+            let mut f = finding(file, &var, &what, &masked, &context);
+            if crate::project::is_dev_path(&file.source.path) {
+                f = f.with_severity(Severity::Low).with_fact(
+                    "a local-development env file: rotate it if the value is used anywhere else",
+                );
+            }
+            for u in &users {
+                f = f.with_fact(format!("received by service {u}"));
+            }
+            Some(f)
         })
         .collect()
 }
@@ -142,6 +170,33 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn one_finding_per_env_file_secret_listing_every_service() {
+        let c = "services:\n  a:\n    env_file: app.env\n  b:\n    env_file: [./app.env]\n";
+        let f = run(
+            &EnvTokens,
+            &[
+                ("docker-compose.yml", c),
+                ("docker-compose.prod.yml", c),
+                ("app.env", "DB_PASSWORD=hunter2hunter2\n"),
+            ],
+        );
+        assert_eq!(lines(&f), [1]);
+        let received = f[0]
+            .evidence
+            .facts
+            .iter()
+            .filter(|x| x.starts_with("received by service"))
+            .count();
+        assert_eq!(received, 4);
+    }
+
+    #[test]
+    fn silent_in_test_fixtures() {
+        let c = "services:\n  a:\n    environment:\n      DB_PASSWORD: hunter2hunter2\n";
+        assert!(run(&EnvTokens, &[("tests/docker-compose.yml", c)]).is_empty());
     }
 
     #[test]

@@ -107,6 +107,37 @@ fn logging_findings(file: &AuditFile, module: &Module, assign: &Assign) -> Vec<F
     out
 }
 
+/// Logging filters (`def filter(self, record)`) that copy request headers or `META`
+/// onto the record, where any formatter or handler can print them.
+fn header_copying_filters(file: &AuditFile, module: &Module) -> Vec<Finding> {
+    let reads_headers =
+        |d: &str| d.contains(".headers") || d.contains(".META") || d.contains("HTTP_AUTHORIZATION");
+    module
+        .local_assigns
+        .iter()
+        .filter(|a| {
+            a.function
+                .and_then(|i| module.functions.get(i))
+                .is_some_and(|f| f.name == "filter")
+                && a.target.starts_with("record.")
+                && a.value.mentions(&reads_headers)
+        })
+        .map(|a| {
+            let pos = file.source.pos_at(a.offset);
+            file.source
+                .finding(
+                    &META,
+                    pos,
+                    format!(
+                        "Logging filter copies request headers onto log records (`{}`)",
+                        a.target
+                    ),
+                )
+                .with_key(&format!("filter:{}", a.target))
+        })
+        .collect()
+}
+
 impl Rule for Logging {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -124,6 +155,7 @@ impl Rule for Logging {
         let Some(module) = file.python() else {
             return out;
         };
+        out.extend(header_copying_filters(file, module));
         if let Some(a) = module.setting("access_log_format") {
             let fmt = eval(&a.value, module);
             if fmt
@@ -157,6 +189,12 @@ mod tests {
         assert_eq!(lines(&run(&Logging, &[("settings.py", s)])), [5, 7, 10]);
         let g = "bind = '0.0.0.0:8000'\naccess_log_format = '%(h)s %({Authorization}i)s'\n";
         assert_eq!(lines(&run(&Logging, &[("gunicorn.conf.py", g)])), [2]);
+    }
+
+    #[test]
+    fn fires_on_filters_copying_headers_onto_records() {
+        let src = "import logging\nclass RequestContext(logging.Filter):\n    def filter(self, record):\n        request = getattr(record, 'request', None)\n        record.auth = request.META.get('HTTP_AUTHORIZATION', '')\n        record.path = request.path\n        return True\n";
+        assert_eq!(lines(&run(&Logging, &[("shop/log.py", src)])), [5]);
     }
 
     #[test]

@@ -219,7 +219,8 @@ fn eval_call(call: &crate::parse::python::Call, module: &Module, depth: usize) -
 /// The settings module to judge: a deployment settings module that no other settings
 /// module star-imports.
 pub(crate) fn leaf_settings<'a>(file: &'a AuditFile, project: &Project) -> Option<&'a Module> {
-    file.settings().filter(|_| !project.is_base_settings(file))
+    file.settings()
+        .filter(|_| !project.is_base_settings(file) && project.is_deployment_settings(file))
 }
 
 /// The effective value of a setting, with the file and assignment that set it.

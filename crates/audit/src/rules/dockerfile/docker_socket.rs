@@ -81,10 +81,14 @@ impl Rule for DockerSocket {
                     .any(|p| CLI_PACKAGES.contains(p))
             })
         }) || df.instructions.iter().any(|i| {
-            i.keyword == "COPY"
+            (i.keyword == "COPY"
                 && i.flags()
                     .iter()
-                    .any(|f| f.name == "from" && f.value.starts_with("docker"))
+                    .any(|f| f.name == "from" && f.value.starts_with("docker")))
+                || (i.keyword == "RUN"
+                    && ["download.docker.com", "get.docker.com", "get-docker.sh"]
+                        .iter()
+                        .any(|u| i.args.text.contains(u)))
         });
         for ins in df.instructions.iter().filter(|i| i.keyword == "ENV") {
             for kv in ins
@@ -130,6 +134,12 @@ mod tests {
             )),
             [2]
         );
+    }
+
+    #[test]
+    fn fires_on_a_downloaded_cli_with_a_unix_docker_host() {
+        let df = "FROM x\nRUN curl -fsSL https://download.docker.com/linux/static/stable/x86_64/docker-27.3.1.tgz | tar xz -C /usr/local/bin --strip-components=1 docker/docker\nENV DOCKER_HOST unix:///var/run/docker.sock\n";
+        assert_eq!(lines(&run(&DockerSocket, &[("Dockerfile", df)])), [3]);
     }
 
     #[test]

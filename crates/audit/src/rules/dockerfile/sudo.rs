@@ -1,7 +1,7 @@
 //! DKR-007: `sudo` installed or used in the image.
 
 use crate::project::{AuditFile, Project};
-use crate::rules::dockerfile::{installed_packages, run_scripts};
+use crate::rules::dockerfile::{installed_packages, pos_of, run_scripts};
 use crate::rules::{Rule, OWASP_API8};
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
@@ -43,13 +43,50 @@ impl Rule for Sudo {
             return Vec::new();
         };
         let mut out = Vec::new();
+        for ins in df
+            .instructions
+            .iter()
+            .filter(|i| i.keyword == "COPY" || i.keyword == "ADD")
+        {
+            let words: Vec<String> = ins
+                .exec_form()
+                .unwrap_or_else(|| ins.rest().split_whitespace().map(str::to_string).collect());
+            let dest = words.iter().rev().find(|w| !w.starts_with("--"));
+            if dest.is_some_and(|d| d.starts_with("/etc/sudoers")) {
+                out.push(
+                    file.source
+                        .finding(
+                            &META,
+                            pos_of(file, ins),
+                            format!("`{}` installs a sudoers rule", ins.keyword),
+                        )
+                        .with_key(&format!("copy:{}", ins.offset)),
+                );
+            }
+        }
         for rs in run_scripts(df) {
             for cmd in &rs.script.commands {
                 let Some(first) = cmd.words.first() else {
                     continue;
                 };
                 let package = cmd.effective().iter().skip(1).find(|w| w.value == "sudo");
-                let (at, title) = if cmd.name() == Some("sudo") {
+                let writer = matches!(
+                    cmd.effective_name(),
+                    Some("tee" | "cp" | "install" | "mv" | "ln")
+                );
+                let to_sudoers = cmd
+                    .redirects
+                    .iter()
+                    .filter(|r| r.op.starts_with('>'))
+                    .filter_map(|r| r.target.as_ref())
+                    .chain(cmd.effective().iter().skip(1).filter(|_| writer))
+                    .any(|w| w.value.starts_with("/etc/sudoers"));
+                let nopasswd = cmd.words.iter().any(|w| w.value.contains("NOPASSWD"));
+                let (at, title) = if nopasswd {
+                    (first.start, "RUN grants password-less sudo (`NOPASSWD`)")
+                } else if to_sudoers {
+                    (first.start, "RUN writes a sudoers rule")
+                } else if cmd.name() == Some("sudo") {
                     (first.start, "RUN uses sudo")
                 } else if let Some(w) =
                     package.filter(|_| installed_packages(cmd.effective()).contains(&"sudo"))
@@ -78,6 +115,12 @@ mod tests {
     fn fires_on_sudo() {
         let df = "FROM x\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n      curl sudo\nRUN sudo chown app /srv\n";
         assert_eq!(lines(&run(&Sudo, &[("Dockerfile", df)])), [3, 4]);
+    }
+
+    #[test]
+    fn fires_on_sudoers_rules() {
+        let df = "FROM x\nRUN echo 'app ALL=(ALL) NOPASSWD:ALL' >> /etc/sudoers.d/app\nCOPY conf/app.sudoers /etc/sudoers.d/app\nRUN chmod 0440 /etc/sudoers.d/app\nRUN tee /etc/sudoers.d/ops < ops.rules\n";
+        assert_eq!(lines(&run(&Sudo, &[("Dockerfile", df)])), [2, 3, 5]);
     }
 
     #[test]

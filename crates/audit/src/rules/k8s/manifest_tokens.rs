@@ -155,6 +155,9 @@ impl Rule for ManifestTokens {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
+        if file.is_test_or_fixture() {
+            return Vec::new();
+        }
         let mut out = workload_findings(file);
         for o in file.kubernetes().unwrap_or(&[]) {
             out.extend(config_findings(file, o));

@@ -61,6 +61,16 @@ impl Rule for Rbac {
                 })
                 .map(|b| format!("{}/{}", b.namespace, b.name))
                 .collect();
+            // The workloads running as those accounts (the namespace's `default`
+            // account when a pod names none).
+            let workloads: Vec<String> = project
+                .k8s_objects()
+                .filter(|(_, o)| o.pod_spec().is_some())
+                .filter(|(_, o)| {
+                    subjects.contains(&format!("{}/{}", o.namespace, o.service_account()))
+                })
+                .map(|(f, o)| format!("{}/{} ({})", o.kind, o.name, f.source.path))
+                .collect();
             for g in dangerous_grants(role) {
                 let severity = if g.critical && !subjects.is_empty() {
                     Severity::Critical
@@ -78,6 +88,9 @@ impl Rule for Rbac {
                     .with_key(&format!("{}/{}:{}", role.kind, role.name, g.what));
                 for s in &subjects {
                     f = f.with_fact(format!("bound to service account `{s}`"));
+                }
+                for w in &workloads {
+                    f = f.with_fact(format!("used by {w}"));
                 }
                 out.push(f);
             }
@@ -97,6 +110,19 @@ mod tests {
         let f = run(&Rbac, &[("rbac.yaml", r)]);
         assert_eq!(lines(&f), [5]);
         assert_eq!(f[0].severity, Severity::Critical);
+    }
+
+    #[test]
+    fn lists_the_workloads_on_the_default_account() {
+        let r = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: shop}\nrules:\n  - apiGroups: [\"\"]\n    resources: [secrets]\n    verbs: [get, list]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: r, namespace: shop}\nroleRef: {kind: Role, name: r, apiGroup: rbac.authorization.k8s.io}\nsubjects: [{kind: ServiceAccount, name: default}]\n";
+        let d = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: x}]\n";
+        let f = run(&Rbac, &[("rbac.yaml", r), ("deploy.yaml", d)]);
+        assert_eq!(lines(&f), [5]);
+        assert!(f[0]
+            .evidence
+            .facts
+            .iter()
+            .any(|x| x.contains("Deployment/api")));
     }
 
     #[test]

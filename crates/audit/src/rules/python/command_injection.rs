@@ -33,6 +33,19 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
+/// The container-runtime CLI a literal shell command starts with.
+fn runtime_cli(command: &Expr) -> Option<&'static str> {
+    const CLIS: &[&str] = &["docker", "podman", "nerdctl", "kubectl", "crictl", "ctr"];
+    let Expr::Str(s) = command else {
+        return None;
+    };
+    let first = s
+        .split_whitespace()
+        .find(|w| !w.contains('=') && *w != "sudo")?;
+    let name = first.rsplit('/').next().unwrap_or(first);
+    CLIS.iter().copied().find(|c| *c == name)
+}
+
 impl Rule for CommandInjection {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -52,34 +65,39 @@ impl Rule for CommandInjection {
                 .or_else(|| c.kwarg("cmd"))
                 .or_else(|| c.kwarg("command"));
             let dynamic = command.is_some_and(|e| !e.is_literal());
-            let hit = match callee.as_str() {
+            let runtime = command.and_then(runtime_cli);
+            let shell = match callee.as_str() {
                 "subprocess.run"
                 | "subprocess.call"
                 | "subprocess.Popen"
                 | "subprocess.check_call"
-                | "subprocess.check_output" => {
-                    dynamic
-                        && c.kwarg("shell")
-                            .is_some_and(|s| *s != Expr::Bool(false) && *s != Expr::None)
-                }
+                | "subprocess.check_output" => c
+                    .kwarg("shell")
+                    .is_some_and(|s| *s != Expr::Bool(false) && *s != Expr::None),
                 "os.system"
                 | "os.popen"
                 | "subprocess.getoutput"
                 | "subprocess.getstatusoutput"
-                | "commands.getoutput" => dynamic,
+                | "commands.getoutput" => true,
                 _ => false,
             };
-            if hit {
-                out.push(
-                    file.source
-                        .finding(
-                            &META,
-                            file.source.pos_at(c.offset),
-                            format!("`{callee}` runs a shell command built from data"),
-                        )
-                        .with_key(&c.offset.to_string()),
-                );
+            let title = match (shell, dynamic, runtime) {
+                (true, true, _) => format!("`{callee}` runs a shell command built from data"),
+                (true, false, Some(cli)) => format!(
+                    "`{callee}` drives the `{cli}` CLI through a shell from the application"
+                ),
+                _ => continue,
+            };
+            let mut f = file
+                .source
+                .finding(&META, file.source.pos_at(c.offset), title)
+                .with_key(&c.offset.to_string());
+            if let Some(cli) = runtime {
+                f = f.with_fact(format!(
+                    "the process can reach the container runtime through `{cli}`"
+                ));
             }
+            out.push(f);
         }
         out
     }
@@ -94,6 +112,14 @@ mod tests {
     fn fires_on_shell_with_data() {
         let src = "import os, subprocess\ndef f(name):\n    subprocess.run(f'convert {name} out.png', shell=True)\n    os.system('rm ' + name)\n";
         assert_eq!(lines(&run(&CommandInjection, &[("t.py", src)])), [3, 4]);
+    }
+
+    #[test]
+    fn fires_on_a_literal_docker_command_through_a_shell() {
+        let src = "import subprocess\ndef restart(request):\n    subprocess.run('docker restart worker', shell=True, check=True)\n    subprocess.run(['docker', 'ps'])\n";
+        let f = run(&CommandInjection, &[("views.py", src)]);
+        assert_eq!(lines(&f), [3]);
+        assert!(f[0].title.contains("docker"));
     }
 
     #[test]

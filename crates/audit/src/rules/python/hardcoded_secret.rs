@@ -3,7 +3,7 @@
 use crate::names::{is_literal_secret_value, is_secret_name};
 use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project, PythonRole};
-use crate::rules::{masking, Rule, OWASP_API8};
+use crate::rules::{demote_test_key, masking, Rule, OWASP_API8};
 use crate::secrets::{find_secrets, mask_value};
 use crate::source::Pos;
 use tollgate_core::{
@@ -42,7 +42,7 @@ impl Rule for HardcodedSecret {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(module) = file.python() else {
+        let Some(module) = file.python().filter(|_| !file.is_test_or_fixture()) else {
             return Vec::new();
         };
         let settings = matches!(
@@ -62,12 +62,16 @@ impl Rule for HardcodedSecret {
                 continue;
             }
             let pos = file.source.pos_at(hit.span.start);
+            let raw = file.source.text.get(hit.span.clone()).unwrap_or("");
             push(
                 pos,
-                file.source
-                    .finding(&META, pos, format!("{} in source code", hit.rule_name))
-                    .with_key(&format!("{}:{}", pos.line, hit.rule_id))
-                    .with_fact(format!("{} `{}`", hit.rule_id, hit.masked)),
+                demote_test_key(
+                    file.source
+                        .finding(&META, pos, format!("{} in source code", hit.rule_name))
+                        .with_key(&format!("{}:{}", pos.line, hit.rule_id))
+                        .with_fact(format!("{} `{}`", hit.rule_id, hit.masked)),
+                    raw,
+                ),
                 &mut out,
             );
         }
@@ -106,7 +110,7 @@ impl Rule for HardcodedSecret {
                     .finding(&META, pos, format!("`{name}` is a hard-coded secret"))
                     .with_key(&format!("{}:{name}", pos.line))
                     .with_fact(format!("value `{}`", mask_value(&value)));
-                push(pos, masking(f, &value), &mut out);
+                push(pos, demote_test_key(masking(f, &value), &value), &mut out);
             }
         }
         out
@@ -129,6 +133,24 @@ mod tests {
             .as_deref()
             .unwrap_or("")
             .contains("hunter2hunter2")));
+    }
+
+    #[test]
+    fn vendor_test_keys_are_low_and_say_so() {
+        let src = "STRIPE_KEY = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'\n";
+        let f = run(&HardcodedSecret, &[("shop/pay.py", src)]);
+        assert_eq!(lines(&f), [1]);
+        assert_eq!(f[0].severity, Severity::Low);
+        assert!(f[0].title.contains("test-mode key"));
+    }
+
+    #[test]
+    fn silent_in_tests_and_for_import_paths() {
+        let src = "DB_PASSWORD = 'correct horse battery'\n";
+        assert!(run(&HardcodedSecret, &[("shop/tests/test_db.py", src)]).is_empty());
+        let src =
+            "PUSH_CREDENTIALS = 'app.utils.push_credentials'\nAUTH_TOKEN_URL = 'https://x/t'\n";
+        assert!(run(&HardcodedSecret, &[("shop/conf.py", src)]).is_empty());
     }
 
     #[test]

@@ -46,9 +46,12 @@ fn tainted(module: &Module, f: usize) -> HashSet<String> {
     for _ in 0..8 {
         let before = set.len();
         for a in &locals {
-            if a.value
-                .mentions(&|d| is_request_source(d) || set.contains(d))
-            {
+            let taints = match &a.value {
+                Expr::Concat(_) => host_tainted(&a.value, &set, 0),
+                v if escapes_segment(v) => false,
+                v => v.mentions(&|d| is_request_source(d) || set.contains(d)),
+            };
+            if taints {
                 set.insert(a.target.clone());
             }
         }
@@ -73,16 +76,30 @@ fn host_tainted(e: &Expr, t: &HashSet<String>, depth: usize) -> bool {
                 || matches!(e, Expr::Subscript(b, _) if next(b))
                 || matches!(e, Expr::Attr(b, _) if next(b))
         }
-        Expr::Concat(parts) => match parts.first() {
-            Some(Expr::Str(s)) => {
-                let host_fixed = s
-                    .split_once("://")
-                    .is_some_and(|(_, rest)| !rest.is_empty());
-                !host_fixed && parts.get(1).is_some_and(next)
+        Expr::Concat(parts) => {
+            // A literal `scheme://host/` fixes where the URL points; after a literal
+            // ending in `/`, a value escaped with `quote(…, safe='')` is one path
+            // segment. Anything else the caller controls can reach scheme, host or
+            // port (`BASE + value` with `value` = `@evil.example`).
+            let mut host_fixed = false;
+            let mut after_slash = false;
+            for part in parts {
+                if let Expr::Str(s) = part {
+                    if s.split_once("://")
+                        .is_some_and(|(_, rest)| rest.contains('/'))
+                    {
+                        host_fixed = true;
+                    }
+                    after_slash = s.ends_with('/') && !s.ends_with("//");
+                    continue;
+                }
+                if next(part) && !host_fixed && !(after_slash && escapes_segment(part)) {
+                    return true;
+                }
+                after_slash = false;
             }
-            Some(first) => next(first),
-            None => false,
-        },
+            false
+        }
         Expr::Call(c) => {
             let callee = c.func.dotted().unwrap_or_default();
             if is_request_source(&callee) {
@@ -90,14 +107,40 @@ fn host_tainted(e: &Expr, t: &HashSet<String>, depth: usize) -> bool {
             }
             match &c.func {
                 Expr::Attr(object, _) if next(object) => true,
-                _ => {
-                    matches!(
-                        callee.rsplit('.').next(),
-                        Some("str" | "urljoin" | "unquote")
-                    ) && c.args.first().is_some_and(next)
-                }
+                _ => match callee.rsplit('.').next() {
+                    Some("str" | "unquote" | "quote" | "quote_plus") => {
+                        c.args.first().is_some_and(next)
+                    }
+                    // An absolute URL as the second argument replaces the base's host.
+                    Some("urljoin") => c
+                        .args
+                        .iter()
+                        .take(2)
+                        .any(|a| next(a) && !escapes_segment(a)),
+                    _ => false,
+                },
             }
         }
+        _ => false,
+    }
+}
+
+/// `quote(v, safe='')`, `quote_plus(v)`, `int(v)`, `uuid.UUID(v)`: the value cannot
+/// carry `/`, `@`, `:` or `?`, so it stays one path segment.
+fn escapes_segment(e: &Expr) -> bool {
+    let Expr::Call(c) = e else {
+        return false;
+    };
+    let callee = c.func.dotted().unwrap_or_default();
+    match callee.rsplit('.').next() {
+        Some("quote") => {
+            c.kwarg("safe")
+                .is_some_and(|s| matches!(s, Expr::Str(v) if v.is_empty()))
+                || c.args
+                    .get(1)
+                    .is_some_and(|s| matches!(s, Expr::Str(v) if v.is_empty()))
+        }
+        Some("quote_plus" | "int" | "UUID" | "urlencode") => true,
         _ => false,
     }
 }
@@ -145,6 +188,18 @@ mod tests {
     fn fires_on_request_controlled_urls() {
         let src = "import requests\nfrom urllib.request import urlopen\ndef fetch(request):\n    u = request.GET.get('url', '')\n    target = u.strip()\n    return requests.get(target, timeout=3)\ndef hook(request):\n    urlopen('http://' + request.data['host'] + '/x')\n";
         assert_eq!(lines(&run(&Ssrf, &[("views.py", src)])), [6, 8]);
+    }
+
+    #[test]
+    fn silent_for_an_escaped_path_segment_after_a_configured_base() {
+        let src = "import requests\nfrom urllib.parse import quote\nfrom django.conf import settings\ndef item(request):\n    i = request.GET['id']\n    url = f\"{settings.CATALOGUE_URL}/items/{quote(i, safe='')}\"\n    return requests.get(url, timeout=3)\n";
+        assert!(run(&Ssrf, &[("views.py", src)]).is_empty());
+    }
+
+    #[test]
+    fn fires_when_the_value_is_appended_unescaped_or_reaches_the_host() {
+        let src = "import requests\nfrom urllib.parse import quote, urljoin\nfrom django.conf import settings\ndef a(request):\n    return requests.get(settings.BASE + request.GET['p'], timeout=3)\ndef b(request):\n    return requests.get(f\"{settings.BASE}/{quote(request.GET['p'])}\", timeout=3)\ndef c(request):\n    return requests.get(urljoin(settings.BASE, request.GET['u']), timeout=3)\ndef d(request):\n    return requests.get('https://' + quote(request.GET['h'], safe=''), timeout=3)\n";
+        assert_eq!(lines(&run(&Ssrf, &[("views.py", src)])), [5, 7, 9, 11]);
     }
 
     #[test]

@@ -79,7 +79,10 @@ impl Rule for DevServer {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else {
+        let Some(script) = file
+            .shell()
+            .filter(|_| !crate::project::is_build_or_ci_script(&file.source.path))
+        else {
             return Vec::new();
         };
         let mut out = Vec::new();

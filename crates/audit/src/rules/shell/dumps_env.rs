@@ -75,6 +75,39 @@ fn dumps(cmd: &Command) -> Option<String> {
     }
 }
 
+/// `env`, `printenv`, `export -p`, `declare -p`, bare `set`: every variable at once.
+fn whole_env_dump(cmd: &Command) -> Option<&'static str> {
+    let words = cmd.effective();
+    let name = basename(&words.first()?.value);
+    let args: Vec<&str> = words[1..].iter().map(|w| w.value.as_str()).collect();
+    match name {
+        "env" if args.iter().all(|a| a.starts_with('-')) => {
+            Some("`env` writes the whole environment")
+        }
+        "printenv" if args.is_empty() => Some("`printenv` writes the whole environment"),
+        "export" | "declare" | "typeset"
+            if !args.is_empty()
+                && args
+                    .iter()
+                    .all(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) =>
+        {
+            Some("the shell writes every exported variable")
+        }
+        "set" if args.is_empty() => Some("bare `set` writes every variable"),
+        _ => None,
+    }
+}
+
+/// The file a command's standard output is redirected to (not `/dev/null`).
+fn dump_file(cmd: &Command) -> Option<&str> {
+    cmd.redirects
+        .iter()
+        .filter(|r| matches!(r.op.as_str(), ">" | ">>" | ">|" | "&>" | "&>>"))
+        .filter_map(|r| r.target.as_ref())
+        .map(|t| t.value.as_str())
+        .find(|t| *t != "/dev/null")
+}
+
 impl Rule for DumpsEnv {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -87,9 +120,14 @@ impl Rule for DumpsEnv {
         script
             .commands
             .iter()
-            .filter(|c| !c.nested && !c.piped_to_next && !c.stdout_to_file())
+            .filter(|c| !c.nested && !c.piped_to_next)
             .filter_map(|c| {
-                let what = dumps(c)?;
+                let what = if c.stdout_to_file() {
+                    let file = dump_file(c)?;
+                    format!("{} to the file `{file}`", whole_env_dump(c)?)
+                } else {
+                    dumps(c)?
+                };
                 let pos = file.source.pos_at(c.start());
                 Some(
                     file.source
@@ -116,8 +154,16 @@ mod tests {
     }
 
     #[test]
+    fn fires_on_env_dumps_written_to_files() {
+        let s = "#!/bin/sh\nenv > /app/env.txt\nprintenv >> /tmp/e\nset > /tmp/vars\nexport -p > /tmp/x\n";
+        let f = run(&DumpsEnv, &[("entrypoint.sh", s)]);
+        assert_eq!(lines(&f), [2, 3, 4, 5]);
+        assert!(f[0].title.contains("/app/env.txt"));
+    }
+
+    #[test]
     fn silent_when_not_printed() {
-        let s = "#!/bin/sh\nenv | grep -q FOO\necho \"$API_TOKEN\" | docker login --password-stdin r\nprintenv > /tmp/env.txt\nenv PYTHONPATH=/app python x.py\necho \"$LOG_LEVEL\"\nX=$(printenv HOME)\n";
+        let s = "#!/bin/sh\nenv | grep -q FOO\necho \"$API_TOKEN\" | docker login --password-stdin r\necho \"$API_TOKEN\" > /run/app/token\nenv > /dev/null\nenv PYTHONPATH=/app python x.py\necho \"$LOG_LEVEL\"\nX=$(printenv HOME)\n";
         assert!(run(&DumpsEnv, &[("entrypoint.sh", s)]).is_empty());
     }
 }

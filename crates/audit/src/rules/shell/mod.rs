@@ -185,20 +185,50 @@ pub fn credential_setup(cmd: &Command) -> Option<Hit> {
             "npm registry token set"
         }
         "curl" if header_auth(&args) || has("-u") || has("--user") => "`curl` sends credentials",
+        "git" | "pip" | "pip3" | "npm" | "curl" | "wget"
+            if args.iter().any(|a| url_with_credentials(a)) =>
+        {
+            "a credential in a URL (`https://TOKEN@host/…`)"
+        }
         _ => return credential_file_write(cmd),
     };
     Some(hit(first, what))
 }
 
 fn header_auth(args: &[&str]) -> bool {
-    args.windows(2).any(|w| {
-        matches!(w[0], "-H" | "--header") && {
-            let v = w[1].to_ascii_lowercase();
-            v.starts_with("authorization:")
-                || v.starts_with("private-token:")
-                || v.starts_with("x-api-key:")
-        }
-    })
+    let auth = |v: &str| {
+        let v = v.trim_start().to_ascii_lowercase();
+        v.starts_with("authorization:")
+            || v.starts_with("private-token:")
+            || v.starts_with("x-api-key:")
+    };
+    args.windows(2)
+        .any(|w| matches!(w[0], "-H" | "--header") && auth(w[1]))
+        || args.iter().any(|a| {
+            a.strip_prefix("--header=")
+                .or_else(|| a.strip_prefix("-H").filter(|r| !r.is_empty()))
+                .is_some_and(auth)
+        })
+}
+
+/// `https://user:TOKEN@host/…` or `https://$TOKEN@host/…`: a credential in the URL's
+/// user-info, stored in the layer's history (and in `.git/config` for a clone).
+fn url_with_credentials(arg: &str) -> bool {
+    let Some((scheme, rest)) = arg.split_once("://") else {
+        return false;
+    };
+    if !matches!(scheme, "http" | "https" | "git+https" | "ssh") {
+        return false;
+    }
+    let authority = rest.split('/').next().unwrap_or("");
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return false;
+    };
+    if host.is_empty() || userinfo.is_empty() {
+        return false;
+    }
+    // `git@github.com` style users carry no secret; a token or `user:password` does.
+    userinfo.contains(':') || userinfo.contains('$') || userinfo.len() >= 20
 }
 
 /// `echo … > ~/.netrc` and the like.
@@ -270,6 +300,15 @@ mod tests {
             referenced_vars("a $TOKEN ${API_KEY:-x} $1"),
             ["TOKEN", "API_KEY"]
         );
+    }
+
+    #[test]
+    fn credentials_in_urls_and_header_forms() {
+        let s = parse("git clone https://x-access-token:${GH_TOKEN}@github.com/o/r.git\ngit clone https://$TOKEN@github.com/o/r\ncurl -H\"Authorization: Bearer $T\" https://x\ncurl --header=\"Authorization: token $T\" https://x\npip install git+https://oauth2:$T@gitlab.com/g/p.git\n", 0);
+        let hits: Vec<Hit> = s.commands.iter().filter_map(credential_setup).collect();
+        assert_eq!(hits.len(), 5, "{hits:?}");
+        let quiet = parse("git clone https://github.com/o/r\ngit clone ssh://git@github.com/o/r\ncurl -H 'Accept: application/json' https://x\n", 0);
+        assert!(quiet.commands.iter().all(|c| credential_setup(c).is_none()));
     }
 
     #[test]

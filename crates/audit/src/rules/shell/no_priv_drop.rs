@@ -68,7 +68,7 @@ impl Rule for NoPrivDrop {
             text.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
                 .any(|w| basename(w.trim_matches(['"', '\''])) == name)
         };
-        let users: Vec<&AuditFile> = project
+        let by_name: Vec<&AuditFile> = project
             .dockerfiles()
             .filter(|(_, df)| {
                 df.instructions.iter().any(|i| {
@@ -78,7 +78,29 @@ impl Rule for NoPrivDrop {
             })
             .map(|(f, _)| f)
             .collect();
-        if !name.to_ascii_lowercase().contains("entrypoint") && users.is_empty() {
+        // Two images may both run a `/start`: the one that copies this very file in
+        // is the one that runs it.
+        let copies_this = |f: &&AuditFile| {
+            f.dockerfile().is_some_and(|df| {
+                df.instructions.iter().any(|i| {
+                    matches!(i.keyword.as_str(), "COPY" | "ADD") && {
+                        let words: Vec<&str> = i.rest().split_whitespace().collect();
+                        let sources = &words[..words.len().saturating_sub(1)];
+                        sources.iter().any(|w| {
+                            let w = w.trim_start_matches("./");
+                            !w.is_empty()
+                                && !w.starts_with('/')
+                                && !w.starts_with("--")
+                                && file.source.path.ends_with(w)
+                        })
+                    }
+                })
+            })
+        };
+        let copying: Vec<&AuditFile> = by_name.iter().copied().filter(copies_this).collect();
+        let users = if copying.is_empty() { by_name } else { copying };
+        let build_script = crate::project::is_build_or_ci_script(&file.source.path);
+        if (build_script || !name.to_ascii_lowercase().contains("entrypoint")) && users.is_empty() {
             return Vec::new();
         }
         let Some(last) = script
@@ -133,6 +155,37 @@ mod tests {
         ];
         let f = run(&NoPrivDrop, &files);
         assert_eq!(lines(&f), [4, 4]);
+    }
+
+    #[test]
+    fn judges_the_image_that_copies_the_script() {
+        let files = [
+            ("compose/production/start", "#!/bin/sh\nexec gunicorn x\n"),
+            (
+                "compose/local/start",
+                "#!/bin/sh\nexec python manage.py runserver\n",
+            ),
+            (
+                "compose/production/Dockerfile",
+                "FROM python\nCOPY ./compose/production/start /start\nUSER app\nCMD [\"/start\"]\n",
+            ),
+            (
+                "compose/local/Dockerfile",
+                "FROM python\nCOPY ./compose/local/start /start\nCMD [\"/start\"]\n",
+            ),
+        ];
+        let f = run(&NoPrivDrop, &files);
+        assert_eq!(
+            f.len(),
+            1,
+            "{:?}",
+            f.iter()
+                .map(|x| (x.location.to_string(), x.title.clone()))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            matches!(&f[0].location, tollgate_core::Location::File { path, .. } if path == "compose/local/start")
+        );
     }
 
     #[test]

@@ -77,7 +77,10 @@ impl Rule for RuntimeAccess {
     }
 
     fn check(&self, file: &AuditFile, _project: &Project) -> Vec<Finding> {
-        let Some(script) = file.shell() else {
+        let Some(script) = file
+            .shell()
+            .filter(|_| !crate::project::is_build_or_ci_script(&file.source.path))
+        else {
             return Vec::new();
         };
         script
@@ -110,6 +113,13 @@ mod tests {
             lines(&run(&RuntimeAccess, &[("entrypoint.sh", s)])),
             [2, 3, 4, 5]
         );
+    }
+
+    #[test]
+    fn silent_in_build_and_ci_scripts() {
+        let s = "#!/bin/sh\ndocker buildx build --push -t x .\n";
+        assert!(run(&RuntimeAccess, &[("scripts/build.sh", s)]).is_empty());
+        assert!(run(&RuntimeAccess, &[(".github/scripts/publish.sh", s)]).is_empty());
     }
 
     #[test]

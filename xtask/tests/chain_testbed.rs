@@ -56,7 +56,7 @@ async fn deploy_audit_joined_with_a_scan_of_the_vulnerable_testbed() {
     .await
     .expect("testbed start + scan took too long");
 
-    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testbeds/django/deploy");
+    let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testbeds/django/deploy");
     let audit = audit_path(&deploy).unwrap();
     let scan_ids: Vec<&str> = run
         .report

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -e
+docker buildx build --push -t registry.example/shop:latest .

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+env > /tmp/boot-env.txt
+exec gunicorn shop.wsgi

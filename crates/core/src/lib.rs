@@ -23,7 +23,7 @@ pub use check::{CheckDocs, CheckId, CheckMeta, HttpMethod, Owasp, SafetyClass};
 pub use diff::{diff, Diff};
 pub use finding::{Evidence, Finding, Fingerprint, HttpExchangeEvidence, Location};
 pub use redact::{Redactor, Secret};
-pub use report::{Coverage, Report, ReportError, SkippedCheck, Target, Technology};
+pub use report::{Coverage, Report, ReportError, SkippedCheck, SkippedRoute, Target, Technology};
 pub use score::{grade_for, score_findings, CategoryScore, Grade, ScoreCard};
 pub use severity::{Confidence, Severity};
 pub use suppress::{SuppressedFinding, Suppression};

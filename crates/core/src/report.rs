@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the JSON report schema (docs/report.schema.json). Bump the minor
 /// version for additive changes and the major version for breaking ones.
-pub const SCHEMA_VERSION: &str = "1.3";
+pub const SCHEMA_VERSION: &str = "1.4";
 
 /// A framework or server tollgate recognised, with the evidence for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -54,6 +54,21 @@ pub struct Coverage {
     pub budget_exhausted: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Requests the read-only profile did not send because the route's name (path,
+    /// operationId, summary or description) says it changes state. Since 1.4.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes_skipped: Vec<SkippedRoute>,
+}
+
+/// A request tollgate chose not to send, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SkippedRoute {
+    /// `GET`, `HEAD`, `OPTIONS`.
+    pub method: String,
+    /// Without its query string.
+    pub url: String,
+    /// e.g. "its path segment `reseed` names a destructive action".
+    pub reason: String,
 }
 
 /// A non-fatal error: an endpoint or a check failed and the scan went on.

@@ -21,10 +21,14 @@ pub fn render(report: &Report, rules: &[&CheckMeta], opts: &RenderOptions) -> St
     md.push_str(&top_table(report));
     md.push_str(&details(report, rules));
     md.push_str(&format!(
-        "\n<sub>{} checks run, {} skipped, {} requests, {:.1} s · tollgate {}</sub>\n",
+        "\n<sub>{} checks run, {} skipped, {} requests{}, {:.1} s · tollgate {}</sub>\n",
         report.coverage.checks_run.len(),
         report.coverage.checks_skipped.len(),
         report.coverage.requests_sent,
+        match report.coverage.routes_skipped.len() {
+            0 => String::new(),
+            n => format!(" ({n} state-changing routes not called)"),
+        },
         report.duration_ms as f64 / 1000.0,
         report.tool.version
     ));

@@ -232,6 +232,12 @@ impl CheckCtx {
             .with_curl(exchange.curl(self.redactor()))
     }
 
+    /// Requests the read-only profile refused so far because the route's name says it
+    /// changes state (see [`crate::engine::safety`]), with who asked.
+    pub fn refused_routes(&self) -> Vec<crate::engine::safety::SkippedRoute> {
+        self.engine.gate().skipped().0
+    }
+
     /// Whether this check may send the method at all (used by tests and the harness).
     pub fn declares(&self, method: HttpMethod) -> bool {
         self.meta.methods.contains(&method)

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 use tokio::sync::Notify;
 use tollgate_core::{
-    CheckId, Coverage, Finding, Report, ReportError, SafetyClass, SkippedCheck, Target,
+    CheckId, Coverage, Finding, HttpMethod, Report, ReportError, SafetyClass, SkippedCheck,
+    SkippedRoute, Target,
 };
 use url::Url;
 
@@ -332,9 +333,21 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
     if let Ok(ex) = engine.send(None, ProbeRequest::get(url)).await {
         soft404.learn(&path, &ex.response);
     }
+    // The document is looked for before crawling too, so that the state-changing
+    // route gate knows its operations (`operationId: resetDatabase` on a harmless-
+    // looking path) before any link to one is followed. Looked for again after the
+    // crawl, which may have found it linked (repeated requests are de-duplicated).
+    if let Some(s) = crate::target::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await {
+        engine
+            .gate()
+            .learn_spec(s.model.base_path(), &s.model.operations);
+    }
     let routes = discover(engine, &opts.target, primary.as_deref()).await;
     let spec = crate::target::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await;
     if let Some(s) = &spec {
+        engine
+            .gate()
+            .learn_spec(s.model.base_path(), &s.model.operations);
         crate::target::spec::exercise(engine, &opts.target, s, primary.as_deref()).await;
     }
     Ok(TargetInfo {
@@ -391,10 +404,18 @@ fn add_routes(
         if routes.len() >= MAX_ROUTES {
             break;
         }
-        if engine.scope().allows(&link) && !routes.contains(&link) {
-            routes.push(link.clone());
-            frontier.push(link);
+        if !engine.scope().allows(&link) || routes.contains(&link) {
+            continue;
         }
+        // A link to a state-changing route is recorded, not followed (read-only profile).
+        if let Some(hit) = engine.state_changing(HttpMethod::Get, &link) {
+            engine
+                .gate()
+                .record(HttpMethod::Get, &link, hit, "discovery");
+            continue;
+        }
+        routes.push(link.clone());
+        frontier.push(link);
     }
 }
 
@@ -526,6 +547,15 @@ fn build_report(
     run.sort();
     skipped.sort_by(|a, b| a.check_id.cmp(&b.check_id));
     let stats = engine.stats();
+    let (gated, dropped_routes) = engine.gate().skipped();
+    let routes_skipped = gated
+        .into_iter()
+        .map(|r| SkippedRoute {
+            method: r.method.to_string(),
+            url: engine.redactor().redact(&r.url).into_owned(),
+            reason: r.hit.reason(),
+        })
+        .collect();
     let coverage = Coverage {
         checks_run: run,
         checks_skipped: skipped,
@@ -535,7 +565,9 @@ fn build_report(
         notes: coverage_notes(target, stats.budget_exhausted)
             .into_iter()
             .chain(extras.notes)
+            .chain(skipped_routes_note(dropped_routes))
             .collect(),
+        routes_skipped,
     };
     let t = Target {
         url: engine.redactor().redact(target.url.as_str()).into_owned(),
@@ -555,6 +587,12 @@ fn build_report(
         errors,
         coverage,
     )
+}
+
+fn skipped_routes_note(dropped: u64) -> Option<String> {
+    (dropped > 0).then(|| {
+        format!("{dropped} more requests to state-changing routes were not sent (not listed)")
+    })
 }
 
 fn coverage_notes(target: &TargetInfo, exhausted: bool) -> Vec<String> {

@@ -245,6 +245,11 @@ impl Fixture {
         for ex in self.exchanges {
             engine.transcript().record(ex);
         }
+        if let Some(spec) = &self.spec {
+            engine
+                .gate()
+                .learn_spec(spec.model.base_path(), &spec.model.operations);
+        }
         let target = TargetInfo {
             url: self.target.clone(),
             technologies: self.technologies,

@@ -18,7 +18,6 @@ use tollgate_testbed::{node_available, scan_read_only, Mode, Testbed};
 const WHOLE_RUN: Duration = Duration::from_secs(90);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the current scanner's default scan calls the documented GET /api/admin/reseed (3 times, 3 state changes): un-ignore when the issue-13 item-2 safety work (state-changing word list in the default profile) lands"]
 async fn default_scan_changes_no_state() {
     if !node_available() {
         eprintln!(
@@ -66,6 +65,27 @@ async fn default_scan_changes_no_state() {
         changes.is_empty(),
         "a default scan changed the testbed's state:\n  {}",
         changes.join("\n  ")
+    );
+    let skipped: Vec<String> = run
+        .report
+        .coverage
+        .routes_skipped
+        .iter()
+        .map(|r| format!("{} {}: {}", r.method, r.url, r.reason))
+        .collect();
+    for s in &skipped {
+        println!("  not sent: {s}");
+    }
+    assert!(
+        skipped.iter().any(|s| s.contains("/api/admin/reseed")),
+        "the report's coverage must list the reseed route as not sent: {skipped:#?}"
+    );
+    assert!(
+        run.report
+            .findings
+            .iter()
+            .any(|f| f.check_id.as_str() == "INV-008" && f.title.contains("/api/admin/reseed")),
+        "INV-008 must report the reseed route from the spec, without calling it"
     );
     assert!(
         reseeds.is_empty(),

@@ -75,6 +75,7 @@ struct ExchangeView {
 struct CoverageView {
     run: Vec<String>,
     skipped: Vec<(String, String)>,
+    routes_skipped: Vec<(String, String, String)>,
     requests_sent: u64,
     deduplicated: u64,
     budget_exhausted: bool,
@@ -222,6 +223,11 @@ fn coverage(report: &Report) -> CoverageView {
             .checks_skipped
             .iter()
             .map(|s| (s.check_id.to_string(), s.reason.clone()))
+            .collect(),
+        routes_skipped: c
+            .routes_skipped
+            .iter()
+            .map(|r| (r.method.clone(), r.url.clone(), r.reason.clone()))
             .collect(),
         requests_sent: c.requests_sent,
         deduplicated: c.requests_deduplicated,

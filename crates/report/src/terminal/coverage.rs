@@ -46,6 +46,14 @@ pub(super) fn coverage(report: &Report, p: Painter) -> Vec<String> {
         let id = clean(s.check_id.as_str());
         lines.push(format!("  skipped {id}: {}", clean(&s.reason)));
     }
+    for r in &c.routes_skipped {
+        lines.push(format!(
+            "  not sent {} {}: {}",
+            clean(&r.method),
+            clean(&r.url),
+            clean(&r.reason)
+        ));
+    }
     if c.budget_exhausted {
         let text = "  Budget exhausted: the scan stopped early and results are incomplete; \
                     raise --max-requests or --max-time.";

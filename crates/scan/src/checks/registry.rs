@@ -56,6 +56,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &inventory::http_servers::HttpServers,
     &inventory::unused_security_schemes::UnusedSecuritySchemes,
     &inventory::unsecured_operations::UnsecuredOperations,
+    &inventory::state_changing_exposed::StateChangingExposed,
     &resource::unbounded_page_size::UnboundedPageSize,
     &resource::no_rate_limit::NoRateLimit,
     &resource::large_responses::LargeResponses,

@@ -14,6 +14,12 @@ pub enum EngineError {
     CheckBudgetExceeded { check: CheckId, budget: u32 },
     #[error("{method} is not allowed without --allow intrusive")]
     IntrusiveNotAllowed { method: HttpMethod },
+    #[error("{method} {url} was not sent: {reason}, and the read-only profile calls no such route (--allow intrusive does)")]
+    StateChangingRoute {
+        method: HttpMethod,
+        url: String,
+        reason: String,
+    },
     #[error("scan budget exhausted ({0}); raise --max-requests or --max-time")]
     BudgetExhausted(String),
     #[error("could not connect to {url}: {detail}")]
@@ -104,6 +110,15 @@ impl EngineError {
             },
             EngineError::InvalidUrl(url) => EngineError::InvalidUrl(r(url)),
             EngineError::BudgetExhausted(why) => EngineError::BudgetExhausted(r(why)),
+            EngineError::StateChangingRoute {
+                method,
+                url,
+                reason,
+            } => EngineError::StateChangingRoute {
+                method,
+                url: r(url),
+                reason,
+            },
             other @ (EngineError::MethodNotDeclared { .. }
             | EngineError::CheckBudgetExceeded { .. }
             | EngineError::IntrusiveNotAllowed { .. }) => other,
@@ -177,6 +192,11 @@ mod tests {
             },
             EngineError::InvalidUrl(url.clone()),
             EngineError::BudgetExhausted(secret.into()),
+            EngineError::StateChangingRoute {
+                method: HttpMethod::Get,
+                url: url.clone(),
+                reason: "its path segment `reset` names a modifying action".into(),
+            },
         ];
         for e in errors {
             let shown = e.clone().redacted(&r);

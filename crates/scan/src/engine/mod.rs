@@ -1,7 +1,9 @@
 //! The probe engine: the only way checks reach the network.
 //!
 //! Every request passes, in order: the check's method allow-list and request budget
-//! ([`crate::check::CheckCtx`]), the intrusive gate, single-flight de-duplication, the
+//! ([`crate::check::CheckCtx`]), the intrusive gate, the state-changing route gate
+//! ([`safety`]: in the read-only profile no method reaches a route whose name says it
+//! changes state), single-flight de-duplication, the
 //! scope guard, the scan budget, the per-host limiter, the HTTP client with its
 //! timeouts and body cap, manual in-scope redirect following, and the transcript.
 
@@ -13,6 +15,7 @@ mod error;
 mod exchange;
 mod identity;
 mod limiter;
+pub mod safety;
 mod scope;
 mod transcript;
 
@@ -28,7 +31,7 @@ pub use transcript::Transcript;
 use dedupe::{Dedupe, Key};
 use std::sync::Arc;
 use tokio::time::Instant;
-use tollgate_core::{CheckId, Redactor};
+use tollgate_core::{CheckId, HttpMethod, Redactor};
 use url::Url;
 
 /// Counters for the report's coverage section.
@@ -50,6 +53,7 @@ struct Inner {
     identities: Vec<Identity>,
     redactor: Redactor,
     allow_intrusive: bool,
+    gate: safety::Gate,
 }
 
 /// A cheap, cloneable handle to the engine.
@@ -95,6 +99,7 @@ impl Engine {
                 identities,
                 redactor,
                 allow_intrusive,
+                gate: safety::Gate::default(),
             }),
         })
     }
@@ -124,6 +129,20 @@ impl Engine {
             .collect()
     }
 
+    /// The state-changing route gate (see [`safety`]).
+    pub fn gate(&self) -> &safety::Gate {
+        &self.inner.gate
+    }
+
+    /// Why the read-only profile must not send `method` to `url`, if it must not.
+    /// `None` when intrusive requests are allowed.
+    pub fn state_changing(&self, method: HttpMethod, url: &Url) -> Option<safety::StateHit> {
+        if self.inner.allow_intrusive {
+            return None;
+        }
+        self.inner.gate.refusal(method, url)
+    }
+
     pub fn stats(&self) -> EngineStats {
         EngineStats {
             sent: self.inner.budget.sent(),
@@ -142,6 +161,17 @@ impl Engine {
     ) -> Result<Arc<Exchange>, EngineError> {
         if !req.method.is_safe() && !self.inner.allow_intrusive {
             return Err(EngineError::IntrusiveNotAllowed { method: req.method });
+        }
+        if let Some(hit) = self.state_changing(req.method, &req.url) {
+            let origin = check.map_or_else(|| "scanner".to_string(), ToString::to_string);
+            self.inner
+                .gate
+                .record(req.method, &req.url, hit.clone(), &origin);
+            return Err(EngineError::StateChangingRoute {
+                method: req.method,
+                url: self.inner.redactor.redact(req.url.path()).into_owned(),
+                reason: hit.reason(),
+            });
         }
         // Every error leaves through here, so none can carry a credential: a secret in
         // a query string, a reflected token in a Location header, a reqwest message
@@ -174,6 +204,18 @@ impl Engine {
         for _hop in 0..=self.inner.config.max_redirects {
             let response = self.send_one(&req, &url).await?;
             let next = redirect_target(&url, &response).filter(|_| req.follow_redirects);
+            // A redirect to a state-changing route is not followed in the read-only
+            // profile: the 3xx itself is the answer.
+            let next = next.filter(|n| {
+                let Some(hit) = self.state_changing(req.method, n) else {
+                    return true;
+                };
+                let origin = check
+                    .as_ref()
+                    .map_or_else(|| "scanner".into(), ToString::to_string);
+                self.inner.gate.record(req.method, n, hit, &origin);
+                false
+            });
             match next {
                 Some(next) if self.inner.scope.allows(&next) => url = next,
                 _ => return Ok(self.record(check, &req, url, response, started)),

@@ -14,6 +14,7 @@ Everything lives in the caller's process group; SIGTERM/SIGKILL of the group
 ends it (gunicorn's worker also exits if its arbiter disappears).
 """
 import argparse
+import json
 import os
 import socket
 import sys
@@ -182,6 +183,13 @@ def main(argv=None):
         args.port,
         args.docker_port if args.mode == "vulnerable" else None,
     )
+    # This mode's OpenAPI document, for scanners given a file (the harness).
+    from api.views import openapi_for_mode
+
+    doc = openapi_for_mode(args.mode == "vulnerable")
+    doc["servers"] = [{"url": "http://127.0.0.1:%d" % args.port}]
+    with open(os.path.join(state_dir, "openapi.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
     connections.close_all()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -200,9 +200,23 @@ impl CheckCtx {
             .unwrap_or_else(|_| self.target.url.clone())
     }
 
-    /// Every exchange recorded so far.
+    /// Every exchange recorded so far: the scanner's own requests (discovery, the
+    /// spec's operations) first, then by URL, method, identity and check, the
+    /// transcript's order among equals. Not in arrival order: requests run
+    /// concurrently, so that order changes from one scan to the next, and a check that
+    /// reports its first match would report it at another location each time.
     pub fn transcript(&self) -> Vec<Arc<Exchange>> {
-        self.engine.transcript().snapshot()
+        let mut all = self.engine.transcript().snapshot();
+        all.sort_by_cached_key(|e| {
+            (
+                e.check.is_some(),
+                e.request.url.as_str().to_owned(),
+                e.request.method,
+                e.request.identity.clone(),
+                e.check.clone(),
+            )
+        });
+        all
     }
 
     pub fn redactor(&self) -> &Redactor {

@@ -64,9 +64,22 @@ def index(request):
     return response
 
 
+def openapi_for_mode(vulnerable):
+    """openapi.json as this mode serves it: HARDENED documents the maintenance
+    function as POST for staff (views_maintenance.py)."""
+    doc = json.loads(OPENAPI_FILE.read_text())
+    if not vulnerable:
+        maintenance = doc["paths"]["/api/v2/admin/maintenance/"]
+        operation = maintenance.pop("get")
+        operation.pop("security")
+        operation["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
+        maintenance["post"] = operation
+    return doc
+
+
 @require_safe
 def openapi_document(request):
-    doc = json.loads(OPENAPI_FILE.read_text())
+    doc = openapi_for_mode(settings.VULNERABLE)
     doc["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
     return JsonResponse(doc, json_dumps_params={"indent": 2})
 

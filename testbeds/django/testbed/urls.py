@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from api import views, views_leaks, views_legacy
+from api import views, views_leaks, views_legacy, views_maintenance
 
 # VULNERABLE keeps ids as raw strings so non-numeric ids reach the ORM and
 # crash (technical 500 page); HARDENED converts them (non-numeric -> 404).
@@ -20,6 +20,15 @@ urlpatterns = [
     path("api/v2/admin/users/", views.AdminUserListView.as_view(), name="admin-users"),
     path("api/v2/admin/settings/", views.AdminSettingsView.as_view(), name="admin-settings"),
     path("api/v2/fetch/", views.FetchView.as_view(), name="fetch"),
+    path(
+        "api/v2/admin/maintenance/",
+        (
+            views_maintenance.VulnerableMaintenanceView
+            if settings.VULNERABLE
+            else views_maintenance.HardenedMaintenanceView
+        ).as_view(),
+        name="admin-maintenance",
+    ),
 ]
 
 if settings.VULNERABLE:

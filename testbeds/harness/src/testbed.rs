@@ -379,14 +379,11 @@ impl Testbed {
         self.state.path()
     }
 
-    /// The OpenAPI document to scan with: `testbeds/django/openapi.json`, or for
-    /// Express the document this run serves (`DIR/openapi.json`: this mode's build, its
-    /// `servers` pointing at this port).
+    /// The OpenAPI document to scan with: the document this run serves
+    /// (`DIR/openapi.json`, written by both testbeds at start-up: this mode's build,
+    /// its `servers` pointing at this port).
     pub fn spec_path(&self) -> PathBuf {
-        match self.stack {
-            Stack::Django => django_dir().join("openapi.json"),
-            Stack::Express => self.state.path().join("openapi.json"),
-        }
+        self.state.path().join("openapi.json")
     }
 
     /// The identities' login credentials (Express; empty for Django, whose tokens
@@ -458,12 +455,10 @@ impl Testbed {
 
     /// The requests that changed the testbed's state, one `METHOD URL what` line each,
     /// as the testbed recorded them (`DIR/state_changes.log`), whatever their method:
-    /// the Express testbed's reseed route changes state on `GET`. `None` for a testbed
-    /// that keeps no such record (Django).
+    /// the Express testbed's reseed route and the Django testbed's maintenance route
+    /// change state on `GET`. Always `Some`; kept an `Option` for testbeds to come
+    /// that record nothing.
     pub fn state_changes(&self) -> Option<Vec<String>> {
-        if self.stack != Stack::Express {
-            return None;
-        }
         let text = std::fs::read_to_string(self.state.path().join("state_changes.log"))
             .unwrap_or_default();
         Some(text.lines().map(str::to_string).collect())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tollgate_core::HttpMethod;
 
 /// Recorded exchanges with the target (in scope, a real answer: not 5xx, not a
-/// redirect), in transcript order.
+/// redirect), in the context's stable order ([`CheckCtx::transcript`]).
 pub fn target_responses(ctx: &CheckCtx) -> Vec<Arc<Exchange>> {
     ctx.transcript()
         .into_iter()

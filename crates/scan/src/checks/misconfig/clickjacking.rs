@@ -87,7 +87,13 @@ impl Check for Clickjacking {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let is_hit = |e: &Exchange| e.response.is_success() && is_html(e) && frameable(e);
-        let mut hit = target_responses(ctx).into_iter().find(|e| is_hit(e));
+        // The scanner's own requests (discovery, the spec's operations) only, and the
+        // first by URL: other checks run concurrently, so what they recorded so far
+        // differs from one scan to the next, and so would the finding's location.
+        let mut hit = target_responses(ctx)
+            .into_iter()
+            .filter(|e| e.check.is_none() && is_hit(e))
+            .min_by(|a, b| a.request.url.as_str().cmp(b.request.url.as_str()));
         if hit.is_none() {
             hit = probe_as_browser(ctx).await?.into_iter().find(|e| is_hit(e));
         }

@@ -20,6 +20,6 @@ fn demo_json_report_matches_the_published_schema() {
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(report["schema_version"], "1.3");
+    assert_eq!(report["schema_version"], "1.4");
     assert!(!report["findings"].as_array().unwrap().is_empty());
 }

@@ -199,6 +199,11 @@ fn coverage() -> Coverage {
         requests_deduplicated: 37,
         budget_exhausted: false,
         notes: vec!["OpenAPI document not given: endpoints came from discovery only".into()],
+        routes_skipped: vec![tollgate_core::SkippedRoute {
+            method: "GET".into(),
+            url: "https://api.example.test/api/admin/reseed".into(),
+            reason: "its path segment `reseed` names a destructive action".into(),
+        }],
     }
 }
 

@@ -414,12 +414,15 @@ struct SpecRule {
     hit: StateHit,
 }
 
+/// Refused requests by URL and method, and how many more were not kept.
+type SkipList = (BTreeMap<(String, HttpMethod), SkippedRoute>, u64);
+
 /// The gate the engine consults. Word hits on the path need nothing else; the API
 /// document's operations join once it is known ([`Gate::learn_spec`]).
 #[derive(Default)]
 pub struct Gate {
     rules: RwLock<Option<(String, Vec<SpecRule>)>>,
-    skipped: Mutex<(BTreeMap<(String, HttpMethod), SkippedRoute>, u64)>,
+    skipped: Mutex<SkipList>,
 }
 
 impl Gate {

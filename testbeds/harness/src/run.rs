@@ -105,6 +105,35 @@ async fn scan_with(testbed: &Testbed, allow_intrusive: bool) -> Result<ModeRun, 
     })
 }
 
+impl EvalRun {
+    /// Whether grades rank the builds: the hardened mode scores strictly higher than
+    /// the vulnerable mode, with a better grade (or an A) and fewer findings. A
+    /// scanner whose grade does not move when every planted weakness is fixed is
+    /// measuring noise. `Err` says what is wrong; `Ok` gives the figures.
+    pub fn hardened_beats_vulnerable(&self) -> Result<String, String> {
+        let (v, h) = (&self.vulnerable.report, &self.hardened.report);
+        let figures = format!(
+            "{:?}: vulnerable {} ({}) with {} findings, hardened {} ({}) with {} findings",
+            self.stack,
+            v.score.score,
+            v.score.grade,
+            v.findings.len(),
+            h.score.score,
+            h.score.grade,
+            h.findings.len()
+        );
+        let better_grade =
+            h.score.grade < v.score.grade || h.score.grade == tollgate_core::Grade::A;
+        if h.score.score > v.score.score && better_grade && h.findings.len() < v.findings.len() {
+            Ok(figures)
+        } else {
+            Err(format!(
+                "{figures}: the hardened build must score strictly higher, with a better grade and fewer findings"
+            ))
+        }
+    }
+}
+
 /// [`run_eval`] of the Django testbed.
 pub async fn run_django_eval() -> Result<EvalRun, TestbedError> {
     run_eval(Stack::Django).await

@@ -3,7 +3,8 @@
 //! missed, and hardened mode may report nothing the ground truth does not allow.
 //!
 //! Weaknesses none of whose checks exists yet print as "not covered yet" and never
-//! count as passed. The scans use the testbed's OpenAPI document and its identities.
+//! count as passed. The hardened build must score strictly higher than the vulnerable
+//! one. The scans use the testbed's OpenAPI document and its identities.
 //! Skipped, loudly, only when there is no Python to run the testbed.
 #![allow(
     clippy::print_stdout,
@@ -66,4 +67,8 @@ async fn django_testbed_ground_truth() {
         "hardened-mode false positives:\n  {}",
         fps.join("\n  ")
     );
+    match run.hardened_beats_vulnerable() {
+        Ok(figures) => println!("{figures}"),
+        Err(why) => panic!("{why}"),
+    }
 }

@@ -10,6 +10,9 @@
 //! test flaky. Rows none of whose checks exists yet print as "not covered yet" and
 //! count in neither direction.
 //!
+//! The hardened build must also score strictly higher than the vulnerable one
+//! ([`EvalRun::hardened_beats_vulnerable`]).
+//!
 //! Prints the table, recall, the false positives, wall time and requests per mode.
 //! Skipped, loudly, only when there is no Node.js 20+ to run the testbed.
 #![allow(
@@ -184,6 +187,10 @@ async fn express_testbed_ground_truth() {
     );
     for s in &stale {
         println!("STALE PENDING: {s}");
+    }
+    match run.hardened_beats_vulnerable() {
+        Ok(figures) => println!("{figures}"),
+        Err(why) => problems.push(why),
     }
     assert!(problems.is_empty(), "\n  {}", problems.join("\n  "));
 }

@@ -47,7 +47,8 @@ fn is_browsable(ex: &Exchange) -> bool {
 
 /// Routes that answered JSON (the API itself), at most the budget.
 fn json_routes(ctx: &CheckCtx) -> Vec<Url> {
-    let mut out: Vec<Url> = Vec::new();
+    let mut seen: Vec<Url> = Vec::new();
+    let mut ranked: Vec<(bool, usize, Url)> = Vec::new();
     for ex in ctx.transcript() {
         let json = ex
             .response
@@ -55,14 +56,28 @@ fn json_routes(ctx: &CheckCtx) -> Vec<Url> {
             .is_some_and(|c| c.contains("json"))
             && (ex.response.is_success() || matches!(ex.response.status, 401 | 403));
         let url = &ex.request.url;
-        if json && ctx.in_scope(url) && url.path() != "/" && !out.contains(url) {
-            out.push(url.clone());
+        let document = [".json", ".yaml", ".yml"]
+            .iter()
+            .any(|s| url.path().ends_with(s));
+        if !json || document || !ctx.in_scope(url) || url.path() == "/" || seen.contains(url) {
+            continue;
         }
-        if out.len() >= META.budget as usize {
-            break;
-        }
+        seen.push(url.clone());
+        // DRF's views answer with `Allow` (the view's methods) and `Vary: Accept` (the
+        // renderer follows it): try those first.
+        let drf_like = ex.response.header("allow").is_some()
+            && ex
+                .response
+                .headers_all("vary")
+                .any(|v| v.to_ascii_lowercase().contains("accept"));
+        ranked.push((!drf_like, url.path().len(), url.clone()));
     }
-    out
+    ranked.sort();
+    ranked
+        .into_iter()
+        .take(META.budget as usize)
+        .map(|(_, _, u)| u)
+        .collect()
 }
 
 #[async_trait]

@@ -28,7 +28,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 36,
     docs: CheckDocs {
-        what: "Finds administrative read operations: by path (`/admin/`, `/internal/`, `/manage/`, `/staff/`), by tag, by an `admin` scope in the OpenAPI security requirements, or by a summary saying \"staff only\". Calls each with the low-privilege identity and anonymously; with an admin identity available (an identity named like `admin`), calls it as the admin too. The low-privilege identity getting the admin's answer while anonymous callers are refused is confirmed; without an admin identity to compare with, a JSON answer to an operation the document reserves for admins is firm, one that only looks administrative by its path is tentative.",
+        what: "Finds administrative read operations: by path (`/admin/`, `/internal/`, `/manage/`, `/staff/`), by tag, by an `admin` scope in the OpenAPI security requirements, or by a summary saying \"staff only\". Calls each with the low-privilege identity and anonymously; with an admin identity available (an identity named like `admin`), calls it as the admin too. Like is compared with like: an answer that is the low-privilege identity's own object (an owner field, or its own account, holding the ids its `/me`-like answer gave) is not an administrative function and is not reported. The low-privilege identity getting the admin's answer while anonymous callers are refused is confirmed; without an admin identity to compare with, a JSON answer to an operation the document reserves for admins is firm, one that only looks administrative by its path is tentative.",
         why: "Function-level authorization gaps let any signed-up user call the endpoints behind the admin UI: list every user, change roles, read settings. Hiding the links is not access control.",
         evidence: "`GET /api/v2/admin/users/` as alice (role user) → 200 with the same 5 user records admin gets; anonymous → 401.",
         remediation: "Deny by default: every administrative route checks the caller's role or permission on the server, from the database or a verified claim, not from the client. Group admin routes under one router with one enforced policy.",
@@ -159,6 +159,11 @@ async fn test_one(
     let Some(body) = json_body(&mine).filter(|_| !api_support::is_missing(ctx, &mine)) else {
         return Ok(None);
     };
+    // Like with like: the low identity reading its own object (its own account under
+    // an admin-looking path, an object it owns) is not an administrative function.
+    if owned_by(&body, &own_ids(ctx, low), &url) {
+        return Ok(None);
+    }
     let anon = get(ctx, &url, None).await?;
     if json_body(&anon).is_some() {
         // Public to everyone: an authentication question, not a privilege one.
@@ -201,6 +206,79 @@ async fn test_one(
                 anon.response.status
             )),
     ))
+}
+
+/// Path segments of endpoints about the caller.
+const SELF_SEGMENTS: &[&str] = &["me", "whoami", "self", "profile", "account", "userinfo"];
+/// Fields of an object that name who owns it.
+const OWNER_FIELDS: &[&str] = &[
+    "owner",
+    "owner_id",
+    "ownerid",
+    "user",
+    "user_id",
+    "userid",
+    "created_by",
+    "author_id",
+];
+/// Fields of the caller's own account that identify it.
+const SELF_ID_FIELDS: &[&str] = &["id", "pk", "uuid", "user_id", "username", "email", "sub"];
+
+/// What identifies the identity's account: the id, username and e-mail values of
+/// its own answer to an endpoint about the caller (`/me`), recorded during the scan.
+fn own_ids(ctx: &CheckCtx, identity: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for ex in ctx.transcript() {
+        if ex.request.identity.as_deref() != Some(identity) {
+            continue;
+        }
+        let is_self = ex.request.url.path_segments().is_some_and(|mut s| {
+            s.any(|seg| SELF_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str()))
+        });
+        let Some(Value::Object(me)) = is_self.then(|| json_body(&ex)).flatten() else {
+            continue;
+        };
+        for f in SELF_ID_FIELDS {
+            if let Some(v) = me.get(*f).and_then(scalar) {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a single object belongs to the caller: an owner field holds one of its
+/// ids, or the object is the caller's account (its id in the URL's last segment and
+/// in the object's own id).
+fn owned_by(body: &Value, ids: &[String], url: &Url) -> bool {
+    let Value::Object(obj) = body else {
+        return false;
+    };
+    if ids.is_empty() {
+        return false;
+    }
+    let holds = |k: &str| {
+        obj.get(k)
+            .and_then(scalar)
+            .is_some_and(|v| ids.contains(&v))
+    };
+    if OWNER_FIELDS.iter().any(|f| holds(f)) {
+        return true;
+    }
+    let last = url
+        .path_segments()
+        .and_then(|s| s.filter(|s| !s.is_empty()).last().map(str::to_string));
+    last.is_some_and(|l| ids.contains(&l)) && (holds("id") || holds("username"))
 }
 
 /// Same kind of answer: equal, or objects with the same keys (and, for lists, the
@@ -289,6 +367,81 @@ mod tests {
         let (_e, ctx) = fixture(addr, true).ctx(&META);
         assert!(AdminFunctions.run(&ctx).await.expect("run").is_empty());
         assert!(ctx.requests_made() <= 2, "me is not administrative");
+    }
+
+    #[tokio::test]
+    async fn silent_when_the_low_identity_reads_its_own_account() {
+        // `/api/admin/users/{id}` with alice's own id: her account, not an admin function.
+        let spec = r#"{"openapi":"3.0.3","security":[{"b":[]}],"components":{"securitySchemes":{"b":{"type":"http","scheme":"bearer"}}},
+          "paths":{"/api/admin/users/{id}":{"get":{"tags":["admin"],"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer"},"example":2}]}},
+                   "/api/me/":{"get":{}}}}"#;
+        let addr = serve(|req| {
+            let json = |s: u16, b: &str| {
+                RawResponse::new(s, b.to_string()).header("content-type", "application/json")
+            };
+            match (req.path.as_str(), req.header("authorization").unwrap_or("")) {
+                (_, "") => json(401, r#"{"detail":"auth"}"#),
+                ("/api/admin/users/2", _) => json(200, r#"{"id":2,"username":"alice"}"#),
+                ("/api/me/", _) => json(200, r#"{"id":2,"username":"alice"}"#),
+                _ => json(404, r#"{"detail":"nf"}"#),
+            }
+        })
+        .await;
+        let me = crate::testkit::as_identity(
+            crate::testkit::exchange(
+                HttpMethod::Get,
+                &format!("http://{addr}/api/me/"),
+                200,
+                &[("content-type", "application/json")],
+                r#"{"id":2,"username":"alice"}"#,
+            ),
+            "alice",
+        );
+        let fixture = |me: Option<crate::engine::Exchange>| {
+            let f = Fixture::new(&format!("http://{addr}/"))
+                .spec(spec)
+                .identity(Identity::bearer(
+                    "alice",
+                    Secret::new("tok-alice-0123456789"),
+                ))
+                .identity(Identity::bearer(
+                    "admin",
+                    Secret::new("tok-admin-0123456789"),
+                ));
+            match me {
+                Some(me) => f.recorded(me),
+                None => f,
+            }
+        };
+        // Knowing nothing of alice, the same answer as the admin's is reported ...
+        let (_e, ctx) = fixture(None).ctx(&META);
+        let f = AdminFunctions.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "the route is reached: {f:?}");
+        // ... knowing her account from /me, it is her own object.
+        let (_e, ctx) = fixture(Some(me)).ctx(&META);
+        let f = AdminFunctions.run(&ctx).await.expect("run");
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn ownership() {
+        let url = Url::parse("http://h/api/admin/users/2").expect("url");
+        let ids = vec!["2".to_string(), "alice".to_string()];
+        let own = serde_json::json!({"id": 2, "username": "alice"});
+        let other = serde_json::json!({"id": 3, "username": "bob"});
+        let note = serde_json::json!({"id": 9, "owner": "alice"});
+        assert!(owned_by(&own, &ids, &url));
+        assert!(!owned_by(
+            &other,
+            &ids,
+            &Url::parse("http://h/api/admin/users/3").expect("url")
+        ));
+        assert!(owned_by(&note, &ids, &url));
+        assert!(
+            !owned_by(&serde_json::json!([own]), &ids, &url),
+            "a list is not one object"
+        );
+        assert!(!owned_by(&own, &[], &url), "nothing known of the caller");
     }
 
     #[test]

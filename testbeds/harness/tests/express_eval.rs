@@ -37,10 +37,6 @@ const PENDING: &[(&str, &str)] = &[
         "needs issue-13 item 3: spec-driven protected routes (AUTH-013 skips: no discovered route refuses anonymous callers)",
     ),
     (
-        "token-in-query-string",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-003 skips)",
-    ),
-    (
         "jwt-alg-none-reports",
         "needs issue-13 item 3: spec-driven protected routes (AUTH-010 skips)",
     ),
@@ -53,30 +49,6 @@ const PENDING: &[(&str, &str)] = &[
         "needs issue-13 item 3: spec-driven protected routes (AUTH-012 skips)",
     ),
     (
-        "access-log-bearer-tokens",
-        "needs issue-13 item 5: a served log whose lines carry `Authorization: Bearer` without timestamps (LEAK-005)",
-    ),
-    (
-        "hal-link-directory-anonymous",
-        "needs issue-13 item 8: discovery through HAL `_links`",
-    ),
-    (
-        "jsonapi-link-export-stack-trace",
-        "needs issue-13 item 8: discovery through JSON:API `links`",
-    ),
-    (
-        "express-default-error-handler",
-        "LEAK-002 sends no malformed value to the documented integer path parameter of /api/products/{id} (issue-13 item 3, spec-driven coverage); not diagnosed further",
-    ),
-    (
-        "url-field-media-proxy-ssrf",
-        "needs issue-13 item 8: discovery through URL-valued JSON fields (avatar_url)",
-    ),
-    (
-        "hidden-internal-users",
-        "needs issue-13 item 9: the hidden-route wordlist (debug/admin/internal/legacy)",
-    ),
-    (
         "unbounded-page-size",
         "RATE-001 does not try the `limit` parameter (spec maximum 100) of /api/products; not diagnosed further",
     ),
@@ -85,11 +57,6 @@ const PENDING: &[(&str, &str)] = &[
 /// Hardened-mode findings the ground truth does not allow that the current scanner
 /// still reports: `(check, path prefix, why it is noise and what fixes it)`.
 const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[
-    (
-        "PROP-001",
-        "/api/notes",
-        "a note's `secret` is its owner's own text returned to its owner, not a credential: needs issue-13 item 5 (sensitive only when the content fits the name)",
-    ),
     (
         "PROP-001",
         "/openapi.json",

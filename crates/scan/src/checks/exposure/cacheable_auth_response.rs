@@ -102,6 +102,22 @@ fn cache_problem(ex: &Exchange) -> Option<(Severity, String)> {
 }
 
 /// Whether the anonymous answer differs from the authenticated one.
+/// Whether the transcript holds an anonymous GET of the same URL with the same status
+/// and body as `authed` (discovery fetches each route both ways).
+fn answered_same_anonymously(transcript: &[Arc<Exchange>], authed: &Exchange) -> bool {
+    transcript.iter().any(|a| {
+        a.request.identity.is_none()
+            && a.request.method == HttpMethod::Get
+            && a.request.url == authed.request.url
+            && !a
+                .request
+                .headers
+                .iter()
+                .any(|(k, _)| k == "authorization" || k == "cookie")
+            && !depends_on_auth(authed, a)
+    })
+}
+
 fn depends_on_auth(authed: &Exchange, anon: &Exchange) -> bool {
     anon.response.status != authed.response.status || anon.response.body != authed.response.body
 }
@@ -133,6 +149,9 @@ impl Check for CacheableAuthResponse {
                     && !api_surface::is_static_asset(e)
                     && cache_problem(e).is_some()
             })
+            // A URL already answered the same to an anonymous caller is public content:
+            // no comparison request is spent on it.
+            .filter(|e| !answered_same_anonymously(&transcript, e))
             // One anonymous comparison per URL: the budget goes to distinct routes.
             .filter(|e| seen.insert(e.request.url.as_str().to_string()))
             .cloned()

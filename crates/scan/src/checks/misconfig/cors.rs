@@ -260,10 +260,12 @@ fn allow_list_finding(
         }
     }
     let with = if creds { " with credentials" } else { "" };
-    let title = format!(
-        "CORS allow-list accepts {}{with}",
-        shapes.first().copied().unwrap_or_default()
-    );
+    let others = match shapes.len() {
+        0 | 1 => String::new(),
+        2 => " and one other origin shape".to_string(),
+        n => format!(" and {} other origin shapes", n - 1),
+    };
+    let title = format!("CORS allow-list accepts {}{others}{with}", shape.describe());
     let mut f = ctx
         .finding(ex, title, None)
         .with_key("allow-list")

@@ -287,6 +287,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn public_pages_answered_the_same_anonymously_spend_no_request() {
+        // Four public pages recorded both ways (as discovery does), then the profile:
+        // the comparison budget (4) must reach the profile.
+        let addr = serve(|req| match req.header("authorization") {
+            Some(_) => RawResponse::new(200, "{\"me\":\"alice\"}"),
+            None => RawResponse::new(401, "{\"detail\":\"no\"}"),
+        })
+        .await;
+        let mut fixture = Fixture::new(&format!("http://{addr}/")).identity(Identity::bearer(
+            "alice",
+            Secret::new("tok-0123456789abcdef"),
+        ));
+        for page in ["a", "b", "c", "d"] {
+            let url = format!("http://{addr}/pages/{page}");
+            let ct = [("content-type", "application/json")];
+            fixture = fixture
+                .recorded(exchange(HttpMethod::Get, &url, 200, &ct, "{\"page\":1}"))
+                .recorded(as_identity(
+                    exchange(HttpMethod::Get, &url, 200, &ct, "{\"page\":1}"),
+                    "alice",
+                ));
+        }
+        let me = format!("http://{addr}/api/me");
+        let (_e, ctx) = fixture
+            .recorded(as_identity(
+                exchange(HttpMethod::Get, &me, 200, &[], "{\"me\":\"alice\"}"),
+                "alice",
+            ))
+            .ctx(&META);
+        let f = CacheableAuthResponse.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(ctx.requests_made(), 1, "only the profile is compared");
+    }
+
+    #[tokio::test]
     async fn skipped_without_identity() {
         let (_e, ctx) = Fixture::new("http://127.0.0.1:9/").ctx(&META);
         assert!(matches!(

@@ -16,7 +16,9 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 use url::Url;
 
-/// Words in a path that suggest a GET changes state; such paths are not crawled.
+/// Words in a path that suggest a GET changes state; such paths are not crawled (an
+/// OpenAPI document's `paths` keys included: a documented `GET /admin/reseed` is not
+/// followed as a link).
 const RISKY: &[&str] = &[
     "logout",
     "signout",
@@ -27,6 +29,14 @@ const RISKY: &[&str] = &[
     "destroy",
     "unsubscribe",
     "reset",
+    "seed",
+    "purge",
+    "truncate",
+    "wipe",
+    "flush",
+    "shutdown",
+    "restart",
+    "drop",
 ];
 
 /// Longest path text considered.
@@ -380,7 +390,7 @@ mod tests {
 
     #[test]
     fn finds_html_links_and_skips_risky_ones() {
-        let body = r#"<a href="/docs/">d</a><a href="/accounts/logout/">out</a><img src="https://cdn.example/x.png"><form action="/search">"#;
+        let body = r#"<a href="/docs/">d</a><a href="/accounts/logout/">out</a><a href="admin/reseed">r</a><a href="/db/drop">x</a><img src="https://cdn.example/x.png"><form action="/search">"#;
         let ex = exchange(
             HttpMethod::Get,
             "http://127.0.0.1:9/",
@@ -392,6 +402,10 @@ mod tests {
         let p: Vec<&str> = all.iter().map(|u| u.path()).collect();
         assert!(p.contains(&"/docs/") && p.contains(&"/search"));
         assert!(!p.contains(&"/accounts/logout/"));
+        assert!(
+            !p.iter().any(|x| x.contains("reseed") || x.contains("drop")),
+            "{p:?}"
+        );
         assert!(
             all.iter().any(|u| u.host_str() == Some("cdn.example")),
             "scope is the caller's job"

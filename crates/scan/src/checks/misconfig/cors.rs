@@ -25,7 +25,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: MAX_PROBES_U32,
     docs: CheckDocs {
-        what: "Sends the target GETs with foreign `Origin` headers and reports an `Access-Control-Allow-Origin` that echoes one (high when `Access-Control-Allow-Credentials: true` comes with it), or `*`. First an arbitrary origin (`https://tollgate-evil.example`) and `null`; when the arbitrary origin is refused, the origin shapes that defeat hand-written allow-lists, built from the API's own host and the hosts of the OpenAPI document's `servers`: the host as a prefix of an attacker domain (`https://api.example.com.tollgate-evil.example`), as a suffix (`https://tollgate-evilapi.example.com`), with its first dot replaced (`https://apixexample.com`: an unescaped `.` in a regex), a sibling subdomain (`https://tollgate-evil.example.com`), and `http://` instead of `https://`. At most 12 requests. The reflected shapes are reported together, as one allow-list finding. A response without CORS headers to a foreign origin is the safe baseline.",
+        what: "Sends GETs with foreign `Origin` headers to the first discovered route that answered JSON (CORS is often set for the API's paths only), else to the target, and reports an `Access-Control-Allow-Origin` that echoes one (high when `Access-Control-Allow-Credentials: true` comes with it), or `*`. First an arbitrary origin (`https://tollgate-evil.example`) and `null`; when the arbitrary origin is refused, the origin shapes that defeat hand-written allow-lists, built from the API's own host and the hosts of the OpenAPI document's `servers`: the host as a prefix of an attacker domain (`https://api.example.com.tollgate-evil.example`), as a suffix (`https://tollgate-evilapi.example.com`), with its first dot replaced (`https://apixexample.com`: an unescaped `.` in a regex), a sibling subdomain (`https://tollgate-evil.example.com`), and `http://` instead of `https://`. At most 12 requests. The reflected shapes are reported together, as one allow-list finding. A response without CORS headers to a foreign origin is the safe baseline.",
         why: "A reflected origin with credentials lets any website the victim visits read the API's responses with the victim's cookies: the profile, the data, and any token the API hands out. `null` is sent by sandboxed iframes, so allowing it is the same as allowing everyone. An allow-list that checks with `startsWith`, `endsWith` or an unescaped regex accepts domains anyone can register; a sibling subdomain or a plain-http origin hands the API to whoever controls that subdomain or the network path.",
         evidence: "GET / with `Origin: https://tollgate-evilapi.example.com` → `Access-Control-Allow-Origin: https://tollgate-evilapi.example.com`, `Access-Control-Allow-Credentials: true`, while `Origin: https://tollgate-evil.example` gets no CORS headers.",
         remediation: "Compare the Origin for exact equality against an explicit list of your front-end origins (scheme, host and port); never echo it, never allow `null`, never match with prefix/suffix tests or unanchored, unescaped regexes, and only send `Access-Control-Allow-Credentials: true` for allow-listed origins.",
@@ -196,8 +196,9 @@ impl Check for Cors {
             .primary_identity
             .clone()
             .map_or(Auth::Anonymous, Auth::Identity);
+        let at = probe_url(ctx);
         let probe = |origin: &str| {
-            ProbeRequest::get(ctx.target().url.clone())
+            ProbeRequest::get(at.clone())
                 .header("origin", origin)
                 .auth(auth.clone())
         };
@@ -225,6 +226,29 @@ impl Check for Cors {
         }
         Ok(allow_list_finding(ctx, &accepted).into_iter().collect())
     }
+}
+
+/// Where to send the probes: the first discovered route that answered JSON with a
+/// success (CORS is often configured for the API's paths only, such as `/api/*`),
+/// else the target itself.
+fn probe_url(ctx: &CheckCtx) -> Url {
+    let transcript = ctx.transcript();
+    let json_ok = |u: &Url| {
+        transcript.iter().any(|e| {
+            &e.request.url == u
+                && e.request.method == HttpMethod::Get
+                && e.response.is_success()
+                && e.response
+                    .content_type()
+                    .is_some_and(|c| c.contains("json"))
+        })
+    };
+    ctx.target()
+        .routes
+        .iter()
+        .find(|u| json_ok(u))
+        .cloned()
+        .unwrap_or_else(|| ctx.target().url.clone())
 }
 
 fn reflected(ctx: &CheckCtx, ex: &Exchange, origin: &str) -> Option<Finding> {
@@ -417,5 +441,39 @@ mod tests {
         let ip = OwnHost::of(&Url::parse("http://127.0.0.1:8080/").expect("url")).expect("h");
         let origins: Vec<String> = ip.shapes().into_iter().map(|(_, o)| o).collect();
         assert_eq!(origins, ["http://127.0.0.1.tollgate-evil.example:8080"]);
+    }
+
+    #[tokio::test]
+    async fn probes_the_first_json_route_when_cors_covers_only_the_api() {
+        let addr = serve(|req| {
+            let origin = req.header("origin").unwrap_or("").to_string();
+            let mut r = RawResponse::new(200, "{}");
+            if req.path.starts_with("/api/") {
+                r = r
+                    .header("access-control-allow-origin", &origin)
+                    .header("access-control-allow-credentials", "true");
+            }
+            r
+        })
+        .await;
+        let me = format!("http://{addr}/api/me");
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .route("/docs/")
+            .route("/api/me")
+            .recorded(crate::testkit::exchange(
+                HttpMethod::Get,
+                &me,
+                200,
+                &[("content-type", "application/json")],
+                "{}",
+            ))
+            .ctx(&META);
+        let f = Cors.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert!(
+            f[0].location.to_string().contains("/api/me"),
+            "{}",
+            f[0].location
+        );
     }
 }

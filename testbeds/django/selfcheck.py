@@ -267,6 +267,9 @@ def run_mode(mode):
         r = req(port, "/api/v1/orders/")
         check(mode, "v1 401 without WWW-Authenticate" if V else "v1 gone",
               (r.status == 401 and r.header("WWW-Authenticate") is None) if V else r.status == 404)
+        r = req(port, "/api/v1/users/alice/")
+        check(mode, "v1 regex user route leaks alice's secrets anonymously" if V else "v1 user route gone",
+              (r.status == 200 and "access_token" in r.text) if V else r.status == 404, str(r.status))
         r = req(port, "/api/v2/me/")
         check(mode, "v2 401 carries WWW-Authenticate", r.status == 401 and (r.header("WWW-Authenticate") or "").startswith("Bearer"))
         r = req(port, "/api/v2/me/", token="not-a-jwt-at-all")

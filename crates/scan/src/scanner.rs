@@ -3,7 +3,8 @@
 use crate::check::{Check, CheckCtx, CheckError, Phase, Profile};
 use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequest, Scope};
 use crate::oast::{Reach, ReachOptions};
-use crate::target::{discovery, fingerprint, Soft404, TargetInfo};
+use crate::target::templates::{Harvest, Template};
+use crate::target::{discovery, fingerprint, hidden_routes, Soft404, TargetInfo};
 use futures::StreamExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ const CHECK_CONCURRENCY: usize = 4;
 /// Most routes discovery collects, the target included.
 const MAX_ROUTES: usize = 40;
 /// Link-following depth from the target.
-const MAX_DEPTH: usize = 2;
+const MAX_DEPTH: usize = 3;
 
 /// What to scan and how.
 #[derive(Debug, Clone)]
@@ -367,51 +368,190 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
 ///
 /// On a Django target with `DEBUG = True` the soft-404 baseline already fetched the
 /// technical 404 page, which lists every URL pattern: those routes join first.
+///
+/// Then, in order: in-scope redirect targets replace the routes that redirect to them
+/// (a route that redirects to its canonical path is examined there); the hidden-route
+/// wordlist is tried under the root and each API prefix (at most
+/// [`hidden_routes::MAX_REQUESTS`] requests, soft-404 aware, at most
+/// [`hidden_routes::MAX_HITS`] routes); templated routes (debug listing, HAL templated
+/// links) are filled with identifiers harvested from the listings fetched so far (at
+/// most [`MAX_TEMPLATES`] templates, [`FILLS_PER_TEMPLATE`] routes each).
 async fn discover(engine: &Engine, target: &Url, primary: Option<&str>) -> Vec<Url> {
     let mut routes = vec![target.clone()];
     let mut frontier = vec![target.clone()];
-    let listed: Vec<Url> = engine
-        .transcript()
-        .snapshot()
+    let mut templates: Vec<Template> = Vec::new();
+    let mut note_templates = |found: Vec<Template>| {
+        for t in found {
+            if t.has_params() && !templates.contains(&t) {
+                templates.push(t);
+            }
+        }
+    };
+    let snapshot = engine.transcript().snapshot();
+    let listed: Vec<Url> = snapshot
         .iter()
         .flat_map(|ex| discovery::django_debug_routes(ex))
         .collect();
-    add_routes(engine, &mut routes, &mut frontier, listed);
-    for _ in 0..MAX_DEPTH {
+    note_templates(
+        snapshot
+            .iter()
+            .flat_map(|ex| discovery::django_debug_templates(ex))
+            .collect(),
+    );
+    add_routes(engine, &mut routes, &mut frontier, listed, MAX_ROUTES);
+    for depth in 0..=MAX_DEPTH {
         let fetched =
             futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary)))
                 .await;
-        frontier = Vec::new();
-        let found = fetched.iter().flatten().flat_map(|ex| {
-            let mut links = discovery::links(ex);
-            links.extend(discovery::django_debug_routes(ex));
-            links
-        });
-        add_routes(engine, &mut routes, &mut frontier, found);
+        let asked = std::mem::take(&mut frontier);
+        // Redirect targets: the canonical route replaces the one that redirected.
+        for (url, exs) in asked.iter().zip(&fetched) {
+            let finals: Vec<Url> = exs
+                .iter()
+                .map(|ex| ex.request.url.clone())
+                .filter(|f| f != url)
+                .collect();
+            let mut none = Vec::new();
+            add_routes(engine, &mut routes, &mut none, finals, MAX_ALL_ROUTES);
+            let all_moved = !exs.is_empty() && exs.iter().all(|ex| &ex.request.url != url);
+            if all_moved && url != target {
+                routes.retain(|r| r != url);
+            }
+        }
+        if depth == MAX_DEPTH {
+            break;
+        }
+        let mut found = Vec::new();
+        for ex in fetched.iter().flatten() {
+            // HTML links to state-changing paths are never followed, in any profile
+            // (a crawler that follows `/logout` ends its own session); INV-008 reports
+            // them from this record.
+            for link in discovery::state_changing_links(ex) {
+                if let Some(hit) = engine
+                    .scope()
+                    .allows(&link)
+                    .then(|| engine.gate().refusal(HttpMethod::Get, &link))
+                    .flatten()
+                {
+                    engine
+                        .gate()
+                        .record(HttpMethod::Get, &link, hit, "discovery");
+                }
+            }
+            found.extend(discovery::links(ex));
+            found.extend(discovery::django_debug_routes(ex));
+            note_templates(discovery::templates(ex));
+            note_templates(discovery::django_debug_templates(ex));
+        }
+        add_routes(engine, &mut routes, &mut frontier, found, MAX_ROUTES);
     }
-    futures::future::join_all(frontier.iter().map(|u| fetch_both(engine, u, primary))).await;
+    let hits = hidden(engine, target, &routes).await;
+    let mut hit_frontier = Vec::new();
+    add_routes(engine, &mut routes, &mut hit_frontier, hits, MAX_ALL_ROUTES);
+    futures::future::join_all(hit_frontier.iter().map(|u| fetch_both(engine, u, primary))).await;
+    let mut harvest = Harvest::default();
+    for ex in engine.transcript().snapshot().iter() {
+        harvest.learn(ex);
+    }
+    let filled: Vec<Url> = templates
+        .iter()
+        .take(MAX_TEMPLATES)
+        .flat_map(|t| harvest.fill(t, FILLS_PER_TEMPLATE))
+        .collect();
+    let mut filled_frontier = Vec::new();
+    add_routes(
+        engine,
+        &mut routes,
+        &mut filled_frontier,
+        filled,
+        MAX_ALL_ROUTES,
+    );
+    futures::future::join_all(
+        filled_frontier
+            .iter()
+            .map(|u| fetch_both(engine, u, primary)),
+    )
+    .await;
     routes
 }
 
-/// Adds in-scope routes not seen yet, up to `MAX_ROUTES`, to the routes and the frontier.
+/// Templated routes filled with harvested identifiers, at most.
+const MAX_TEMPLATES: usize = 10;
+/// Concrete routes per template, at most.
+const FILLS_PER_TEMPLATE: usize = 2;
+/// Most routes in all: crawled ones (`MAX_ROUTES`) plus redirect targets, wordlist
+/// hits and filled templates.
+const MAX_ALL_ROUTES: usize = MAX_ROUTES + hidden_routes::MAX_HITS + 12;
+/// Wordlist probes in flight at once (the engine's per-host limit applies too).
+const WORDLIST_CONCURRENCY: usize = 4;
+
+/// The hidden-route wordlist: the routes it finds (the answers' final URLs after
+/// in-scope redirects), in wordlist order.
+async fn hidden(engine: &Engine, target: &Url, routes: &[Url]) -> Vec<Url> {
+    let prefixes = hidden_routes::prefixes(target, routes);
+    let mut baselines = Vec::new();
+    for p in &prefixes {
+        let path = format!("{p}{}", Soft404::random_path().trim_start_matches('/'));
+        let mut baseline = Soft404::default();
+        if let Ok(url) = target.join(&path) {
+            if let Ok(ex) = engine
+                .send(None, ProbeRequest::get(url).follow_redirects())
+                .await
+            {
+                baseline.learn(&path, &ex.response);
+            }
+        }
+        baselines.push(baseline);
+    }
+    let probes: Vec<(usize, Url)> = hidden_routes::plan(&prefixes)
+        .into_iter()
+        .filter_map(|(i, path)| Some((i, target.join(&path).ok()?)))
+        .filter(|(_, u)| engine.scope().allows(u) && !routes.contains(u))
+        .collect();
+    let answers: Vec<Option<Url>> = futures::stream::iter(probes)
+        .map(|(i, url)| {
+            let baseline = &baselines[i];
+            async move {
+                let ex = engine
+                    .send(None, ProbeRequest::get(url.clone()).follow_redirects())
+                    .await
+                    .ok()?;
+                hidden_routes::found(baseline, url.path(), &ex.response)
+                    .then(|| ex.request.url.clone())
+            }
+        })
+        .buffered(WORDLIST_CONCURRENCY)
+        .collect()
+        .await;
+    let mut hits: Vec<Url> = Vec::new();
+    for u in answers.into_iter().flatten() {
+        if hits.len() < hidden_routes::MAX_HITS && !hits.contains(&u) {
+            hits.push(u);
+        }
+    }
+    hits
+}
+
+/// Adds in-scope routes not seen yet, up to `cap` routes in all, to the routes and the
+/// frontier.
 fn add_routes(
     engine: &Engine,
     routes: &mut Vec<Url>,
     frontier: &mut Vec<Url>,
     found: impl IntoIterator<Item = Url>,
+    cap: usize,
 ) {
     for link in found {
-        if routes.len() >= MAX_ROUTES {
+        if routes.len() >= cap {
             break;
         }
         if !engine.scope().allows(&link) || routes.contains(&link) {
             continue;
         }
-        // A link to a state-changing route is recorded, not followed (read-only profile).
+        // A route the API document names as state-changing is recorded, not followed
+        // (read-only profile).
         if let Some(hit) = engine.state_changing(HttpMethod::Get, &link) {
-            engine
-                .gate()
-                .record(HttpMethod::Get, &link, hit, "discovery");
+            engine.gate().record(HttpMethod::Get, &link, hit, "crawl");
             continue;
         }
         routes.push(link.clone());

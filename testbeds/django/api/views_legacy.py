@@ -2,6 +2,8 @@
 
 Written as plain Django views, bypassing the DRF stack of v2:
   * /api/v1/users/ needs no credentials and returns every secret field
+  * /api/v1/users/<username>/ (a regex re_path route, linked nowhere) does the
+    same for one user
   * /api/v1/orders/ only checks that *some* "Bearer ..." header is present
     (any string is accepted - AUTH-002), answers 401 without a
     WWW-Authenticate header (AUTH-004), and returns everyone's orders.
@@ -43,3 +45,11 @@ def order_detail(request, pk):
     if order is None:
         return JsonResponse({"error": "not_found"}, status=404)
     return JsonResponse(OrderSerializer(order).data)
+
+
+@require_safe
+def user_detail(request, username):
+    user = _users().filter(username=username).first()
+    if user is None:
+        return JsonResponse({"error": "not_found"}, status=404)
+    return JsonResponse(LeakyUserSerializer(user).data)

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import path
+from django.urls import path, re_path
 
 from api import views, views_leaks, views_legacy, views_maintenance
 
@@ -38,6 +38,10 @@ if settings.VULNERABLE:
         path("api/v1/users/", views_legacy.users, name="v1-users"),
         path("api/v1/orders/", views_legacy.orders, name="v1-orders"),
         path("api/v1/orders/<int:pk>/", views_legacy.order_detail, name="v1-order-detail"),
+        # A regex route (re_path) that nothing links to and the spec omits: only the
+        # DEBUG 404 page lists it, and only a username from the v1 listing fits it.
+        re_path(r"^api/v1/users/(?P<username>[a-z][a-z0-9_]{2,30})/$", views_legacy.user_detail,
+                name="v1-user-detail"),
         path(".env", views_leaks.dotenv, name="dotenv"),
         path("logs/access.log", views_leaks.access_log, name="access-log"),
     ]

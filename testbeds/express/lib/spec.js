@@ -3,9 +3,10 @@
 // prints it; the repository keeps the vulnerable one as openapi.json and the
 // hardened one as openapi.hardened.json (selfcheck.js checks they are current).
 //
-// Not documented on purpose (discovery plants): /api/directory (HAL link),
-// /api/articles/export (JSON:API link), /api/media/proxy (URL-valued field),
-// /api/status (relative HTML link), /api/internal/users, /debug, /logs/access.log.
+// Not documented on purpose in the vulnerable build (discovery plants):
+// /api/directory (HAL link), /api/articles/export (JSON:API link), /api/media/proxy
+// (URL-valued field), /api/status (relative HTML link), /api/internal/users, /debug,
+// /logs/access.log. The hardened build documents the four routes it keeps.
 
 const jwt = require('./jwt');
 const planted = require('./planted');
@@ -221,6 +222,36 @@ function buildSpec(mode, serverUrl) {
         parameters: [pathId('id', 'Article id')],
         get: { operationId: 'getArticle', summary: 'A brewing guide (JSON:API)', security: PUBLIC, responses: { 200: { description: 'The article', content: { 'application/vnd.api+json': { schema: { type: 'object' } } } } } },
       },
+      // Hardened: the routes the vulnerable build leaves out of its document are
+      // documented (the inventory weakness fixed).
+      ...(V
+        ? {}
+        : {
+            '/api/directory': {
+              get: { operationId: 'getDirectory', tags: ['admin'], summary: 'The user directory (administrators)', responses: { 200: ok('Users', { type: 'object' }), 401: err('No token'), 403: err('Not an administrator') } },
+            },
+            '/api/articles/export': {
+              get: {
+                operationId: 'exportArticles',
+                summary: 'Every brewing guide in one document (JSON:API)',
+                security: PUBLIC,
+                parameters: [query('format', { type: 'string', enum: ['json'] }, 'json', 'Export format')],
+                responses: { 200: { description: 'Articles', content: { 'application/vnd.api+json': { schema: { type: 'object' } } } }, 400: err('Unsupported format') },
+              },
+            },
+            '/api/media/proxy': {
+              get: {
+                operationId: 'getMedia',
+                summary: 'A shop image',
+                security: PUBLIC,
+                parameters: [query('src', { type: 'string', pattern: '^/img/[a-z0-9-]{1,40}\\.png$' }, '/img/avatar.png', 'The image path')],
+                responses: { 200: { description: 'The image', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } }, 400: err('Not a shop image') },
+              },
+            },
+            '/api/status': {
+              get: { operationId: 'getStatus', summary: 'Service health', security: PUBLIC, responses: { 200: ok('Health', { type: 'object', properties: { status: { type: 'string' } } }) } },
+            },
+          }),
       '/api/reports/summary': {
         get: {
           operationId: 'getReportSummary',

@@ -40,10 +40,6 @@ const PENDING: &[(&str, &str)] = &[
         "needs issue-13 item 3: spec-driven protected routes (AUTH-013 skips: no discovered route refuses anonymous callers)",
     ),
     (
-        "token-in-query-string",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-003 skips)",
-    ),
-    (
         "jwt-alg-none-reports",
         "needs issue-13 item 3: spec-driven protected routes (AUTH-010 skips)",
     ),
@@ -54,26 +50,6 @@ const PENDING: &[(&str, &str)] = &[
     (
         "jwt-exp-not-checked-reports",
         "needs issue-13 item 3: spec-driven protected routes (AUTH-012 skips)",
-    ),
-    (
-        "hal-link-directory-anonymous",
-        "needs issue-13 item 8: discovery through HAL `_links`",
-    ),
-    (
-        "jsonapi-link-export-stack-trace",
-        "needs issue-13 item 8: discovery through JSON:API `links`",
-    ),
-    (
-        "express-default-error-handler",
-        "LEAK-002 sends no malformed value to the documented integer path parameter of /api/products/{id} (issue-13 item 3, spec-driven coverage); not diagnosed further",
-    ),
-    (
-        "url-field-media-proxy-ssrf",
-        "needs issue-13 item 8: discovery through URL-valued JSON fields (avatar_url)",
-    ),
-    (
-        "hidden-internal-users",
-        "needs issue-13 item 9: the hidden-route wordlist (debug/admin/internal/legacy)",
     ),
     (
         "unbounded-page-size",

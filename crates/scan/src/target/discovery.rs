@@ -8,6 +8,7 @@
 //! Django's DEBUG technical 404 page lists every URL pattern of the project; those
 //! patterns become concrete routes (`<int:pk>` → `1`), see [`django_debug_routes`].
 
+use super::templates::Template;
 use crate::engine::Exchange;
 use regex::Regex;
 use serde_json::Value;
@@ -15,18 +16,12 @@ use std::borrow::Cow;
 use std::sync::OnceLock;
 use url::Url;
 
-/// Words in a path that suggest a GET changes state; such paths are not crawled.
-const RISKY: &[&str] = &[
-    "logout",
-    "signout",
-    "sign-out",
-    "log-out",
-    "delete",
-    "remove",
-    "destroy",
-    "unsubscribe",
-    "reset",
-];
+/// Whether a path names a state-changing action: the engine's word list
+/// (`engine/state_words.toml`, the read-only gate's), so that discovery never queues
+/// what the engine would refuse.
+fn state_changing(path: &str) -> bool {
+    crate::engine::safety::words().in_path(path).is_some()
+}
 
 /// Longest path text considered.
 const MAX_PATH: usize = 512;
@@ -34,60 +29,174 @@ const MAX_PATH: usize = 512;
 fn href_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r#"(?i)(?:href|src|action)\s*=\s*["']([^"'#\s]{1,512})"#)
-            .expect("constant regex")
+        Regex::new(r#"(?i)(href|src|action)\s*=\s*["']([^"'#\s]{1,512})"#).expect("constant regex")
     })
 }
 
 /// Candidate links in one response, resolved against its URL, not yet scope-checked.
+///
+/// JSON: absolute and root-relative strings in any field (`avatar_url`, `next`, a DRF
+/// root view's name → URL map), object keys that are paths (OpenAPI `paths`), and the
+/// hrefs of link objects, relative ones included: HAL `_links` (`{"x": {"href": …}}`,
+/// also in `_embedded` items), JSON:API `links` (`"self": "…"` or `{"href": …}`) and
+/// any `href` field. HTML: `href`/`src`/`action`, relative ones included
+/// (`href="scenario"`, `../api/`).
 pub fn links(ex: &Exchange) -> Vec<Url> {
+    scan(ex).0
+}
+
+/// Links of an HTML page (`href`, `src`: what a browser fetches with GET) to paths
+/// that name a state-changing action (`<a href="/logout">`). [`links`] leaves them
+/// out; the scanner records them for INV-008 without following them.
+pub fn state_changing_links(ex: &Exchange) -> Vec<Url> {
+    scan(ex).2
+}
+
+/// Templated links in one response (`/api/users/{id}`, HAL `"templated": true`), with
+/// RFC 6570 query expansions (`{?page}`) removed. See [`super::templates`].
+pub fn templates(ex: &Exchange) -> Vec<Template> {
+    scan(ex).1
+}
+
+/// A link found in a body: text, whether it may be relative (an `href`), and whether
+/// a browser fetches it with GET (HTML `href`/`src`, not a form's `action`).
+struct Raw {
+    text: String,
+    relative_ok: bool,
+    get_link: bool,
+}
+
+/// Links, templates, and the HTML GET links to state-changing paths.
+fn scan(ex: &Exchange) -> (Vec<Url>, Vec<Template>, Vec<Url>) {
     let base = &ex.request.url;
     let text = ex.response.text();
-    let mut raw: Vec<String> = Vec::new();
+    let mut raw: Vec<Raw> = Vec::new();
     match ex.response.content_type().as_deref() {
         Some(ct) if ct.contains("json") => {
             if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                collect_json(&v, &mut raw, 0);
+                collect_json(&v, &mut raw, 0, Place::Plain);
             }
         }
         Some(ct) if ct.contains("html") => {
             raw.extend(
                 href_re()
                     .captures_iter(&text)
-                    .filter_map(|c| c.get(1))
-                    .map(|m| m.as_str().to_string()),
+                    .filter_map(|c| Some((c.get(1)?, c.get(2)?)))
+                    .map(|(attr, m)| Raw {
+                        text: html_unescape(m.as_str()).into_owned(),
+                        relative_ok: true,
+                        get_link: !attr.as_str().eq_ignore_ascii_case("action"),
+                    }),
             );
         }
         _ => {}
     }
-    raw.iter().filter_map(|r| candidate(base, r)).collect()
+    let mut urls = Vec::new();
+    let mut templates = Vec::new();
+    let mut gated = Vec::new();
+    for r in &raw {
+        if r.text.contains('{') {
+            match template_candidate(base, &r.text, r.relative_ok) {
+                Some(t) if !templates.contains(&t) => templates.push(t),
+                Some(_) => {}
+                // Only query expansions (`/search{?q}`): the path itself is a link.
+                None => urls.extend(candidate_ref(
+                    base,
+                    &expansion_re().replace_all(&r.text, ""),
+                    r.relative_ok,
+                )),
+            }
+        } else if let Some(u) = candidate_ref(base, &r.text, r.relative_ok) {
+            if !state_changing(u.path()) {
+                urls.push(u);
+            } else if r.get_link && !gated.contains(&u) {
+                gated.push(u);
+            }
+        }
+    }
+    urls.retain(|u| !state_changing(u.path()));
+    (urls, templates, gated)
 }
 
-fn collect_json(v: &Value, out: &mut Vec<String>, depth: usize) {
-    if depth > 12 || out.len() > 2_000 {
+/// Most strings read from one JSON body.
+const MAX_STRINGS: usize = 2_000;
+
+/// Where a JSON value sits, for link collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Plain,
+    /// The value of `_links` (HAL) or `links` (JSON:API): relation → link.
+    Links,
+    /// A relation's value: a string link (JSON:API), a link object, or an array.
+    Relation,
+    /// The value of an `href` field.
+    Href,
+}
+
+/// Collects link texts. Relative references count only as relation strings and
+/// `href` values; elsewhere only absolute and root-relative strings are links.
+fn collect_json(v: &Value, out: &mut Vec<Raw>, depth: usize, place: Place) {
+    if depth > 12 || out.len() > MAX_STRINGS {
         return;
     }
     match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(items) => items.iter().for_each(|i| collect_json(i, out, depth + 1)),
+        Value::String(s) => out.push(Raw {
+            text: s.clone(),
+            relative_ok: matches!(place, Place::Relation | Place::Href),
+            get_link: false,
+        }),
+        Value::Array(items) => items
+            .iter()
+            .for_each(|i| collect_json(i, out, depth + 1, place)),
         Value::Object(map) => {
             for (k, val) in map {
                 if k.starts_with('/') {
-                    out.push(k.clone());
+                    out.push(Raw {
+                        text: k.clone(),
+                        relative_ok: false,
+                        get_link: false,
+                    });
                 }
-                collect_json(val, out, depth + 1);
+                let child = if k == "_links" || k == "links" {
+                    Place::Links
+                } else if place == Place::Links {
+                    Place::Relation
+                } else if k == "href" {
+                    Place::Href
+                } else {
+                    Place::Plain
+                };
+                collect_json(val, out, depth + 1, child);
             }
         }
         _ => {}
     }
 }
 
-fn candidate(base: &Url, raw: &str) -> Option<Url> {
+/// RFC 6570 query and fragment expansions: `{?q,page}`, `{&x}`, `{#f}`.
+fn expansion_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\{[?&#][^{}]*\}").expect("constant regex"))
+}
+
+fn scheme_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"^[A-Za-z][A-Za-z0-9+.-]*:").expect("constant regex"))
+}
+
+/// A link text that is an absolute http(s) URL or a root-relative path, or, when
+/// `relative_ok`, any relative reference (`scenario`, `../api/`), resolved against
+/// `base`. Other schemes (`mailto:`, `javascript:`, `data:`), protocol-relative and
+/// fragment-only links, and paths that look like they change state, are not links.
+fn candidate_ref(base: &Url, raw: &str, relative_ok: bool) -> Option<Url> {
     let raw = raw.trim();
-    let looks_like_link =
-        raw.starts_with('/') || raw.starts_with("http://") || raw.starts_with("https://");
-    if !looks_like_link
-        || raw.starts_with("//")
+    let absolute = raw.starts_with("http://") || raw.starts_with("https://");
+    let rooted = raw.starts_with('/') && !raw.starts_with("//");
+    let relative = relative_ok
+        && !raw.is_empty()
+        && !raw.starts_with(['#', '?', '/', '\\'])
+        && !scheme_re().is_match(raw);
+    if !(absolute || rooted || relative)
         || raw.len() > MAX_PATH
         || raw.contains(['{', '}', '<', '>', ' ', '*'])
     {
@@ -95,11 +204,25 @@ fn candidate(base: &Url, raw: &str) -> Option<Url> {
     }
     let mut url = base.join(raw).ok()?;
     url.set_fragment(None);
-    let lower = url.path().to_ascii_lowercase();
-    if RISKY.iter().any(|w| lower.contains(w)) {
+    Some(url)
+}
+
+fn candidate(base: &Url, raw: &str) -> Option<Url> {
+    candidate_ref(base, raw, false)
+}
+
+/// A templated link: `{name}` path parameters; RFC 6570 query and fragment expansions
+/// (`{?page,size}`, `{&x}`, `{#f}`) are dropped.
+fn template_candidate(base: &Url, raw: &str, relative_ok: bool) -> Option<Template> {
+    let raw = expansion_re().replace_all(raw.trim(), "");
+    let absolute = raw.starts_with("http://") || raw.starts_with("https://");
+    let rooted = raw.starts_with('/') && !raw.starts_with("//");
+    let relative = relative_ok && !raw.starts_with(['#', '?', '/']) && !scheme_re().is_match(&raw);
+    if !(absolute || rooted || relative) || raw.len() > MAX_PATH {
         return None;
     }
-    Some(url)
+    let t = Template::from_braces(base, &raw)?;
+    (!state_changing(&t.to_string())).then_some(t)
 }
 
 /// Whether the response is Django's DEBUG technical 404 page (the URL-pattern listing).
@@ -143,50 +266,39 @@ fn pattern_of_item(item: &str) -> String {
     pattern
 }
 
-/// A concrete path for a Django URL pattern: path converters and named regex groups
-/// become sample values (`1`, or the nil UUID), `^`/`$` anchors go. `None` when the
-/// pattern keeps regex syntax that has no single obvious value.
+/// A concrete path for a Django URL pattern: path converters (`<int:pk>`) and regex
+/// `url()`/`re_path()` pieces (`^books/(?P<isbn>[0-9A-Z]+)/$`) become a sample that
+/// the pattern matches (`/books/1/`); see [`Template::from_django`]. `None` when a
+/// regex piece does not parse.
 pub fn concrete_path(pattern: &str) -> Option<String> {
-    static GROUP: OnceLock<Regex> = OnceLock::new();
-    static CONVERTER: OnceLock<Regex> = OnceLock::new();
-    let group = GROUP.get_or_init(|| {
-        Regex::new(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>[^()]*\)").expect("constant regex")
-    });
-    let converter = CONVERTER.get_or_init(|| {
-        Regex::new(r"<(?:([A-Za-z_][A-Za-z0-9_]*):)?[A-Za-z_][A-Za-z0-9_]*>")
-            .expect("constant regex")
-    });
-    let p = pattern.trim().trim_start_matches('^').trim_end_matches('$');
-    let p = group.replace_all(p, "1");
-    let p = converter.replace_all(&p, |c: &regex::Captures<'_>| {
-        match c.get(1).map(|m| m.as_str()) {
-            Some("uuid") => "00000000-0000-0000-0000-000000000000",
-            _ => "1",
-        }
-    });
-    let p = p
-        .replace("\\.", ".")
-        .replace("\\/", "/")
-        .replace("\\-", "-");
-    if p.contains([
-        '(', ')', '[', ']', '{', '}', '*', '+', '?', '|', '\\', '<', '>', ' ',
-    ]) {
-        return None;
-    }
-    Some(format!("/{}", p.trim_start_matches('/')))
+    let base = Url::parse("http://django.invalid/").ok()?;
+    let url = Template::from_django(&base, pattern)?.sample()?;
+    Some(url.path().to_string())
 }
 
-/// The routes a Django debug 404 page lists, resolved against its URL and filtered like
-/// crawled links (no state-changing words). Empty for any other response.
-pub fn django_debug_routes(ex: &Exchange) -> Vec<Url> {
+/// The URL patterns of a Django debug 404 page as templates, resolved against its
+/// URL; patterns whose path looks state-changing are left out. Empty for any other
+/// response.
+pub fn django_debug_templates(ex: &Exchange) -> Vec<Template> {
     if !is_django_debug_404(ex) {
         return Vec::new();
     }
     let base = &ex.request.url;
     django_url_patterns(&ex.response.text())
         .iter()
-        .filter_map(|p| concrete_path(p))
-        .filter_map(|path| candidate(base, &path))
+        .filter_map(|p| Template::from_django(base, p))
+        .filter(|t| !state_changing(&t.to_string()))
+        .collect()
+}
+
+/// The routes a Django debug 404 page lists (each pattern's sample), resolved against
+/// its URL and filtered like crawled links (no state-changing words). Empty for any
+/// other response.
+pub fn django_debug_routes(ex: &Exchange) -> Vec<Url> {
+    django_debug_templates(ex)
+        .iter()
+        .filter_map(Template::sample)
+        .filter_map(|u| candidate(&u, u.path()))
         .collect()
 }
 
@@ -272,7 +384,7 @@ mod tests {
 
     #[test]
     fn finds_html_links_and_skips_risky_ones() {
-        let body = r#"<a href="/docs/">d</a><a href="/accounts/logout/">out</a><img src="https://cdn.example/x.png"><form action="/search">"#;
+        let body = r#"<a href="/docs/">d</a><a href="/accounts/logout/">out</a><a href="admin/reseed">r</a><a href="/db/drop">x</a><img src="https://cdn.example/x.png"><form action="/search">"#;
         let ex = exchange(
             HttpMethod::Get,
             "http://127.0.0.1:9/",
@@ -285,8 +397,28 @@ mod tests {
         assert!(p.contains(&"/docs/") && p.contains(&"/search"));
         assert!(!p.contains(&"/accounts/logout/"));
         assert!(
+            !p.iter().any(|x| x.contains("reseed") || x.contains("drop")),
+            "{p:?}"
+        );
+        assert!(
             all.iter().any(|u| u.host_str() == Some("cdn.example")),
             "scope is the caller's job"
+        );
+        let gated: Vec<String> = state_changing_links(&ex)
+            .iter()
+            .map(|u| u.path().to_string())
+            .collect();
+        assert_eq!(gated, ["/accounts/logout/", "/admin/reseed", "/db/drop"]);
+        let form = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/",
+            200,
+            &[("content-type", "text/html")],
+            r#"<form method="post" action="/api/cache/flush"></form>"#,
+        );
+        assert!(
+            state_changing_links(&form).is_empty() && links(&form).is_empty(),
+            "a form's action is not a GET link, and not followed"
         );
     }
 
@@ -333,6 +465,7 @@ mod tests {
           <li><code>^static/(?:.*)$</code></li>
           <li><code>files/&lt;uuid:key&gt;/</code></li>
           <li><code>.env [name='dotenv']</code></li>
+          <li><code>^api/v1/</code> <code>^books/(?P&lt;isbn&gt;[0-9A-Z]+)/$ [name='book']</code></li>
       </ol>
       You’re seeing this error because you have <code>DEBUG = True</code> in"#;
 
@@ -348,7 +481,8 @@ mod tests {
                 "^legacy/(?P<id>[0-9]+)/$",
                 "^static/(?:.*)$",
                 "files/<uuid:key>/",
-                ".env"
+                ".env",
+                "^api/v1/^books/(?P<isbn>[0-9A-Z]+)/$",
             ]
         );
         let ex = exchange(
@@ -369,10 +503,26 @@ mod tests {
                 "/",
                 "/api/v2/products/1/",
                 "/legacy/1/",
+                "/static/",
                 "/files/00000000-0000-0000-0000-000000000000/",
-                "/.env"
+                "/.env",
+                "/api/v1/books/1/",
             ],
-            "logout is skipped, an unnamed regex has no single value"
+            "logout is skipped; regex patterns get a sample that fits"
+        );
+        let templates: Vec<String> = django_debug_templates(&ex)
+            .iter()
+            .filter(|t| t.has_params())
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            templates,
+            [
+                "/api/v2/products/{pk}/",
+                "/legacy/{id}/",
+                "/files/{key}/",
+                "/api/v1/books/{isbn}/"
+            ]
         );
         assert!(p.is_empty(), "no href links on the page");
     }
@@ -397,5 +547,88 @@ mod tests {
             "'a' <b> &amp; &bogus; &"
         );
         assert_eq!(html_unescape("plain"), "plain");
+    }
+
+    fn json_at(url: &str, ct: &str, body: &str) -> Exchange {
+        exchange(HttpMethod::Get, url, 200, &[("content-type", ct)], body)
+    }
+
+    #[test]
+    fn follows_relative_html_links() {
+        let body = r##"<a href="scenario">s</a><a href="../api/status">st</a><a href="./x?y=1#top">x</a>
+            <a href="mailto:a@b.c">m</a><a href="javascript:void(0)">j</a><a href="#frag">f</a>
+            <a href="//cdn.example/x">p</a><a href="data:text/plain,hi">d</a><a href="../accounts/logout">o</a>"##;
+        let ex = exchange(
+            HttpMethod::Get,
+            "http://127.0.0.1:9/docs/",
+            200,
+            &[("content-type", "text/html; charset=utf-8")],
+            body,
+        );
+        let all: Vec<String> = links(&ex).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            all,
+            [
+                "http://127.0.0.1:9/docs/scenario",
+                "http://127.0.0.1:9/api/status",
+                "http://127.0.0.1:9/docs/x?y=1",
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_hal_jsonapi_and_url_valued_fields() {
+        let hal = r#"{"name":"shop","_links":{"self":{"href":"/api"},"directory":{"href":"/api/directory"},
+            "orders":{"href":"orders"},"user":{"href":"/api/users/{id}","templated":true},
+            "search":{"href":"/api/search{?q,page}","templated":true},"curies":[{"href":"rels/{rel}","name":"x"}]},
+            "_embedded":{"items":[{"sku":"A-1","_links":{"self":{"href":"/api/items/1"}}}]}}"#;
+        let ex = json_at("http://127.0.0.1:9/api", "application/hal+json", hal);
+        let p = paths(&ex);
+        for want in [
+            "/api",
+            "/api/directory",
+            "/orders",
+            "/api/items/1",
+            "/api/search",
+        ] {
+            assert!(p.contains(&want.to_string()), "{want} in {p:?}");
+        }
+        let t: Vec<String> = templates(&ex).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            t,
+            ["/rels/{rel}", "/api/users/{id}"],
+            "serde_json keeps keys sorted"
+        );
+
+        let jsonapi = r#"{"data":[{"type":"articles","id":"1","attributes":{"title":"see docs/x","body":"hello"},
+            "links":{"self":"/api/articles/1"}}],"links":{"self":"/api/articles","export":"/api/articles/export","related":{"href":"export/v2"}}}"#;
+        let ex = json_at(
+            "http://127.0.0.1:9/api/articles",
+            "application/vnd.api+json",
+            jsonapi,
+        );
+        let p = paths(&ex);
+        for want in ["/api/articles/1", "/api/articles/export", "/api/export/v2"] {
+            assert!(p.contains(&want.to_string()), "{want} in {p:?}");
+        }
+        assert!(
+            !p.iter().any(|x| x.contains("docs")),
+            "prose is no link: {p:?}"
+        );
+
+        let me = r#"{"id":2,"username":"alice","bio":"tea/coffee","avatar_url":"http://127.0.0.1:9/api/media/proxy?src=%2Fimg%2Fa.png",
+            "next":"/api/users?page=2","homepage":"https://blog.example/alice","drf":{"users":"http://127.0.0.1:9/api/v1/users/"}}"#;
+        let ex = json_at("http://127.0.0.1:9/api/me", "application/json", me);
+        let all: Vec<String> = links(&ex).iter().map(ToString::to_string).collect();
+        assert!(
+            all.contains(&"http://127.0.0.1:9/api/media/proxy?src=%2Fimg%2Fa.png".to_string()),
+            "{all:?}"
+        );
+        assert!(all.contains(&"http://127.0.0.1:9/api/users?page=2".to_string()));
+        assert!(all.contains(&"http://127.0.0.1:9/api/v1/users/".to_string()));
+        assert!(
+            !all.iter().any(|u| u.contains("tea")),
+            "relative text outside links is no link"
+        );
     }
 }

@@ -2,8 +2,10 @@
 
 pub mod discovery;
 pub mod fingerprint;
+pub mod hidden_routes;
 pub mod soft404;
 pub mod spec;
+pub mod templates;
 
 pub use fingerprint::fingerprint;
 pub use soft404::Soft404;

@@ -102,6 +102,22 @@ fn cache_problem(ex: &Exchange) -> Option<(Severity, String)> {
 }
 
 /// Whether the anonymous answer differs from the authenticated one.
+/// Whether the transcript holds an anonymous GET of the same URL with the same status
+/// and body as `authed` (discovery fetches each route both ways).
+fn answered_same_anonymously(transcript: &[Arc<Exchange>], authed: &Exchange) -> bool {
+    transcript.iter().any(|a| {
+        a.request.identity.is_none()
+            && a.request.method == HttpMethod::Get
+            && a.request.url == authed.request.url
+            && !a
+                .request
+                .headers
+                .iter()
+                .any(|(k, _)| k == "authorization" || k == "cookie")
+            && !depends_on_auth(authed, a)
+    })
+}
+
 fn depends_on_auth(authed: &Exchange, anon: &Exchange) -> bool {
     anon.response.status != authed.response.status || anon.response.body != authed.response.body
 }
@@ -133,6 +149,9 @@ impl Check for CacheableAuthResponse {
                     && !api_surface::is_static_asset(e)
                     && cache_problem(e).is_some()
             })
+            // A URL already answered the same to an anonymous caller is public content:
+            // no comparison request is spent on it.
+            .filter(|e| !answered_same_anonymously(&transcript, e))
             // One anonymous comparison per URL: the budget goes to distinct routes.
             .filter(|e| seen.insert(e.request.url.as_str().to_string()))
             .cloned()
@@ -265,6 +284,41 @@ mod tests {
         ])
         .await
         .is_empty());
+    }
+
+    #[tokio::test]
+    async fn public_pages_answered_the_same_anonymously_spend_no_request() {
+        // Four public pages recorded both ways (as discovery does), then the profile:
+        // the comparison budget (4) must reach the profile.
+        let addr = serve(|req| match req.header("authorization") {
+            Some(_) => RawResponse::new(200, "{\"me\":\"alice\"}"),
+            None => RawResponse::new(401, "{\"detail\":\"no\"}"),
+        })
+        .await;
+        let mut fixture = Fixture::new(&format!("http://{addr}/")).identity(Identity::bearer(
+            "alice",
+            Secret::new("tok-0123456789abcdef"),
+        ));
+        for page in ["a", "b", "c", "d"] {
+            let url = format!("http://{addr}/pages/{page}");
+            let ct = [("content-type", "application/json")];
+            fixture = fixture
+                .recorded(exchange(HttpMethod::Get, &url, 200, &ct, "{\"page\":1}"))
+                .recorded(as_identity(
+                    exchange(HttpMethod::Get, &url, 200, &ct, "{\"page\":1}"),
+                    "alice",
+                ));
+        }
+        let me = format!("http://{addr}/api/me");
+        let (_e, ctx) = fixture
+            .recorded(as_identity(
+                exchange(HttpMethod::Get, &me, 200, &[], "{\"me\":\"alice\"}"),
+                "alice",
+            ))
+            .ctx(&META);
+        let f = CacheableAuthResponse.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(ctx.requests_made(), 1, "only the profile is compared");
     }
 
     #[tokio::test]

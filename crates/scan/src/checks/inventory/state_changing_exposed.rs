@@ -123,13 +123,19 @@ impl Check for StateChangingExposed {
                 );
             }
         }
+        let spec = ctx.target().spec.as_deref();
         for route in ctx.refused_routes() {
+            // HTML links (`href`, `src`) the crawl found and did not follow.
             if route.origin != "discovery" || route.method != HttpMethod::Get {
                 continue;
             }
             let Ok(url) = url::Url::parse(&route.url) else {
                 continue;
             };
+            // The document says which method it takes: judged above, by the document.
+            if spec.is_some_and(|s| s.documents(&url)) {
+                continue;
+            }
             let path = url.path().to_string();
             if !done.insert(path.clone()) {
                 continue;
@@ -143,7 +149,7 @@ impl Check for StateChangingExposed {
                     .with_confidence(Confidence::Firm)
                     .with_key(&format!("GET {path}"))
                     .with_fact(format!(
-                        "a link in one of the API's responses points to {path}; {}",
+                        "an HTML link (`href`/`src`, which browsers fetch with GET) in one of the API's responses points to {path}; {}",
                         hit.reason()
                     ))
                     .with_fact(

@@ -277,7 +277,7 @@ fn owned_by(body: &Value, ids: &[String], url: &Url) -> bool {
     }
     let last = url
         .path_segments()
-        .and_then(|s| s.filter(|s| !s.is_empty()).last().map(str::to_string));
+        .and_then(|mut s| s.rfind(|s| !s.is_empty()).map(str::to_string));
     last.is_some_and(|l| ids.contains(&l)) && (holds("id") || holds("username"))
 }
 

@@ -308,6 +308,15 @@ pub fn list_items(v: &Value) -> Vec<&Map<String, Value>> {
                     return objects(a);
                 }
             }
+            // HAL: `{"_embedded": {"products": [...]}}`.
+            if let Some(Value::Object(embedded)) = m.get("_embedded") {
+                if let Some(a) = embedded.values().find_map(|x| {
+                    x.as_array()
+                        .filter(|a| a.first().is_some_and(Value::is_object))
+                }) {
+                    return objects(a);
+                }
+            }
             m.values()
                 .find_map(|x| {
                     x.as_array()
@@ -487,5 +496,12 @@ mod tests {
             ["4"]
         );
         assert!(ids_in(b"not json", "id").is_empty());
+        assert_eq!(
+            ids_in(
+                br#"{"total":2,"_links":{},"_embedded":{"products":[{"id":5},{"id":6}]}}"#,
+                "id"
+            ),
+            ["5", "6"]
+        );
     }
 }

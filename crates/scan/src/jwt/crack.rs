@@ -614,6 +614,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::print_stdout)]
     fn cracks_numeric_and_date_secrets_and_prints_the_time() {
         for (alg, secret) in [
             (HmacAlg::Hs256, &b"20240614"[..]),

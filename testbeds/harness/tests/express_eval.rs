@@ -29,44 +29,8 @@ const WHOLE_RUN: Duration = Duration::from_secs(150);
 /// with the feature they wait for. Empty this list as those features land.
 const PENDING: &[(&str, &str)] = &[
     (
-        "jwt-weak-numeric-secret",
-        "needs issue-13 item 3: short numeric/date-like secrets and JWTs from the spec's examples in AUTH-011",
-    ),
-    (
-        "jwt-aud-not-checked",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-013 skips: no discovered route refuses anonymous callers)",
-    ),
-    (
-        "token-in-query-string",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-003 skips)",
-    ),
-    (
-        "jwt-alg-none-reports",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-010 skips)",
-    ),
-    (
-        "jwt-signature-not-verified-reports",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-016 skips)",
-    ),
-    (
-        "jwt-exp-not-checked-reports",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-012 skips)",
-    ),
-    (
-        "access-log-bearer-tokens",
-        "needs issue-13 item 5: a served log whose lines carry `Authorization: Bearer` without timestamps (LEAK-005)",
-    ),
-    (
         "hal-link-directory-anonymous",
         "needs issue-13 item 8: discovery through HAL `_links`",
-    ),
-    (
-        "jsonapi-link-export-stack-trace",
-        "needs issue-13 item 8: discovery through JSON:API `links`",
-    ),
-    (
-        "express-default-error-handler",
-        "LEAK-002 sends no malformed value to the documented integer path parameter of /api/products/{id} (issue-13 item 3, spec-driven coverage); not diagnosed further",
     ),
     (
         "url-field-media-proxy-ssrf",
@@ -76,26 +40,11 @@ const PENDING: &[(&str, &str)] = &[
         "hidden-internal-users",
         "needs issue-13 item 9: the hidden-route wordlist (debug/admin/internal/legacy)",
     ),
-    (
-        "unbounded-page-size",
-        "RATE-001 does not try the `limit` parameter (spec maximum 100) of /api/products; not diagnosed further",
-    ),
 ];
 
 /// Hardened-mode findings the ground truth does not allow that the current scanner
 /// still reports: `(check, path prefix, why it is noise and what fixes it)`.
-const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[
-    (
-        "PROP-001",
-        "/api/notes",
-        "a note's `secret` is its owner's own text returned to its owner, not a credential: needs issue-13 item 5 (sensitive only when the content fits the name)",
-    ),
-    (
-        "PROP-001",
-        "/openapi.json",
-        "property names in the served OpenAPI document's schemas are not credential values: needs issue-13 items 5-6",
-    ),
-];
+const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[];
 
 fn print_run(run: &EvalRun) {
     let eval = &run.evaluation;

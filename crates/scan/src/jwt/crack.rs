@@ -251,20 +251,25 @@ pub fn crack(token: &Token, candidates: &Candidates) -> Option<Cracked> {
 /// [`crack_builtin_blocking`].
 pub fn crack_builtin(token: &Token) -> Option<Cracked> {
     use std::collections::HashMap;
-    use std::sync::Mutex;
-    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], Option<Cracked>>>> = OnceLock::new();
+    use std::sync::{Arc, Mutex};
+    type Slot = Arc<OnceLock<Option<Cracked>>>;
+    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], Slot>>> = OnceLock::new();
+    const MAX_REMEMBERED: usize = 256;
     let key: [u8; 32] = Sha256::digest(token.expose().as_bytes()).into();
     let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
-        return hit;
-    }
-    let found = crack_listed(token).or_else(|| crack_generated(token));
-    if let Ok(mut m) = memo.lock() {
-        if m.len() < 256 {
-            m.insert(key, found.clone());
+    // One slot per token: a caller that arrives while another cracks the same token
+    // waits for its result instead of cracking it again.
+    let slot: Slot = match memo.lock() {
+        Ok(mut m) => {
+            if m.len() >= MAX_REMEMBERED && !m.contains_key(&key) {
+                m.clear();
+            }
+            Arc::clone(m.entry(key).or_default())
         }
-    }
-    found
+        Err(_) => Arc::new(OnceLock::new()),
+    };
+    slot.get_or_init(|| crack_listed(token).or_else(|| crack_generated(token)))
+        .clone()
 }
 
 /// [`crack_builtin`] on the blocking thread pool, so the scan's other requests keep

@@ -30,42 +30,11 @@ const WHOLE_RUN: Duration = Duration::from_secs(150);
 
 /// Ground-truth rows whose check exists but that the current scanner does not detect,
 /// with the feature they wait for. Empty this list as those features land.
-const PENDING: &[(&str, &str)] = &[
-    (
-        "jwt-weak-numeric-secret",
-        "needs issue-13 item 3: short numeric/date-like secrets and JWTs from the spec's examples in AUTH-011",
-    ),
-    (
-        "jwt-aud-not-checked",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-013 skips: no discovered route refuses anonymous callers)",
-    ),
-    (
-        "jwt-alg-none-reports",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-010 skips)",
-    ),
-    (
-        "jwt-signature-not-verified-reports",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-016 skips)",
-    ),
-    (
-        "jwt-exp-not-checked-reports",
-        "needs issue-13 item 3: spec-driven protected routes (AUTH-012 skips)",
-    ),
-    (
-        "unbounded-page-size",
-        "RATE-001 does not try the `limit` parameter (spec maximum 100) of /api/products; not diagnosed further",
-    ),
-];
+const PENDING: &[(&str, &str)] = &[];
 
 /// Hardened-mode findings the ground truth does not allow that the current scanner
 /// still reports: `(check, path prefix, why it is noise and what fixes it)`.
-const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[
-    (
-        "PROP-001",
-        "/openapi.json",
-        "property names in the served OpenAPI document's schemas are not credential values: needs issue-13 items 5-6",
-    ),
-];
+const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[];
 
 fn print_run(run: &EvalRun) {
     let eval = &run.evaluation;

@@ -92,6 +92,26 @@ pub fn is_missing(ctx: &CheckCtx, ex: &Exchange) -> bool {
 }
 
 /// The scan's OpenAPI document, if any.
+/// Whether a JSON answer is an API description rather than data: an OpenAPI or
+/// Swagger document (`openapi`/`swagger` version beside `paths` or `info`), or a JSON
+/// Schema (a `$schema` URL naming json-schema). Their property names and examples
+/// describe fields; they are not anyone's values.
+pub fn is_api_description(body: &Value) -> bool {
+    let Value::Object(m) = body else {
+        return false;
+    };
+    let version = ["openapi", "swagger"]
+        .iter()
+        .any(|k| m.get(*k).is_some_and(Value::is_string));
+    let described =
+        m.get("paths").is_some_and(Value::is_object) || m.get("info").is_some_and(Value::is_object);
+    let schema = m
+        .get("$schema")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.contains("json-schema"));
+    (version && described) || schema
+}
+
 pub fn spec(ctx: &CheckCtx) -> Option<&ApiSpec> {
     ctx.target().spec.as_deref()
 }

@@ -243,11 +243,153 @@ pub fn crack(token: &Token, candidates: &Candidates) -> Option<Cracked> {
     })
 }
 
-/// Cracks `token` against the built-in wordlist and guesses derived from its own
-/// claims (issuer, audience, key id: `myapp`, `myapp-secret`, …).
+/// Cracks `token` against guesses derived from its own claims (issuer, audience, key
+/// id: `myapp`, `myapp-secret`, …), the built-in wordlist, then the generated short
+/// numbers and dates ([`generated_count`]). Results are remembered per token for the
+/// process, so the checks that need the same token's secret crack it once. CPU-bound
+/// (about a second per token in an optimised build): async callers use
+/// [`crack_builtin_blocking`].
 pub fn crack_builtin(token: &Token) -> Option<Cracked> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    type Slot = Arc<OnceLock<Option<Cracked>>>;
+    static MEMO: OnceLock<Mutex<HashMap<[u8; 32], Slot>>> = OnceLock::new();
+    const MAX_REMEMBERED: usize = 256;
+    let key: [u8; 32] = Sha256::digest(token.expose().as_bytes()).into();
+    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
+    // One slot per token: a caller that arrives while another cracks the same token
+    // waits for its result instead of cracking it again.
+    let slot: Slot = match memo.lock() {
+        Ok(mut m) => {
+            if m.len() >= MAX_REMEMBERED && !m.contains_key(&key) {
+                m.clear();
+            }
+            Arc::clone(m.entry(key).or_default())
+        }
+        Err(_) => Arc::new(OnceLock::new()),
+    };
+    slot.get_or_init(|| crack_listed(token).or_else(|| crack_generated(token)))
+        .clone()
+}
+
+/// [`crack_builtin`] on the blocking thread pool, so the scan's other requests keep
+/// flowing while the cores crack.
+pub async fn crack_builtin_blocking(token: &Token) -> Option<Cracked> {
+    let t = token.clone();
+    tokio::task::spawn_blocking(move || crack_builtin(&t))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Cracks `token` against guesses derived from its claims and the built-in wordlist
+/// (a few thousand candidates: milliseconds).
+pub fn crack_listed(token: &Token) -> Option<Cracked> {
     let derived: Candidates = derived_guesses(token).into_iter().collect();
     crack(token, &derived).or_else(|| crack(token, builtin_wordlist()))
+}
+
+/// First and last year of the generated date-like secrets.
+const FIRST_YEAR: u32 = 1970;
+const LAST_YEAR: u32 = 2035;
+/// Date layouts tried: `YYYYMMDD`, `YYYY-MM-DD`, `DDMMYYYY`.
+const DATE_LAYOUTS: u32 = 3;
+const DATE_COUNT: usize = ((LAST_YEAR - FIRST_YEAR + 1) * 12 * 31 * DATE_LAYOUTS) as usize;
+/// Digit strings of 1 to 6 digits, leading zeros included (PIN-like secrets).
+const MAX_DIGITS: u32 = 6;
+const DIGIT_COUNT: usize = 1_111_110; // 10 + 100 + ... + 10^6
+
+/// How many secrets are generated rather than listed: every date from 1970 to 2035
+/// in three layouts (day 1–31 of every month, so a few impossible dates too) and
+/// every digit string of 1 to 6 digits.
+pub fn generated_count() -> usize {
+    DATE_COUNT + DIGIT_COUNT
+}
+
+/// The generated secret number `i` (< [`generated_count`]) written into `buf`;
+/// returns its length. Dates first, then digit strings, shortest first.
+pub fn generated(i: usize, buf: &mut [u8; 16]) -> usize {
+    if i < DATE_COUNT {
+        let i = i as u32;
+        let layout = i % DATE_LAYOUTS;
+        let rest = i / DATE_LAYOUTS;
+        let day = rest % 31 + 1;
+        let month = (rest / 31) % 12 + 1;
+        let year = FIRST_YEAR + rest / (31 * 12);
+        let mut w = Writer { buf, len: 0 };
+        match layout {
+            0 => {
+                w.num(year, 4);
+                w.num(month, 2);
+                w.num(day, 2);
+            }
+            1 => {
+                w.num(year, 4);
+                w.byte(b'-');
+                w.num(month, 2);
+                w.byte(b'-');
+                w.num(day, 2);
+            }
+            _ => {
+                w.num(day, 2);
+                w.num(month, 2);
+                w.num(year, 4);
+            }
+        }
+        return w.len;
+    }
+    let mut rest = (i - DATE_COUNT).min(DIGIT_COUNT - 1) as u32;
+    let mut digits = 1;
+    let mut span = 10u32;
+    while rest >= span && digits < MAX_DIGITS {
+        rest -= span;
+        digits += 1;
+        span *= 10;
+    }
+    let mut w = Writer { buf, len: 0 };
+    w.num(rest, digits);
+    w.len
+}
+
+struct Writer<'a> {
+    buf: &'a mut [u8; 16],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn byte(&mut self, b: u8) {
+        if self.len < self.buf.len() {
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
+    }
+
+    /// `n` in decimal, zero-padded to `width` digits.
+    fn num(&mut self, n: u32, width: u32) {
+        for k in (0..width).rev() {
+            let d = (n / 10u32.pow(k)) % 10;
+            self.byte(b'0' + d as u8);
+        }
+    }
+}
+
+/// Cracks `token` against the generated short numbers and dates, on every core.
+pub fn crack_generated(token: &Token) -> Option<Cracked> {
+    let job = HmacJob::for_token(token)?;
+    let i = (0..generated_count())
+        .into_par_iter()
+        .with_min_len(4096)
+        .find_any(|&i| {
+            let mut buf = [0u8; 16];
+            let len = generated(i, &mut buf);
+            job.test(&buf[..len])
+        })?;
+    let mut buf = [0u8; 16];
+    let len = generated(i, &mut buf);
+    Some(Cracked {
+        alg: job.alg(),
+        secret: buf[..len].to_vec(),
+    })
 }
 
 fn derived_guesses(token: &Token) -> Vec<String> {
@@ -443,6 +585,65 @@ mod tests {
             crack_builtin(&t).expect("cracked").secret,
             b"acme-shop-secret"
         );
+    }
+
+    #[test]
+    fn generated_secrets_cover_numbers_and_dates() {
+        let all: std::collections::HashSet<String> = (0..generated_count())
+            .map(|i| {
+                let mut b = [0u8; 16];
+                let n = generated(i, &mut b);
+                String::from_utf8(b[..n].to_vec()).expect("ascii")
+            })
+            .collect();
+        assert_eq!(all.len(), generated_count(), "no duplicates");
+        for s in [
+            "0",
+            "9",
+            "00",
+            "42",
+            "1234",
+            "000000",
+            "999999",
+            "20240614",
+            "1970-01-01",
+            "2035-12-31",
+            "14062024",
+            "31121999",
+        ] {
+            assert!(all.contains(s), "{s}");
+        }
+        for s in ["1234567", "19691231", "20360101", "2024/06/14", ""] {
+            assert!(!all.contains(s), "{s}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::print_stdout)]
+    fn cracks_numeric_and_date_secrets_and_prints_the_time() {
+        for (alg, secret) in [
+            (HmacAlg::Hs256, &b"20240614"[..]),
+            (HmacAlg::Hs256, b"2031-02-28"),
+            (HmacAlg::Hs384, b"13081986"),
+            (HmacAlg::Hs512, b"007"),
+        ] {
+            let t = token(alg, secret, json!({"sub": "9"}));
+            assert_eq!(crack_builtin(&t).expect("cracked").secret, secret);
+        }
+        // The cost of the generated candidates: a token none of them signs is tried
+        // against all of them. Printed, not asserted (machines differ).
+        for alg in HmacAlg::ALL {
+            let t = token(alg, &[0x5A; 32], json!({"sub": "1"}));
+            let start = std::time::Instant::now();
+            assert!(crack_generated(&t).is_none());
+            println!(
+                "{}: {} generated candidates in {:?} on {} threads",
+                alg.name(),
+                generated_count(),
+                start.elapsed(),
+                rayon::current_num_threads()
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,10 @@
 mod crack;
 mod sign;
 
-pub use crack::{builtin_wordlist, crack, crack_builtin, Candidates, Cracked, HmacJob};
+pub use crack::{
+    builtin_wordlist, crack, crack_builtin, crack_builtin_blocking, crack_generated, crack_listed,
+    generated, generated_count, Candidates, Cracked, HmacJob,
+};
 pub use sign::{hmac_sign, HmacAlg};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

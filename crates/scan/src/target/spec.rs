@@ -308,6 +308,15 @@ pub fn list_items(v: &Value) -> Vec<&Map<String, Value>> {
                     return objects(a);
                 }
             }
+            // HAL: `{"_embedded": {"products": [...]}}`.
+            if let Some(Value::Object(embedded)) = m.get("_embedded") {
+                if let Some(a) = embedded.values().find_map(|x| {
+                    x.as_array()
+                        .filter(|a| a.first().is_some_and(Value::is_object))
+                }) {
+                    return objects(a);
+                }
+            }
             m.values()
                 .find_map(|x| {
                     x.as_array()
@@ -349,9 +358,10 @@ pub fn ids_in(body: &[u8], param: &str) -> Vec<String> {
 const MAX_EXERCISED: usize = 60;
 
 /// Calls the document's GET operations so later checks find the answers in the
-/// transcript: collections anonymously and as the primary identity, then one item of
-/// each collection (an id the collection returned) as the primary identity and
-/// anonymously. Operations that need a destination URL, a header or a cookie are left
+/// transcript: collections anonymously and as the primary identity, then every
+/// templated operation (filled with an id its collection returned, else with the
+/// document's example values) as the primary identity and anonymously. The token
+/// checks find protected routes among these answers. Operations that need a destination URL, a header or a cookie are left
 /// to the checks that own them.
 pub async fn exercise(engine: &Engine, target: &Url, spec: &ApiSpec, primary: Option<&str>) {
     let gets: Vec<&Operation> = spec
@@ -370,22 +380,25 @@ pub async fn exercise(engine: &Engine, target: &Url, spec: &ApiSpec, primary: Op
     let answers = get_all(engine, lists.iter().map(|(_, u)| u.clone()), primary).await;
     let mut items = Vec::new();
     for op in gets.iter().filter(|o| o.is_templated()) {
-        let Some((parent, param)) = parent_template(&op.path) else {
-            continue;
-        };
-        let Some(i) = lists.iter().position(|(o, _)| o.path == parent) else {
-            continue;
-        };
-        let answer = answers.get(i).and_then(Option::as_ref);
-        let Some(first) =
-            answer.and_then(|ex| ids_in(&ex.response.body, &param).into_iter().next())
-        else {
-            continue;
-        };
-        let values = HashMap::from([(param, first)]);
+        let values = real_id(op, &lists, &answers).unwrap_or_default();
         items.extend(operation_url(target, spec, op, &values));
     }
     get_all(engine, items.into_iter(), primary).await;
+}
+
+/// The path value of an item operation taken from its collection's answer (the
+/// first id it listed), if the document has the collection and it listed one.
+/// Without it the operation's URL is filled from the document's examples.
+fn real_id(
+    op: &Operation,
+    lists: &[(&Operation, Url)],
+    answers: &[Option<Arc<Exchange>>],
+) -> Option<HashMap<String, String>> {
+    let (parent, param) = parent_template(&op.path)?;
+    let i = lists.iter().position(|(o, _)| o.path == parent)?;
+    let ex = answers.get(i)?.as_ref()?;
+    let first = ids_in(&ex.response.body, &param).into_iter().next()?;
+    Some(HashMap::from([(param, first)]))
 }
 
 /// GETs every URL anonymously and as `primary`; returns, in order, the primary
@@ -483,5 +496,12 @@ mod tests {
             ["4"]
         );
         assert!(ids_in(b"not json", "id").is_empty());
+        assert_eq!(
+            ids_in(
+                br#"{"total":2,"_links":{},"_embedded":{"products":[{"id":5},{"id":6}]}}"#,
+                "id"
+            ),
+            ["5", "6"]
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! AUTH-010: unsigned tokens (`alg: none`) accepted.
 
 use super::support::{
-    accepted, forged_facts, header_with_alg, primary_jwt, probe_endpoint, send_token,
+    accepted, forged_facts, header_with_alg, primary_jwt, probe_endpoints, send_token,
+    MAX_PROBE_ROUTES,
 };
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::Exchange;
@@ -24,7 +25,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api2,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 5,
+    budget: 30,
     docs: CheckDocs {
         what: "Re-signs the primary identity's JWT with `alg` set to `none`, `None`, `NONE` and `nOnE` and an empty signature (the payload kept byte for byte), and sends each to a route that refuses anonymous callers and accepts the original. A variant is accepted when it gets the same answer as the original token; a control with an invalid bearer token must be refused first.",
         why: "A server that accepts unsigned tokens trusts whatever claims the caller writes: anyone can become any user, or an administrator, with no key at all.",
@@ -51,20 +52,27 @@ impl Check for JwtAlgNone {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let (name, token) = primary_jwt(ctx)?;
-        let probe = probe_endpoint(ctx, &name).await?;
-        let mut hits: Vec<(&str, String, Arc<Exchange>)> = Vec::new();
-        for alg in VARIANTS {
-            let forged = token
-                .forge_header(&header_with_alg(&token, alg), &Signer::Unsigned)
-                .map_err(|e| CheckError::Skipped(format!("cannot re-sign the token: {e}")))?;
-            let ex = send_token(ctx, &probe.url, &forged).await?;
-            if accepted(&probe.authed, &ex) {
-                hits.push((alg, forged, ex));
+        let mut found = None;
+        for probe in probe_endpoints(ctx, &name, MAX_PROBE_ROUTES).await? {
+            let mut hits: Vec<(&str, String, Arc<Exchange>)> = Vec::new();
+            for alg in VARIANTS {
+                let forged = token
+                    .forge_header(&header_with_alg(&token, alg), &Signer::Unsigned)
+                    .map_err(|e| CheckError::Skipped(format!("cannot re-sign the token: {e}")))?;
+                let ex = send_token(ctx, &probe.url, &forged).await?;
+                if accepted(&probe.authed, &ex) {
+                    hits.push((alg, forged, ex));
+                }
+            }
+            if !hits.is_empty() {
+                found = Some((probe, hits));
+                break;
             }
         }
-        let Some((_, forged, ex)) = hits.first() else {
+        let Some((probe, hits)) = found else {
             return Ok(Vec::new());
         };
+        let (_, forged, ex) = &hits[0];
         let algs: Vec<String> = hits.iter().map(|(a, _, _)| format!("`{a}`")).collect();
         let mut f = ctx
             .finding(ex, "Unsigned JWT (alg none) accepted", None)
@@ -110,5 +118,27 @@ mod tests {
             ..Flaws::all()
         };
         assert!(run_with(flaws, &META, &JwtAlgNone).await.0.is_empty());
+    }
+
+    #[tokio::test]
+    async fn finds_the_route_whose_router_does_not_verify() {
+        use crate::checks::auth::test_support::run_spec_only;
+        let flaws = Flaws {
+            alg_none: false,
+            reports_decode_only: true,
+            ..Flaws::all()
+        };
+        let (f, token) = run_spec_only(flaws, &META, &JwtAlgNone).await;
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            format!("{:?}", f[0].location).contains("/api/reports/summary"),
+            "{f:#?}"
+        );
+        assert_token_absent(&f, &token);
+        let safe = Flaws {
+            alg_none: false,
+            ..Flaws::all()
+        };
+        assert!(run_spec_only(safe, &META, &JwtAlgNone).await.0.is_empty());
     }
 }

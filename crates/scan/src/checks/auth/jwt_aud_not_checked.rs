@@ -24,7 +24,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api2,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 4,
+    budget: 9,
     docs: CheckDocs {
         what: "When tollgate can sign tokens the API accepts (the primary identity's HMAC secret cracked offline, or `alg: none` accepted), it forges copies of the identity's token with a foreign audience (`aud` = `https://tollgate-other-audience.invalid`) and, when the token names one, a foreign issuer (`iss`), and sends each to a route that refuses anonymous callers. Accepted means the same answer as the original token; each claim is reported on its own. Claims the original token lacks are not tested (AUTH-015 reports them missing).",
         why: "Audience and issuer checks are what keep a token minted for one service, or by another identity provider or tenant, from opening this one. Without them, a token for the low-value staging app or a partner API is a key to production.",

@@ -26,7 +26,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api5,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 14,
+    budget: 19,
     docs: CheckDocs {
         what: "When tollgate can sign tokens the API accepts (the primary identity's HMAC secret cracked offline, or `alg: none` accepted), it tests whether authorization follows the token's claims rather than the server's own records. Elevation: on routes that answer the identity 403, a copy of its token with `role: admin`, `admin` added to `scope`/`roles` and admin flags set true; a success there means a claim alone grants administrator access. Scope: on routes the identity reaches and that refuse an invalid bearer token, a copy whose `scope` lacks every scope naming the route (e.g. `orders:read` and `orders:write` for `/orders/`); the same answer means the scope is not enforced. GET only.",
         why: "If the server believes the role in the token, anyone who can mint or alter a token (a weak secret, `alg: none`) is an administrator; if scopes are ignored, a token deliberately limited to read-only or to one resource opens everything its user can reach, defeating least-privilege delegation.",
@@ -127,16 +127,14 @@ impl Check for JwtClaimsTrusted {
 
 /// Discovered routes that refuse anonymous callers and answer the identity 403.
 fn forbidden_routes(ctx: &CheckCtx, name: &str) -> Vec<Url> {
-    ctx.target()
-        .routes
-        .iter()
+    super::support::known_routes(ctx)
+        .into_iter()
         .filter(|u| {
             let anon = recorded(ctx, u, None).is_some_and(|e| is_denied(e.response.status));
             let authed = recorded(ctx, u, Some(name)).is_some_and(|e| e.response.status == 403);
             anon && authed
         })
         .take(MAX_ROUTES)
-        .cloned()
         .collect()
 }
 

@@ -1,8 +1,8 @@
 //! AUTH-012: expired tokens accepted (`exp` not verified).
 
 use super::support::{
-    accepted, edited_claims, forged_facts, forger, fresh_jti, now, primary_jwt, probe_endpoint,
-    send_token,
+    accepted, edited_claims, forged_facts, forger, fresh_jti, now, primary_jwt, probe_endpoints,
+    send_token, MAX_PROBE_ROUTES,
 };
 use crate::check::{Check, CheckCtx, CheckError};
 use async_trait::async_trait;
@@ -23,7 +23,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api2,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 3,
+    budget: 18,
     docs: CheckDocs {
         what: "When tollgate can sign tokens the API accepts (the primary identity's HMAC secret cracked offline, or `alg: none` accepted), it forges a copy of the identity's token that expired an hour ago (`exp` = now − 3600, `iat`/`nbf` moved back accordingly, a fresh `jti`) and sends it to a route that refuses anonymous callers. Accepted means the same answer as the original token. Skipped when no forgery is possible: the server's own expiry check cannot be observed without a valid signature.",
         why: "Expiry is what limits the damage of a stolen token: a token in a log, a browser cache or a leaked backup stays valid forever if `exp` is never checked, and revocation by waiting for expiry does not happen.",
@@ -58,13 +58,29 @@ impl Check for JwtExpNotChecked {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let (name, token) = primary_jwt(ctx)?;
-        let probe = probe_endpoint(ctx, &name).await?;
-        let forger = forger(ctx, &token, &probe).await?;
-        let forged = forger.forge(&token, &edited_claims(&token, expired_claims))?;
-        let ex = send_token(ctx, &probe.url, &forged).await?;
-        if !accepted(&probe.authed, &ex) {
-            return Ok(Vec::new());
+        let probes = probe_endpoints(ctx, &name, MAX_PROBE_ROUTES).await?;
+        let mut way = Err(CheckError::Skipped(
+            "no protected route to forge for".into(),
+        ));
+        for probe in &probes {
+            way = forger(ctx, &token, probe).await;
+            if way.is_ok() {
+                break;
+            }
         }
+        let forger = way?;
+        let forged = forger.forge(&token, &edited_claims(&token, expired_claims))?;
+        let mut hit = None;
+        for probe in &probes {
+            let ex = send_token(ctx, &probe.url, &forged).await?;
+            if accepted(&probe.authed, &ex) {
+                hit = Some(ex);
+                break;
+            }
+        }
+        let Some(ex) = hit else {
+            return Ok(Vec::new());
+        };
         let mut f = ctx
             .finding(&ex, "Expired JWT accepted", None)
             .with_confidence(Confidence::Confirmed)

@@ -22,7 +22,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api2,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 4,
+    budget: 9,
     docs: CheckDocs {
         what: "Re-signs a copy of the identity's own JWT with HS256 and an empty key, with a `kid` header that walks to `/dev/null` (plain and `./`-padded variants), and sends it to a route that refuses invalid tokens (one GET per variant, after an invalid-token control). If the answer matches the identity's own, the server read its verification key from the file the token named.",
         why: "A `kid` used as a file path (or in a SQL query) hands key selection to the caller. `/dev/null` is empty on every Linux host, so an empty-key HMAC verifies: anyone can forge a token for any user or role, no secret needed. The same flaw often reads arbitrary files.",

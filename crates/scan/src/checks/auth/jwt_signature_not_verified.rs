@@ -1,6 +1,8 @@
 //! AUTH-016: the token's signature is not verified at all.
 
-use super::support::{accepted, forged_facts, primary_jwt, probe_endpoint, send_token};
+use super::support::{
+    accepted, forged_facts, primary_jwt, probe_endpoints, send_token, MAX_PROBE_ROUTES,
+};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::jwt::Alg;
 use async_trait::async_trait;
@@ -20,7 +22,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api2,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 3,
+    budget: 18,
     docs: CheckDocs {
         what: "Sends the primary identity's JWT with its signature replaced by random bytes of the same length (header and payload unchanged), and with the signature removed, to a route that refuses anonymous callers and accepts the original. Either copy getting the same answer as the original means the server reads the claims without checking the signature. A control with an invalid bearer token must be refused first. The random signature shares nothing with the original.",
         why: "Without signature verification the token is just a base64 note from the caller: edit the `sub`, `role` or `exp` and the server believes it.",
@@ -54,30 +56,31 @@ impl Check for JwtSignatureNotVerified {
                 "the identity's token is unsigned".into(),
             ));
         }
-        let probe = probe_endpoint(ctx, &name).await?;
-        let variants = [
-            (
-                "a random signature of the same length",
-                token.with_signature(&random_bytes(sig_len)),
-            ),
-            ("no signature", format!("{}.", token.signing_input())),
-        ];
-        for (what, forged) in variants {
-            let ex = send_token(ctx, &probe.url, &forged).await?;
-            if !accepted(&probe.authed, &ex) {
-                continue;
+        for probe in probe_endpoints(ctx, &name, MAX_PROBE_ROUTES).await? {
+            let variants = [
+                (
+                    "a random signature of the same length",
+                    token.with_signature(&random_bytes(sig_len)),
+                ),
+                ("no signature", format!("{}.", token.signing_input())),
+            ];
+            for (what, forged) in variants {
+                let ex = send_token(ctx, &probe.url, &forged).await?;
+                if !accepted(&probe.authed, &ex) {
+                    continue;
+                }
+                let mut f = ctx
+                    .finding(&ex, "JWT signature not verified", None)
+                    .with_confidence(Confidence::Confirmed)
+                    .with_fact(format!(
+                        "identity `{name}`'s token with {what} got the same answer ({}) as the original",
+                        ex.response.status
+                    ));
+                for fact in forged_facts(&forged) {
+                    f = f.with_fact(fact);
+                }
+                return Ok(vec![f]);
             }
-            let mut f = ctx
-                .finding(&ex, "JWT signature not verified", None)
-                .with_confidence(Confidence::Confirmed)
-                .with_fact(format!(
-                    "identity `{name}`'s token with {what} got the same answer ({}) as the original",
-                    ex.response.status
-                ));
-            for fact in forged_facts(&forged) {
-                f = f.with_fact(fact);
-            }
-            return Ok(vec![f]);
         }
         Ok(Vec::new())
     }
@@ -103,6 +106,31 @@ mod tests {
     #[tokio::test]
     async fn silent_when_signatures_are_verified() {
         assert!(run_with(Flaws::all(), &META, &JwtSignatureNotVerified)
+            .await
+            .0
+            .is_empty());
+    }
+
+    #[tokio::test]
+    async fn finds_the_route_whose_router_does_not_verify() {
+        use crate::checks::auth::test_support::run_spec_only;
+        let flaws = Flaws {
+            secret_is_weak: false,
+            reports_decode_only: true,
+            ..Flaws::all()
+        };
+        let (f, token) = run_spec_only(flaws, &META, &JwtSignatureNotVerified).await;
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            format!("{:?}", f[0].location).contains("/api/reports/summary"),
+            "{f:#?}"
+        );
+        assert_token_absent(&f, &token);
+        let safe = Flaws {
+            secret_is_weak: false,
+            ..Flaws::all()
+        };
+        assert!(run_spec_only(safe, &META, &JwtSignatureNotVerified)
             .await
             .0
             .is_empty());

@@ -4,7 +4,7 @@
 
 use crate::check::{CheckCtx, CheckError};
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::jwt::{crack_builtin, Cracked, Signer, Token};
+use crate::jwt::{crack_builtin_blocking, Cracked, Signer, Token};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use tollgate_core::HttpMethod;
@@ -84,24 +84,42 @@ pub struct Protected {
     pub authed: Arc<Exchange>,
 }
 
-/// Discovered routes that refuse anonymous callers (401/403) and answer the primary
-/// identity with a success, best token-probe target first (`/me`-like paths, then
-/// shorter ones). Uses only recorded answers: it sends nothing.
+/// Most protected routes the verification checks try, one per path family.
+pub const MAX_PROBE_ROUTES: usize = 6;
+
+/// Every GET URL the scanner itself fetched while learning the target: the crawled
+/// routes first, then the operations of the OpenAPI document it exercised (and any
+/// other URL it fetched during seeding). Sends nothing.
+pub fn known_routes(ctx: &CheckCtx) -> Vec<Url> {
+    let mut out: Vec<Url> = ctx.target().routes.clone();
+    let mut seen: std::collections::HashSet<Url> = out.iter().cloned().collect();
+    for e in ctx.transcript() {
+        if e.check.is_none()
+            && e.request.method == HttpMethod::Get
+            && ctx.in_scope(&e.request.url)
+            && seen.insert(e.request.url.clone())
+        {
+            out.push(e.request.url.clone());
+        }
+    }
+    out
+}
+
+/// Known routes (crawled or documented in the OpenAPI document) that refused
+/// anonymous callers (401/403) and answered the primary identity with a success, best
+/// token-probe target first (`/me`-like paths, then shorter ones). Uses only recorded
+/// answers: it sends nothing.
 pub fn protected_routes(ctx: &CheckCtx, identity: &str) -> Vec<Protected> {
-    let mut out: Vec<Protected> = ctx
-        .target()
-        .routes
-        .iter()
-        .filter_map(|url| {
-            let anon = recorded(ctx, url, None)?;
-            let authed = recorded(ctx, url, Some(identity))?;
-            (is_denied(anon.response.status) && authed.response.is_success()).then(|| Protected {
-                url: url.clone(),
-                anon,
-                authed,
+    let mut out: Vec<Protected> =
+        known_routes(ctx)
+            .into_iter()
+            .filter_map(|url| {
+                let anon = recorded(ctx, &url, None)?;
+                let authed = recorded(ctx, &url, Some(identity))?;
+                (is_denied(anon.response.status) && authed.response.is_success())
+                    .then_some(Protected { url, anon, authed })
             })
-        })
-        .collect();
+            .collect();
     out.sort_by_key(|p| (probe_rank(&p.url), p.url.path().len()));
     out
 }
@@ -124,28 +142,94 @@ fn probe_rank(url: &Url) -> u8 {
     }
 }
 
-/// The endpoint the token checks probe: the best protected route, with a control that
-/// shows it refuses an invalid token. `Skipped` when there is none, or when it accepts
-/// garbage (that is AUTH-002's finding, and makes forged-token results meaningless).
-pub async fn probe_endpoint(ctx: &CheckCtx, identity: &str) -> Result<Protected, CheckError> {
-    let p = protected_routes(ctx, identity)
+/// The part of a path that usually picks the router or controller handling it: the
+/// first segment that is not an `api` prefix or a version (`/api/v2/orders/5` →
+/// `orders`). Routes of different families may be guarded by different middleware.
+fn family(url: &Url) -> String {
+    url.path_segments()
         .into_iter()
-        .next()
-        .ok_or_else(|| {
-            CheckError::Skipped(
-                "no discovered route refuses anonymous callers and accepts the identity".into(),
-            )
-        })?;
+        .flatten()
+        .map(str::to_ascii_lowercase)
+        .find(|s| {
+            let version = s.strip_prefix('v').is_some_and(|n| {
+                !n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c == '.')
+            });
+            !s.is_empty() && !version && !matches!(s.as_str(), "api" | "apis" | "rest")
+        })
+        .unwrap_or_default()
+}
+
+/// The best protected routes, one per path family, at most [`MAX_PROBE_ROUTES`]:
+/// APIs often guard different routers with different token verifiers, so a
+/// weakness of one verifier shows only on its own routes.
+pub fn probe_candidates(ctx: &CheckCtx, identity: &str) -> Vec<Protected> {
+    let mut families: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for p in protected_routes(ctx, identity) {
+        if out.len() >= MAX_PROBE_ROUTES {
+            break;
+        }
+        let f = family(&p.url);
+        if !families.contains(&f) {
+            families.push(f);
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn no_protected_route() -> CheckError {
+    CheckError::Skipped(
+        "no known route (crawled or documented) refuses anonymous callers and accepts the identity"
+            .into(),
+    )
+}
+
+/// Whether `p` refuses a made-up bearer token (the engine sends it once per URL).
+pub async fn refuses_garbage(ctx: &CheckCtx, p: &Protected) -> Result<bool, CheckError> {
     let control = ctx
         .send(ProbeRequest::get(p.url.clone()).auth(bearer(garbage_bearer())))
         .await?;
-    if accepted(&p.authed, &control) {
+    Ok(!accepted(&p.authed, &control))
+}
+
+/// The endpoint the token checks probe: the best protected route that refuses an
+/// invalid token. `Skipped` when there is none, or when every candidate accepts
+/// garbage (that is AUTH-002's finding, and makes forged-token results meaningless).
+pub async fn probe_endpoint(ctx: &CheckCtx, identity: &str) -> Result<Protected, CheckError> {
+    probe_endpoints(ctx, identity, 1)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(no_protected_route)
+}
+
+/// Up to `max` of [`probe_candidates`] that refuse an invalid token, best first;
+/// `Skipped` when there is none.
+pub async fn probe_endpoints(
+    ctx: &CheckCtx,
+    identity: &str,
+    max: usize,
+) -> Result<Vec<Protected>, CheckError> {
+    let candidates = probe_candidates(ctx, identity);
+    let Some(first) = candidates.first().map(|p| p.url.path().to_string()) else {
+        return Err(no_protected_route());
+    };
+    let mut out = Vec::new();
+    for p in candidates {
+        if out.len() >= max {
+            break;
+        }
+        if refuses_garbage(ctx, &p).await? {
+            out.push(p);
+        }
+    }
+    if out.is_empty() {
         return Err(CheckError::Skipped(format!(
-            "{} accepts an invalid bearer token (see AUTH-002)",
-            p.url.path()
+            "{first} accepts an invalid bearer token (see AUTH-002)"
         )));
     }
-    Ok(p)
+    Ok(out)
 }
 
 /// Whether `probe` got the same answer as the identity's own request: a success with
@@ -277,7 +361,7 @@ pub async fn forger(
     token: &Token,
     probe: &Protected,
 ) -> Result<Forger, CheckError> {
-    if let Some(c) = crack_builtin(token) {
+    if let Some(c) = crack_builtin_blocking(token).await {
         return Ok(Forger::Cracked(c));
     }
     let unsigned = token
@@ -369,5 +453,56 @@ mod tests {
         let me = Url::parse("http://h/api/v2/me/").expect("url");
         let orders = Url::parse("http://h/api/v2/orders/").expect("url");
         assert!(probe_rank(&me) < probe_rank(&orders));
+    }
+
+    #[test]
+    fn families_skip_api_and_version_prefixes() {
+        let f = |u: &str| family(&Url::parse(u).expect("url"));
+        assert_eq!(f("http://h/api/v2/orders/5"), "orders");
+        assert_eq!(f("http://h/api/reports/summary"), "reports");
+        assert_eq!(f("http://h/me"), "me");
+        assert_eq!(f("http://h/"), "");
+    }
+
+    /// Routes known only from the OpenAPI document (nothing crawled) count as protected
+    /// once the spec exercise fetched them both ways; public ones do not.
+    #[tokio::test]
+    async fn spec_exercised_routes_are_protected_routes() {
+        use crate::engine::Identity;
+        use crate::testkit::{serve, Fixture, RawResponse};
+        let addr = serve(|req| {
+            let authed = req.header("authorization").is_some();
+            match req.path.as_str() {
+                "/api/me" | "/api/notes/7" if authed => RawResponse::new(200, r#"{"id":2}"#),
+                "/api/me" | "/api/notes/7" => RawResponse::new(401, r#"{"detail":"auth"}"#),
+                "/api/products" => RawResponse::new(200, r#"[{"id":1}]"#),
+                _ => RawResponse::new(404, "{}"),
+            }
+        })
+        .await;
+        let doc = r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{
+          "/api/me":{"get":{"responses":{"200":{"description":"ok"}}}},
+          "/api/products":{"get":{"responses":{"200":{"description":"ok"}}}},
+          "/api/notes/{id}":{"get":{"parameters":[{"name":"id","in":"path","required":true,
+            "schema":{"type":"integer"},"example":7}],"responses":{"200":{"description":"ok"}}}}}}"#;
+        let (engine, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .identity(Identity::bearer(
+                "alice",
+                tollgate_core::Secret::new(String::from("t0k")),
+            ))
+            .spec(doc)
+            .ctx(&crate::checks::auth::jwt_alg_none::META);
+        let spec = ctx.target().spec.clone().expect("spec");
+        crate::target::spec::exercise(&engine, &ctx.target().url, &spec, Some("alice")).await;
+        let paths: Vec<String> = protected_routes(&ctx, "alice")
+            .iter()
+            .map(|p| p.url.path().to_string())
+            .collect();
+        assert_eq!(paths, ["/api/me", "/api/notes/7"]);
+        let families: Vec<String> = probe_candidates(&ctx, "alice")
+            .iter()
+            .map(|p| family(&p.url))
+            .collect();
+        assert_eq!(families, ["me", "notes"]);
     }
 }

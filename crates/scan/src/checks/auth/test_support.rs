@@ -65,6 +65,9 @@ pub struct Flaws {
     pub open_users: bool,
     /// The HMAC key is read from the file the token's `kid` names (`/dev/null` is empty).
     pub kid_path: bool,
+    /// `/api/reports/summary`: its own router decodes tokens without verifying the
+    /// signature or `exp` (alg none passes); other routes verify as the flags say.
+    pub reports_decode_only: bool,
 }
 
 impl Flaws {
@@ -82,6 +85,7 @@ impl Flaws {
             legacy_any_bearer: true,
             open_users: true,
             kid_path: true,
+            reports_decode_only: false,
         }
     }
 
@@ -158,6 +162,9 @@ pub fn api(f: Flaws) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'sta
         if let Some(r) = extra_routes(&f, req, path) {
             return r;
         }
+        if path == "/api/reports/summary" {
+            return reports(&f, req);
+        }
         let known = [
             "/api/me/",
             "/api/admin/",
@@ -175,6 +182,24 @@ pub fn api(f: Flaws) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'sta
             },
         };
         route(&f, req, path, &claims)
+    }
+}
+
+/// The reports router: verifies as the other routes, unless `reports_decode_only`.
+fn reports(f: &Flaws, req: &RawRequest) -> RawResponse {
+    let Some(raw) = token_of(f, req) else {
+        return json(401, json!({"detail": "credentials required"}));
+    };
+    let claims = if f.reports_decode_only {
+        Token::parse(raw)
+            .ok()
+            .map(|t| Value::Object(t.claims().clone()))
+    } else {
+        validate(f, raw)
+    };
+    match claims {
+        Some(c) => json(200, json!({"orders": 3, "user": c["sub"]})),
+        None => json(401, json!({"detail": "invalid token"})),
     }
 }
 
@@ -246,6 +271,32 @@ pub async fn run_with(
         .route("/api/orders/")
         .ctx(meta);
     seed_routes(&engine, &ctx).await;
+    let f = check.run(&ctx).await.expect("run");
+    assert!(ctx.requests_made() <= meta.budget, "over budget");
+    (f, token)
+}
+
+/// As [`run_with`], but nothing was crawled: `/api/me/` and `/api/reports/summary`
+/// were fetched anonymously and as alice only because an OpenAPI document lists
+/// them (the scanner's own exchanges, not in the target's routes).
+pub async fn run_spec_only(
+    flaws: Flaws,
+    meta: &'static CheckMeta,
+    check: &dyn Check,
+) -> (Vec<Finding>, String) {
+    let token = jwt_identity(flaws.secret(), user_claims());
+    let addr = serve(api(flaws)).await;
+    let (engine, ctx) = Fixture::new(&format!("http://{addr}/"))
+        .identity(Identity::bearer("alice", Secret::new(token.clone())))
+        .ctx(meta);
+    for path in ["/api/me/", "/api/reports/summary"] {
+        let req = ProbeRequest::get(ctx.target().url.join(path).expect("url"));
+        engine.send(None, req.clone()).await.expect("anon");
+        engine
+            .send(None, req.auth(Auth::Identity("alice".into())))
+            .await
+            .expect("authed");
+    }
     let f = check.run(&ctx).await.expect("run");
     assert!(ctx.requests_made() <= meta.budget, "over budget");
     (f, token)

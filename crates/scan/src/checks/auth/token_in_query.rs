@@ -20,7 +20,7 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api2,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 6,
+    budget: 11,
     docs: CheckDocs {
         what: "Takes a route that refuses anonymous callers and accepts the primary identity's token in the `Authorization` header, then sends the same token without the header as a query parameter (`access_token`, `token`, `api_key`, `auth`, `jwt`, stopping at the first that works). The route is reported when the query-string request gets the same answer as the header request. Needs a JWT identity (tollgate reads the token through the engine only for this and the JWT checks); the token is sent to the target only, and appears as `$TOKEN` in every output. A control request with an invalid bearer token must be refused first.",
         why: "Query strings are written to web-server and proxy access logs, browser history and `Referer` headers, and cached by intermediaries: a token that works there leaks to everyone who reads those logs, long after the request.",

@@ -36,7 +36,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Get],
     budget: 48,
     docs: CheckDocs {
-        what: "Sends safe GET requests built to make a framework fail on the routes discovery found: a word (`abc`) in a numeric path segment or as a child of a collection, non-numeric, oversized and JSON-looking values in query parameters, malformed pagination parameters, an unexpected `Accept` header and a trailing dot (8 probes in the quick profile, 24 in standard, 48 in deep). Answers of 400 and above, and every 5xx already recorded, are matched against the debug pages of Django (technical 500, `DEBUG = True`), Werkzeug/Flask, Starlette/FastAPI, Rails, Laravel, ASP.NET, Spring, PHP, Go and Node stack traces, and SQL error text. A signature that the route's normal answer also contains is ignored. The page is then searched for credentials and infrastructure details with tollgate's secret patterns (Django's settings and `request.META` tables are read row by row).",
+        what: "Sends safe GET requests built to make a framework fail: first, for documented GET operations whose path parameter the OpenAPI document types (integer, number, boolean, or a uuid/date format), the operation's URL with a word (`abc`) in that parameter (at most a third of the probes); then, on the routes discovery found, a word in a numeric path segment or as a child of a collection, non-numeric, oversized and JSON-looking values in query parameters, malformed pagination parameters, an unexpected `Accept` header and a trailing dot (8 probes in the quick profile, 24 in standard, 48 in deep). Answers of 400 and above, and every 5xx already recorded, are matched against the debug pages of Django (technical 500, `DEBUG = True`), Werkzeug/Flask, Starlette/FastAPI, Rails, Laravel, ASP.NET, Spring, PHP, Go and Node stack traces, and SQL error text. A signature that the route's normal answer also contains is ignored. The page is then searched for credentials and infrastructure details with tollgate's secret patterns (Django's settings and `request.META` tables are read row by row).",
         why: "A debug page is a guided tour for an attacker. Django's technical 500 page prints the settings and `request.META`; under `runserver` and many container setups that is the process environment, with deploy tokens, database URLs and `DOCKER_HOST`. A token found there is a working credential, a `DOCKER_HOST=tcp://…` is a container escape waiting for an SSRF, and even a bare stack trace names the code paths, libraries and SQL to attack.",
         evidence: "GET /api/v2/products/abc/ → 500 `ValueError at /api/v2/products/abc/` with `You're seeing this error because you have DEBUG = True`; META shows `DEPLOY_GITHUB_PAT` = `ghp_…RM6r` (checksum valid) and `DOCKER_HOST=tcp:…2375`.",
         remediation: "Turn debug mode off in every deployed environment and serve a generic error page; log the details server-side instead. Validate path and query parameters (type-convert with a 400/404 on failure) so bad input never reaches the database layer. Rotate every credential the page showed: treat it as published.",
@@ -97,7 +97,9 @@ const KINDS: &[PageKind] = &[
     PageKind {
         name: "Node.js stack trace",
         severity: Severity::Medium,
-        pattern: r"Error\b[^\n]{0,300}\n[ \t]*at [^\n]{0,200}?\(?(?:/|[A-Za-z]:\\|file://|node:)[^\n)]{1,300}\.(?:js|mjs|cjs|ts):\d+:\d+",
+        // Frames without a file (`at BigInt (<anonymous>)`) may come first; Express's
+        // development handler indents with `&nbsp;`.
+        pattern: r"Error\b[^\n]{0,300}\n(?:(?:[ \t\x{a0}]|&nbsp;)*at [^\n]{0,200}\n){0,8}(?:[ \t\x{a0}]|&nbsp;)*at [^\n]{0,200}?\(?(?:/|[A-Za-z]:\\|file://|node:)[^\n)]{1,300}\.(?:js|mjs|cjs|ts):\d+:\d+",
     },
     PageKind {
         name: "Python traceback",
@@ -437,8 +439,70 @@ fn global_probes(routes: &[Url]) -> Vec<Probe> {
     out
 }
 
-/// The probes to send, in priority order, distinct, at most the profile's limit.
-fn plan(routes: &[Url], limit: usize) -> Vec<Probe> {
+/// A malformed value for a documented path parameter whose schema says what it must
+/// be (a number, a boolean, a UUID, a date): frameworks convert such values before
+/// the handler runs or in it, and an unhandled conversion error is a classic way to
+/// reach the default error page. `None` for free-form strings.
+fn malformed_for(schema: &tollgate_spec::Schema) -> Option<&'static str> {
+    use tollgate_spec::SchemaType;
+    let typed = schema.types.iter().any(|t| {
+        matches!(
+            t,
+            SchemaType::Integer | SchemaType::Number | SchemaType::Boolean
+        )
+    });
+    let formatted = matches!(
+        schema.format.as_deref(),
+        Some("uuid" | "date" | "date-time" | "int32" | "int64")
+    );
+    (typed || formatted).then_some("abc")
+}
+
+/// One probe per documented GET operation with a typed path parameter: the operation's
+/// URL (real or example values) with that parameter replaced by a malformed value.
+/// At most `max`.
+fn spec_probes(ctx: &CheckCtx, max: usize) -> Vec<Probe> {
+    use crate::target::spec::operation_url;
+    use std::collections::HashMap;
+    use tollgate_spec::{Method, ParamLocation};
+    let Some(spec) = ctx.target().spec.as_deref() else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let target = &ctx.target().url;
+    let mut out = Vec::new();
+    for op in model.operations.iter().filter(|o| o.method == Method::Get) {
+        if out.len() >= max {
+            break;
+        }
+        let Some((param, bad)) = op.params_in(ParamLocation::Path).find_map(|p| {
+            let bad = malformed_for(model.schema(p.schema?))?;
+            Some((p.name.clone(), bad))
+        }) else {
+            continue;
+        };
+        let Some(origin) = operation_url(target, spec, op, &HashMap::new()) else {
+            continue;
+        };
+        let values = HashMap::from([(param, bad.to_string())]);
+        let Some(url) = operation_url(target, spec, op, &values) else {
+            continue;
+        };
+        if ctx.in_scope(&url) && url != origin {
+            out.push(Probe {
+                url,
+                origin,
+                accept: None,
+                why: "a malformed value in a path parameter the OpenAPI document types",
+            });
+        }
+    }
+    out
+}
+
+/// The probes to send, in priority order, distinct, at most the profile's limit:
+/// `documented` (from the OpenAPI document) first, then mutations of the routes.
+fn plan(routes: &[Url], documented: Vec<Probe>, limit: usize) -> Vec<Probe> {
     let mut tiers: [Vec<Probe>; 3] = Default::default();
     for r in routes {
         let numeric = numeric_segment(r);
@@ -454,7 +518,7 @@ fn plan(routes: &[Url], limit: usize) -> Vec<Probe> {
     }
     tiers[2].extend(global_probes(routes));
     let mut out: Vec<Probe> = Vec::new();
-    for p in tiers.into_iter().flatten() {
+    for p in documented.into_iter().chain(tiers.into_iter().flatten()) {
         if !out.contains(&p) && !routes.contains(&p.url) {
             out.push(p);
         }
@@ -478,7 +542,8 @@ impl Check for DebugErrorPage {
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let routes = mutable_routes(ctx);
-        let probes = plan(&routes, probe_limit(ctx.profile()));
+        let limit = probe_limit(ctx.profile());
+        let probes = plan(&routes, spec_probes(ctx, (limit / 3).max(2)), limit);
         let mut findings = Vec::new();
         let mut seen = HashSet::new();
         let mut sent = HashSet::new();
@@ -787,12 +852,68 @@ mod tests {
         .iter()
         .map(|p| base.join(p).expect("url"))
         .collect();
-        let p = plan(&routes, 24);
+        let p = plan(&routes, Vec::new(), 24);
         let urls: Vec<String> = p.iter().map(|p| p.url.to_string()).collect();
         assert_eq!(urls[0], "http://127.0.0.1:9/api/orders/abc/");
         assert_eq!(urls[1], "http://127.0.0.1:9/api/products/?page=abc");
         assert!(urls.contains(&"http://127.0.0.1:9/api/users/abc/".to_string()));
         assert!(urls.iter().any(|u| u.ends_with("/api/orders/2.")));
-        assert_eq!(plan(&routes, 3).len(), 3);
+        assert_eq!(plan(&routes, Vec::new(), 3).len(), 3);
+    }
+
+    /// Only the OpenAPI document names `/api/items/{id}` (an integer); nothing crawled.
+    const TYPED_SPEC: &str = r#"{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{
+      "/api/items/{id}":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer"}}],
+        "get":{"responses":{"200":{"description":"ok"}}}},
+      "/api/pages/{slug}":{"get":{"parameters":[{"name":"slug","in":"path","required":true,"schema":{"type":"string"}}],
+        "responses":{"200":{"description":"ok"}}}}}}"#;
+
+    fn typed_path_server(leaks: bool) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync {
+        move |req| {
+            match req.path.as_str() {
+            "/api/items/abc" if leaks => RawResponse::new(
+                500,
+                "<pre>SyntaxError: Cannot convert abc to a BigInt<br> &nbsp; &nbsp;at BigInt (&lt;anonymous&gt;)<br> &nbsp; &nbsp;at /srv/app/lib/app.js:451:30<br></pre>",
+            )
+            .header("content-type", "text/html"),
+            "/api/items/abc" => RawResponse::new(400, r#"{"error":"id must be an integer"}"#)
+                .header("content-type", "application/json"),
+            p if p.starts_with("/api/items/") => RawResponse::new(200, r#"{"id":1}"#)
+                .header("content-type", "application/json"),
+            _ => RawResponse::new(404, "{}"),
+        }
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_documented_path_parameter_reaches_the_error_page() {
+        let addr = serve(typed_path_server(true)).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(TYPED_SPEC)
+            .ctx(&META);
+        let f = DebugErrorPage.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].title.starts_with("Node.js stack trace"),
+            "{}",
+            f[0].title
+        );
+        let facts = f[0].evidence.facts.join("\n");
+        assert!(
+            facts.contains("path parameter the OpenAPI document types"),
+            "{facts}"
+        );
+        let probes = spec_probes(&ctx, 8);
+        assert_eq!(probes.len(), 1, "the string slug is not probed");
+        assert_eq!(probes[0].url.path(), "/api/items/abc");
+    }
+
+    #[tokio::test]
+    async fn validated_documented_path_parameter_is_silent() {
+        let addr = serve(typed_path_server(false)).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(TYPED_SPEC)
+            .ctx(&META);
+        assert!(DebugErrorPage.run(&ctx).await.expect("run").is_empty());
     }
 }

@@ -178,7 +178,7 @@ fn describe(f: &Field) -> &'static str {
 }
 
 fn judge(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
-    let body = json_body(ex)?;
+    let body = json_body(ex).filter(|b| !api_support::is_api_description(b))?;
     let mut exposed = Exposed {
         skip_tokens: is_token_endpoint(ex.request.url.path()),
         ..Exposed::default()
@@ -391,5 +391,26 @@ mod tests {
         ])
         .await;
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[tokio::test]
+    async fn an_api_description_is_not_data_but_its_twin_data_is() {
+        let doc = r#"{"openapi":"3.0.3","info":{"title":"shop","version":"1"},"paths":{"/login":{"post":{
+          "requestBody":{"content":{"application/json":{"example":{"username":"alice","password":"alice-pass-2024"}}}}}}},
+          "components":{"schemas":{"User":{"properties":{"password":{"type":"string","example":"hunter2-example"}}}}}}"#;
+        assert!(run(vec![json("http://127.0.0.1:9/openapi.json", doc)])
+            .await
+            .is_empty());
+        let schema = r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","examples":[{"password":"p4ss-w0rd-x"}]}"#;
+        assert!(run(vec![json("http://127.0.0.1:9/schema.json", schema)])
+            .await
+            .is_empty());
+        let data = r#"{"username":"alice","password":"alice-pass-2024","info":{"openapi":"3"}}"#;
+        assert_eq!(
+            run(vec![json("http://127.0.0.1:9/api/users/1", data)])
+                .await
+                .len(),
+            1
+        );
     }
 }

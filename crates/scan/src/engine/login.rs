@@ -507,8 +507,21 @@ impl Engine {
             .map_err(|e| fail(e.to_string()))?;
         let response = &exchange.response;
         if !response.is_success() {
+            // Whatever sits where the token would be is treated as one, even on a
+            // refusal.
+            if let Ok(token) = extract_token(&response.body, &login.token_pointer) {
+                self.inner.redactor.learn(&token);
+            }
+            // Redacted whole, then cut: a cut first could leave part of a quoted
+            // password that the redactor no longer recognises.
             let text = response.text();
-            let excerpt: String = text.chars().take(EXCERPT).collect();
+            let excerpt: String = self
+                .inner
+                .redactor
+                .redact(&text)
+                .chars()
+                .take(EXCERPT)
+                .collect();
             return Err(fail(format!(
                 "the login endpoint answered {} ({}) — check the credentials and the `kind` of [identity.{}.login]",
                 response.status,

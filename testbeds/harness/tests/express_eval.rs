@@ -53,10 +53,6 @@ const PENDING: &[(&str, &str)] = &[
         "needs issue-13 item 3: spec-driven protected routes (AUTH-012 skips)",
     ),
     (
-        "access-log-bearer-tokens",
-        "needs issue-13 item 5: a served log whose lines carry `Authorization: Bearer` without timestamps (LEAK-005)",
-    ),
-    (
         "hal-link-directory-anonymous",
         "needs issue-13 item 8: discovery through HAL `_links`",
     ),
@@ -85,11 +81,6 @@ const PENDING: &[(&str, &str)] = &[
 /// Hardened-mode findings the ground truth does not allow that the current scanner
 /// still reports: `(check, path prefix, why it is noise and what fixes it)`.
 const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[
-    (
-        "PROP-001",
-        "/api/notes",
-        "a note's `secret` is its owner's own text returned to its owner, not a credential: needs issue-13 item 5 (sensitive only when the content fits the name)",
-    ),
     (
         "PROP-001",
         "/openapi.json",

@@ -314,14 +314,12 @@ struct Extras {
 /// The scanner's own requests: the target itself (anonymous and as the primary
 /// identity) and a path that cannot exist, for the soft-404 baseline.
 async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanError> {
-    // Login identities log in first: a scan whose credentials do not work stops here
-    // with the identity, the endpoint and the status (never the password).
-    engine.log_in_all().await.map_err(|e| match e {
-        EngineError::LoginFailed { .. } => ScanError::Setup(e),
-        other => unreachable(other),
-    })?;
     let root = ProbeRequest::get(opts.target.clone()).follow_redirects();
     engine.send(None, root.clone()).await.map_err(unreachable)?;
+    // The target answers: login identities log in before any authenticated request.
+    // A scan whose credentials do not work stops here with the identity, the endpoint
+    // and the status (never the password).
+    engine.log_in_all().await.map_err(ScanError::Setup)?;
     let primary = opts.identities.first().map(|i| i.name.clone());
     if let Some(name) = &primary {
         engine

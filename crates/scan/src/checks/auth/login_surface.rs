@@ -399,6 +399,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn never_guesses_passwords_for_the_scans_own_login_account() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static ADMIN_ATTEMPTS: AtomicUsize = AtomicUsize::new(0);
+        let addr = serve(|req| {
+            // 67 bytes: `admin` with a wrong password (see `form_only`).
+            if req.header("content-length") == Some("67") {
+                ADMIN_ATTEMPTS.fetch_add(1, Ordering::SeqCst);
+            }
+            form_only(req, true)
+        })
+        .await;
+        let base = format!("http://{addr}/");
+        let login = crate::engine::Login::with_password(
+            Url::parse(&format!("{base}token")).expect("url"),
+            crate::engine::LoginKind::OAuth2Password,
+            "admin",
+            tollgate_core::Secret::new("Admin-Passw0rd-canary"),
+        );
+        let (_e, ctx) = Fixture::new(&base)
+            .spec(FORM_DOC)
+            .intrusive()
+            .identity(crate::engine::Identity::logging_in("admin", login))
+            .ctx(&META);
+        let f = LoginSurface.run(&ctx).await.expect("run");
+        assert_eq!(
+            ADMIN_ATTEMPTS.load(Ordering::SeqCst),
+            1,
+            "one enumeration probe for admin, the guesses for the made-up user"
+        );
+        assert!(f.iter().any(|f| f.title.contains("no lockout")), "{f:#?}");
+    }
+
+    #[tokio::test]
     async fn silent_when_everyone_gets_the_same_refusal() {
         let (f, _) = run(|_| RawResponse::new(429, "{\"detail\":\"slow down\"}")).await;
         assert!(f.is_empty(), "same answer for everyone: no enumeration");

@@ -76,6 +76,33 @@ pub struct FileIdentity {
     pub header: Option<String>,
     /// Send the secret as this cookie instead.
     pub cookie: Option<String>,
+    /// `[identity.NAME.login]`: obtain the token by logging in instead.
+    pub login: Option<FileLogin>,
+}
+
+/// `[identity.NAME.login]` in tollgate.toml: credentials and the login request that
+/// turns them into a token. Secrets come from files or environment variables only.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLogin {
+    /// The login endpoint: an absolute URL, or a path resolved against the target.
+    pub url: String,
+    /// json | form | oauth2-password | oauth2-client-credentials.
+    pub kind: String,
+    pub username: Option<String>,
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub client_id: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    /// The OAuth2 `scope` parameter.
+    pub scope: Option<String>,
+    /// Field names of the json and form kinds (default username, password).
+    pub username_field: Option<String>,
+    pub password_field: Option<String>,
+    /// JSON pointer to the token in the response (default /access_token).
+    pub token_pointer: Option<String>,
 }
 
 /// The whole tollgate.toml.
@@ -404,5 +431,12 @@ fn spec_relative_to(config: &Option<PathBuf>, spec: String) -> String {
 
 fn resolve_identity_paths(config: &Option<PathBuf>, mut id: FileIdentity) -> FileIdentity {
     id.token_file = id.token_file.map(|t| relative_to(config, t));
+    if let Some(login) = &mut id.login {
+        login.password_file = login.password_file.take().map(|t| relative_to(config, t));
+        login.client_secret_file = login
+            .client_secret_file
+            .take()
+            .map(|t| relative_to(config, t));
+    }
     id
 }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// The text that stands in for a secret in every output.
 pub const PLACEHOLDER: &str = "$TOKEN";
@@ -34,10 +35,14 @@ impl fmt::Display for Secret {
 }
 
 /// Replaces every known secret, and the distinctive fragments of it, with `$TOKEN`.
+///
+/// Clones share one list of secrets: a secret learnt during the scan (a token from a
+/// login, see [`Redactor::learn`]) is masked by every clone, including those handed to
+/// outputs before the secret existed.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     /// Needles, longest first so a whole token is replaced before its fragments.
-    needles: Vec<String>,
+    needles: Arc<RwLock<Vec<String>>>,
 }
 
 /// Fragments shorter than this are not redacted on their own: too likely to be ordinary text.
@@ -54,11 +59,23 @@ impl Redactor {
 
     /// Adds a secret value (and its JWT segments and percent-encoded form).
     pub fn add(&mut self, value: &str) {
+        self.learn(value);
+    }
+
+    /// Adds a secret through a shared handle: every clone of this redactor masks it
+    /// from now on.
+    pub fn learn(&self, value: &str) {
         let value = value.trim();
         if value.len() < 4 {
             return;
         }
-        self.push(value.to_string());
+        let mut needles = self.needles.write().unwrap_or_else(PoisonError::into_inner);
+        let mut push = |needle: String| {
+            if !needles.contains(&needle) {
+                needles.push(needle);
+            }
+        };
+        push(value.to_string());
         if value.len() >= 2 * MIN_FRAGMENT {
             // A JWT's header segment is shared by every token with the same algorithm
             // (`eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9`): it identifies nothing, so only
@@ -66,31 +83,29 @@ impl Redactor {
             let skip = usize::from(is_jwt(value));
             for part in value.split(['.', ' ', ':']).skip(skip) {
                 if part.len() >= MIN_FRAGMENT {
-                    self.push(part.to_string());
+                    push(part.to_string());
                 }
             }
         }
         let encoded = percent_encode(value);
         if encoded != value {
-            self.push(encoded);
+            push(encoded);
         }
-        self.needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
-    fn push(&mut self, needle: String) {
-        if !self.needles.contains(&needle) {
-            self.needles.push(needle);
-        }
+    fn needles(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
+        self.needles.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needles.is_empty()
+        self.needles().is_empty()
     }
 
     /// The text with every secret replaced by `$TOKEN`.
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for n in &self.needles {
+        for n in self.needles().iter() {
             if out.contains(n.as_str()) {
                 out = Cow::Owned(out.replace(n.as_str(), PLACEHOLDER));
             }
@@ -100,7 +115,7 @@ impl Redactor {
 
     /// Whether the text holds any secret.
     pub fn contains_secret(&self, text: &str) -> bool {
-        self.needles.iter().any(|n| text.contains(n.as_str()))
+        self.needles().iter().any(|n| text.contains(n.as_str()))
     }
 }
 
@@ -129,6 +144,17 @@ mod tests {
         let s = Secret::new("canary-abcdef-123456");
         assert!(!format!("{s:?}").contains("canary"));
         assert_eq!(s.to_string(), "$TOKEN");
+    }
+
+    #[test]
+    fn clones_share_learnt_secrets() {
+        let r = Redactor::default();
+        let handed_out = r.clone();
+        r.learn("learnt-later-0123456789");
+        assert_eq!(
+            handed_out.redact("x learnt-later-0123456789 y"),
+            "x $TOKEN y"
+        );
     }
 
     #[test]

@@ -192,6 +192,12 @@ impl CheckCtx {
         crate::jwt::Token::parse(secret.expose()).ok()
     }
 
+    /// Whether `username` is the account of one of the scan's login identities: a
+    /// check that sends failed logins must not lock it out.
+    pub fn is_login_username(&self, username: &str) -> bool {
+        self.engine.is_login_username(username)
+    }
+
     /// The target URL with `path` resolved against it.
     pub fn url(&self, path: &str) -> Url {
         self.target

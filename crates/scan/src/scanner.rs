@@ -318,6 +318,10 @@ struct Extras {
 async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanError> {
     let root = ProbeRequest::get(opts.target.clone()).follow_redirects();
     engine.send(None, root.clone()).await.map_err(unreachable)?;
+    // The target answers: login identities log in before any authenticated request.
+    // A scan whose credentials do not work stops here with the identity, the endpoint
+    // and the status (never the password).
+    engine.log_in_all().await.map_err(ScanError::Setup)?;
     let primary = opts.identities.first().map(|i| i.name.clone());
     if let Some(name) = &primary {
         engine

@@ -50,6 +50,7 @@ fn identities(token: &str) -> Vec<Identity> {
                 name: "sessionid".into(),
                 value: Secret::new(format!("{token}-bob")),
             },
+            login: None,
         },
         Identity {
             name: "carol".into(),
@@ -57,6 +58,7 @@ fn identities(token: &str) -> Vec<Identity> {
                 name: "X-Api-Key".into(),
                 value: Secret::new(format!("{token}-carol")),
             },
+            login: None,
         },
     ]
 }

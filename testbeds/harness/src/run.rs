@@ -75,7 +75,8 @@ pub fn spec(testbed: &Testbed) -> Result<tollgate_spec::ApiModel, TestbedError> 
 }
 
 /// Scans a running testbed with every registered check, its OpenAPI document and
-/// its identities (logged in afresh), intrusive checks allowed.
+/// its identities (Express: login identities the scanner logs in itself), intrusive
+/// checks allowed.
 pub async fn scan(testbed: &Testbed) -> Result<ModeRun, TestbedError> {
     scan_with(testbed, true).await
 }
@@ -91,7 +92,7 @@ async fn scan_with(testbed: &Testbed, allow_intrusive: bool) -> Result<ModeRun, 
     let mut opts = scan_options(testbed);
     opts.allow_intrusive = allow_intrusive;
     opts.spec = Some(Arc::new(spec(testbed)?));
-    opts.identities = testbed.fresh_identities()?;
+    opts.identities = testbed.scan_identities()?;
     let clock = Instant::now();
     let report = run_scan(opts, registry::all(), progress)
         .await

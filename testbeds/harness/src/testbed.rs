@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 use tollgate_core::Secret;
-use tollgate_scan::engine::Identity;
+use tollgate_scan::engine::{Identity, Login, LoginKind};
 use url::Url;
 
 /// Longest wait for a testbed to accept connections.
@@ -447,6 +447,33 @@ impl Testbed {
                         tokens
                             .get(name)
                             .map(|t| Identity::bearer(name, Secret::new(t.clone())))
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// The identities as a scan configures them: Django's token files; for Express,
+    /// login identities (OAuth2 password grant at `POST /token`) that the scanner
+    /// logs in itself, and again when their 60-s tokens expire during the scan.
+    pub fn scan_identities(&self) -> Result<Vec<Identity>, TestbedError> {
+        match self.stack {
+            Stack::Django => Ok(self.identities()),
+            Stack::Express => {
+                let url = self.base.join("/token").map_err(|e| {
+                    TestbedError::Internal(format!("the token URL of {}: {e}", self.base))
+                })?;
+                Ok(IDENTITIES
+                    .iter()
+                    .filter_map(|&name| {
+                        let cred = self.credentials.iter().find(|c| c.name == name)?;
+                        let login = Login::with_password(
+                            url.clone(),
+                            LoginKind::OAuth2Password,
+                            &cred.username,
+                            cred.password.clone(),
+                        );
+                        Some(Identity::logging_in(name, login))
                     })
                     .collect())
             }

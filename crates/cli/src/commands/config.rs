@@ -85,10 +85,11 @@ pub fn render(s: &Settings) -> String {
         }
     ));
     for (name, id) in &s.identities {
-        let from = match (&id.token_file, &id.token_env) {
-            (Some(p), _) => format!("file {}", p.display()),
-            (None, Some(v)) => format!("env {v}"),
-            (None, None) => "no secret configured".into(),
+        let from = match (&id.token_file, &id.token_env, &id.login) {
+            (Some(p), _, _) => format!("file {}", p.display()),
+            (None, Some(v), _) => format!("env {v}"),
+            (None, None, Some(l)) => login_summary(l),
+            (None, None, None) => "no secret configured".into(),
         };
         let how = id
             .header
@@ -106,4 +107,32 @@ pub fn render(s: &Settings) -> String {
         ));
     }
     out
+}
+
+/// How a login identity logs in, secrets named by where they come from, never shown.
+fn login_summary(l: &crate::settings::FileLogin) -> String {
+    let mut parts = vec![format!("login {} {}", l.kind, l.url)];
+    if let Some(u) = &l.username {
+        parts.push(format!("username {u}"));
+    } else if let Some(v) = &l.username_env {
+        parts.push(format!("username env {v}"));
+    }
+    match (&l.password_file, &l.password_env) {
+        (Some(p), _) => parts.push(format!("password file {} (value hidden)", p.display())),
+        (None, Some(v)) => parts.push(format!("password env {v} (value hidden)")),
+        (None, None) => {}
+    }
+    if let Some(c) = &l.client_id {
+        parts.push(format!("client_id {c}"));
+    }
+    match (&l.client_secret_file, &l.client_secret_env) {
+        (Some(p), _) => parts.push(format!("client_secret file {} (value hidden)", p.display())),
+        (None, Some(v)) => parts.push(format!("client_secret env {v} (value hidden)")),
+        (None, None) => {}
+    }
+    parts.push(format!(
+        "token at {}",
+        l.token_pointer.as_deref().unwrap_or("/access_token")
+    ));
+    parts.join(", ")
 }

@@ -25,7 +25,7 @@ pub fn run(
     let target = parse_target(&args.url).map_err(usage)?;
     let (path, file) = load_file(config).map_err(usage)?;
     let settings = resolve(path, file, &real_env, &args.settings).map_err(usage)?;
-    let identities = identities::load(&settings, &real_env).map_err(usage)?;
+    let identities = identities::load(&settings, &real_env, &target).map_err(usage)?;
     let outputs = args
         .settings
         .outputs
@@ -196,7 +196,7 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
     let identities = opts.identities.clone();
     // The scanner builds the redactor once; every output below uses the same one.
     let mut scanner = Scanner::new(opts)
-        .map_err(|e| failure(e, &Redactor::new(identities.iter().map(Identity::secret))))?;
+        .map_err(|e| failure(e, &tollgate_scan::engine::redactor_for(&identities)))?;
     let redactor = scanner.redactor().clone();
     if let Some(path) = sink.audit.as_deref().filter(|p| !p.exists()) {
         return Err(usage(anyhow!("--audit {}: no such file or directory — pass the repository holding the deployment files", path.display())));

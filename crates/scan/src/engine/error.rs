@@ -34,6 +34,12 @@ pub enum EngineError {
     Protocol { url: String, detail: String },
     #[error("invalid URL `{0}`")]
     InvalidUrl(String),
+    #[error("identity `{identity}` could not log in at {url}: {detail}")]
+    LoginFailed {
+        identity: String,
+        url: String,
+        detail: String,
+    },
 }
 
 impl EngineError {
@@ -109,6 +115,15 @@ impl EngineError {
                 detail: r(detail),
             },
             EngineError::InvalidUrl(url) => EngineError::InvalidUrl(r(url)),
+            EngineError::LoginFailed {
+                identity,
+                url,
+                detail,
+            } => EngineError::LoginFailed {
+                identity,
+                url: r(url),
+                detail: r(detail),
+            },
             EngineError::BudgetExhausted(why) => EngineError::BudgetExhausted(r(why)),
             EngineError::StateChangingRoute {
                 method,

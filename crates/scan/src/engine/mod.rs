@@ -15,6 +15,7 @@ mod error;
 mod exchange;
 mod identity;
 mod limiter;
+mod login;
 pub mod safety;
 mod scope;
 mod transcript;
@@ -25,6 +26,7 @@ pub use error::EngineError;
 pub use exchange::{Auth, Exchange, ProbeRequest, RecordedRequest, Response};
 pub use identity::{redactor_for, Credential, Identity};
 pub use limiter::{parse_retry_after, Limiter};
+pub use login::{extract_token, refresh_after, token_lifetime, Login, LoginKind};
 pub use scope::Scope;
 pub use transcript::Transcript;
 
@@ -51,6 +53,8 @@ struct Inner {
     dedupe: Dedupe,
     transcript: Transcript,
     identities: Vec<Identity>,
+    /// Tokens of the login identities (engine/login.rs).
+    sessions: login::Sessions,
     redactor: Redactor,
     allow_intrusive: bool,
     gate: safety::Gate,
@@ -80,6 +84,7 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         let client = build_client(&config)?;
         let redactor = redactor_for(&identities);
+        login::check_logins(&identities, &scope).map_err(|e| e.redacted(&redactor))?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 budget: Budget::new(config.max_requests, config.max_time),
@@ -96,6 +101,7 @@ impl Engine {
                 client,
                 config,
                 scope,
+                sessions: login::Sessions::new(&identities),
                 identities,
                 redactor,
                 allow_intrusive,
@@ -195,6 +201,21 @@ impl Engine {
     }
 
     async fn send_uncached(
+        &self,
+        check: Option<CheckId>,
+        req: ProbeRequest,
+    ) -> Result<Arc<Exchange>, EngineError> {
+        // ---- login identities (engine/login.rs): a fresh token first; on a 401 where
+        // the same request had worked, one new login and one retry.
+        if let Some(outcome) = self.send_logged_in(&check, &req).await {
+            return outcome;
+        }
+        // ----
+        self.send_attempt(check, req).await
+    }
+
+    /// One request and its in-scope redirects, recorded.
+    async fn send_attempt(
         &self,
         check: Option<CheckId>,
         req: ProbeRequest,
@@ -302,7 +323,11 @@ impl Engine {
             Auth::Anonymous => {}
             Auth::Identity(name) => {
                 if let Some(id) = self.identity(name) {
-                    headers.push(id.wire_header());
+                    match self.inner.sessions.token(name) {
+                        Some(token) => headers.push(id.with_token(token).wire_header()),
+                        None if self.inner.sessions.is_login(name) => {}
+                        None => headers.push(id.wire_header()),
+                    }
                 }
             }
             Auth::Custom { name, value } => headers.push((name.clone(), value.clone())),
@@ -329,8 +354,11 @@ impl Engine {
 
     /// The named identity's secret, for the JWT checks that analyse and re-sign the
     /// user's own token ([`crate::check::CheckCtx::identity_jwt`]). Never in output.
-    pub(crate) fn identity_secret(&self, name: &str) -> Option<&tollgate_core::Secret> {
-        self.identity(name).map(Identity::secret)
+    pub(crate) fn identity_secret(&self, name: &str) -> Option<tollgate_core::Secret> {
+        self.inner
+            .sessions
+            .token(name)
+            .or_else(|| self.identity(name).map(|i| i.secret().clone()))
     }
 
     fn identity(&self, name: &str) -> Option<&Identity> {

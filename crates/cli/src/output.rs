@@ -89,3 +89,97 @@ pub fn write_all(
         other => other.context("writing to stdout"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_core::{
+        AttackChain, ChainLink, ChainSide, CheckId, Confidence, Coverage, Fingerprint, Location,
+        Secret, Severity, Target,
+    };
+
+    const CANARY: &str = "tollgate-canary-chain-5f0c9d2e7a1b";
+
+    /// A report whose only text holding the canary is an attack chain's.
+    fn report_with_a_chain() -> Report {
+        let target = Target {
+            url: "http://127.0.0.1:9/".into(),
+            technologies: Vec::new(),
+        };
+        let mut report = Report::new(
+            target,
+            "2026-12-03T00:00:00Z".into(),
+            1,
+            Vec::new(),
+            Vec::new(),
+            Coverage::default(),
+        );
+        let id = CheckId::new_static("LEAK-002");
+        let location = Location::http("GET", format!("http://127.0.0.1:9/debug?t={CANARY}"));
+        report.chains.push(AttackChain {
+            kind: "bearer-token-leak".into(),
+            name: "Leaked token reaches the Docker socket".into(),
+            severity: Severity::Critical,
+            confidence: Confidence::Confirmed,
+            summary: format!("the page prints {CANARY}, which the compose file also holds"),
+            links: vec![ChainLink {
+                role: "token on an error page".into(),
+                side: ChainSide::Scan,
+                check_id: id.clone(),
+                fingerprint: Fingerprint::compute(&id, &location, ""),
+                location,
+                title: format!("DEBUG page shows DEPLOY_TOKEN={CANARY}"),
+            }],
+        });
+        report
+    }
+
+    #[test]
+    fn attack_chains_reach_every_format_and_file_only_redacted() {
+        let report = report_with_a_chain();
+        let redactor = Redactor::new([&Secret::new(CANARY)]);
+        let opts = RenderOptions {
+            color: false,
+            fail_on: None,
+            baseline: None,
+        };
+        let formats = [
+            Format::Terminal,
+            Format::Json,
+            Format::Sarif,
+            Format::Markdown,
+            Format::Junit,
+            Format::Html,
+        ];
+        for format in formats {
+            let text = rendered(format, &report, &[], &opts, &redactor).expect("renders");
+            assert!(!text.contains(CANARY), "{format:?} leaks the canary");
+        }
+        let terminal = rendered(Format::Terminal, &report, &[], &opts, &redactor).expect("renders");
+        assert!(
+            terminal.contains("Attack chains (1)") && terminal.contains("$TOKEN"),
+            "the terminal report shows the chain, redacted:\n{terminal}"
+        );
+        // `-o` files go through the same pass.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let outputs: Vec<OutputSpec> = formats
+            .iter()
+            .map(|f| OutputSpec {
+                format: *f,
+                path: dir.path().join(format!("report-{f:?}")),
+            })
+            .collect();
+        write_all(&report, &[], Format::Json, &opts, &outputs, &redactor).expect("writes");
+        for out in &outputs {
+            let text = std::fs::read_to_string(&out.path).expect("written");
+            assert!(
+                !text.contains(CANARY),
+                "{} leaks the canary",
+                out.path.display()
+            );
+            if out.format == Format::Terminal {
+                assert!(text.contains("Attack chains (1)"), "{text}");
+            }
+        }
+    }
+}

@@ -3,7 +3,6 @@
 
 use crate::args::{AuditArgs, ColorChoice};
 use crate::baseline::read_report;
-use crate::commands::print;
 use crate::exit::{code, usage, Failure};
 use crate::output::{parse_output, stdout_color, write_all};
 use anyhow::anyhow;
@@ -11,7 +10,7 @@ use std::path::{Component, Path};
 use std::process::ExitCode;
 use std::time::Instant;
 use tollgate_audit::{audit_path, chain, registry};
-use tollgate_core::{AttackChain, CheckMeta, Redactor, Report, Severity};
+use tollgate_core::{CheckMeta, Redactor, Report, Severity};
 use tollgate_report::{Format, RenderOptions};
 
 pub fn run(args: &AuditArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
@@ -57,9 +56,6 @@ pub fn run(args: &AuditArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         &Redactor::default(),
     )
     .map_err(usage)?;
-    if format == Format::Terminal && !report.chains.is_empty() {
-        print(&chains_text(&report.chains))?;
-    }
     Ok(gate(&report, fail_on, args.fail_under))
 }
 
@@ -111,31 +107,6 @@ fn display_prefix(root: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// The attack chains as terminal text, every link on its own line.
-pub fn chains_text(chains: &[AttackChain]) -> String {
-    let mut out = format!("\nAttack chains ({})\n", chains.len());
-    for c in chains {
-        out.push_str(&format!(
-            "\n  [{}] {} ({}, {})\n",
-            c.severity, c.name, c.kind, c.confidence
-        ));
-        out.push_str(&format!("    {}\n", c.summary));
-        for l in &c.links {
-            let side = match l.side {
-                tollgate_core::ChainSide::Audit => "audit",
-                tollgate_core::ChainSide::Scan => "scan ",
-            };
-            out.push_str(&format!(
-                "    - {side} {:<8} {} — {}\n",
-                l.check_id.as_str(),
-                l.location,
-                l.title.replace(['\n', '\r'], " ")
-            ));
-        }
-    }
-    out
 }
 
 /// `--fail-on` (findings and attack chains) and `--fail-under`, with the reason on stderr.

@@ -246,9 +246,6 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
         &redactor,
     )
     .map_err(usage)?;
-    if sink.format == Format::Terminal && !report.chains.is_empty() {
-        crate::commands::print(&super::audit::chains_text(&report.chains))?;
-    }
     Ok(report)
 }
 

@@ -1,6 +1,7 @@
 //! The human summary printed to a terminal: readable at 100 columns, coloured only
 //! when asked, and safe against control characters in text from the target.
 
+mod chains;
 mod coverage;
 mod findings;
 mod instance;
@@ -23,6 +24,7 @@ pub(crate) fn render(report: &Report, rules: &[&CheckMeta], opts: &RenderOptions
         summary::grade(report, p),
         summary::categories(report, p),
         findings::findings(report, rules, p),
+        chains::chains(report, p),
         coverage::errors(report, p),
         coverage::coverage(report, p),
     ];

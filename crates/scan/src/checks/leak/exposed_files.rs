@@ -56,8 +56,8 @@ type Shape = fn(&Body<'_>) -> bool;
 
 /// One candidate: where, what, how bad, from which profile on, and its content shape.
 struct Candidate {
-    path: &'static str,
-    what: &'static str,
+    path: String,
+    what: String,
     severity: Severity,
     profile: Profile,
     shape: Shape,
@@ -65,386 +65,108 @@ struct Candidate {
     assignments: bool,
 }
 
-const fn c(
-    path: &'static str,
-    what: &'static str,
-    severity: Severity,
-    profile: Profile,
-    shape: Shape,
-    assignments: bool,
-) -> Candidate {
-    Candidate {
-        path,
-        what,
-        severity,
-        profile,
-        shape,
-        assignments,
-    }
+/// The candidates, from `exposed_files.toml` (checked by a test, so failing to read it
+/// is a build defect: logged, and the check then has nothing to try).
+fn all_candidates() -> &'static [Candidate] {
+    static LIST: OnceLock<Vec<Candidate>> = OnceLock::new();
+    LIST.get_or_init(|| match parse_table(TABLE) {
+        Ok(t) => t.1,
+        Err(e) => {
+            tracing::error!("exposed_files.toml is invalid: {e}");
+            Vec::new()
+        }
+    })
 }
 
-use Profile::{Deep, Quick, Standard};
-use Severity::{Critical, High, Low, Medium};
+const TABLE: &str = include_str!("exposed_files.toml");
 
-const CANDIDATES: &[Candidate] = &[
-    c("/.env", "`.env` file", High, Quick, env_file, true),
-    c(
-        "/.git/config",
-        "Git repository metadata (`.git/config`)",
-        High,
-        Quick,
-        git_config,
-        false,
-    ),
-    c(
-        "/.git/HEAD",
-        "Git repository metadata (`.git/HEAD`)",
-        Medium,
-        Quick,
-        git_head,
-        false,
-    ),
-    c(
-        "/docker-compose.yml",
-        "Docker Compose file",
-        Medium,
-        Quick,
-        compose_file,
-        true,
-    ),
-    c(
-        "/Dockerfile",
-        "Dockerfile",
-        Medium,
-        Quick,
-        dockerfile,
-        false,
-    ),
-    c(
-        "/settings.py",
-        "Django settings module",
-        High,
-        Quick,
-        django_settings,
-        true,
-    ),
-    c(
-        "/local_settings.py",
-        "Django local settings module",
-        High,
-        Quick,
-        django_settings,
-        true,
-    ),
-    c(
-        "/__debug__/render_panel/?store_id=tollgate&request_id=tollgate&panel_id=SQLPanel",
-        "django-debug-toolbar",
-        High,
-        Quick,
-        debug_toolbar,
-        false,
-    ),
-    c(
-        "/console",
-        "Werkzeug interactive console",
-        High,
-        Quick,
-        werkzeug_console,
-        false,
-    ),
-    c(
-        "/actuator/env",
-        "Spring Boot actuator environment",
-        High,
-        Quick,
-        actuator_env,
-        false,
-    ),
-    c(
-        "/..%2f..%2f..%2f..%2f..%2f..%2fproc%2fself%2fenviron",
-        "process environment (`/proc/self/environ`) through path traversal",
-        Critical,
-        Quick,
-        proc_environ,
-        false,
-    ),
-    c(
-        "/static/..%2f..%2f..%2f..%2f..%2fproc/self/environ",
-        "process environment (`/proc/self/environ`) through path traversal",
-        Critical,
-        Quick,
-        proc_environ,
-        false,
-    ),
-    c(
-        "/debug/vars",
-        "Go expvar endpoint",
-        Medium,
-        Quick,
-        expvar,
-        false,
-    ),
-    c(
-        "/server-status",
-        "Apache server-status page",
-        Medium,
-        Quick,
-        server_status,
-        false,
-    ),
-    c(
-        "/admin/",
-        "Django admin login",
-        Low,
-        Quick,
-        django_admin,
-        false,
-    ),
-    c("/.env.bak", "`.env` backup", High, Standard, env_file, true),
-    c(
-        "/.env~",
-        "`.env` editor backup",
-        High,
-        Standard,
-        env_file,
-        true,
-    ),
-    c(
-        "/.env.swp",
-        "`.env` vim swap file",
-        High,
-        Standard,
-        vim_swap,
-        false,
-    ),
-    c(
-        "/.env.local",
-        "`.env.local` file",
-        High,
-        Standard,
-        env_file,
-        true,
-    ),
-    c(
-        "/.env.production",
-        "`.env.production` file",
-        High,
-        Standard,
-        env_file,
-        true,
-    ),
-    c(
-        "/.env.prod",
-        "`.env.prod` file",
-        High,
-        Standard,
-        env_file,
-        true,
-    ),
-    c(
-        "/docker-compose.yaml",
-        "Docker Compose file",
-        Medium,
-        Standard,
-        compose_file,
-        true,
-    ),
-    c(
-        "/docker-compose.prod.yml",
-        "Docker Compose file",
-        Medium,
-        Standard,
-        compose_file,
-        true,
-    ),
-    c(
-        "/compose.yaml",
-        "Docker Compose file",
-        Medium,
-        Standard,
-        compose_file,
-        true,
-    ),
-    c(
-        "/settings.py.bak",
-        "Django settings backup",
-        High,
-        Standard,
-        django_settings,
-        true,
-    ),
-    c(
-        "/settings.py~",
-        "Django settings editor backup",
-        High,
-        Standard,
-        django_settings,
-        true,
-    ),
-    c(
-        "/.settings.py.swp",
-        "Django settings vim swap file",
-        High,
-        Standard,
-        vim_swap,
-        false,
-    ),
-    c(
-        "/config/settings.py",
-        "Django settings module",
-        High,
-        Standard,
-        django_settings,
-        true,
-    ),
-    c(
-        "/db.sqlite3",
-        "SQLite database",
-        Critical,
-        Standard,
-        sqlite_db,
-        false,
-    ),
-    c("/dump.sql", "SQL dump", High, Standard, sql_dump, false),
-    c("/backup.sql", "SQL dump", High, Standard, sql_dump, false),
-    c(
-        "/.aws/credentials",
-        "AWS credentials file",
-        High,
-        Standard,
-        aws_credentials,
-        true,
-    ),
-    c("/.npmrc", "npm configuration", High, Standard, npmrc, true),
-    c(
-        "/.docker/config.json",
-        "Docker client configuration",
-        High,
-        Standard,
-        docker_config,
-        false,
-    ),
-    c(
-        "/env",
-        "Spring Boot 1.x environment endpoint",
-        High,
-        Standard,
-        actuator_env,
-        false,
-    ),
-    c(
-        "/actuator",
-        "Spring Boot actuator index",
-        Low,
-        Standard,
-        actuator_index,
-        false,
-    ),
-    c(
-        "/debug/pprof/",
-        "Go pprof profiles",
-        Medium,
-        Standard,
-        pprof,
-        false,
-    ),
-    c(
-        "/phpinfo.php",
-        "phpinfo() page",
-        Medium,
-        Standard,
-        phpinfo,
-        false,
-    ),
-    c(
-        "/info.php",
-        "phpinfo() page",
-        Medium,
-        Standard,
-        phpinfo,
-        false,
-    ),
-    c("/api/.env", "`.env` file", High, Deep, env_file, true),
-    c("/app/.env", "`.env` file", High, Deep, env_file, true),
-    c("/backend/.env", "`.env` file", High, Deep, env_file, true),
-    c("/config/.env", "`.env` file", High, Deep, env_file, true),
-    c("/static/.env", "`.env` file", High, Deep, env_file, true),
-    c(
-        "/.git/logs/HEAD",
-        "Git repository history (`.git/logs/HEAD`)",
-        High,
-        Deep,
-        git_log,
-        false,
-    ),
-    c(
-        "/.svn/entries",
-        "Subversion metadata",
-        Medium,
-        Deep,
-        svn_entries,
-        false,
-    ),
-    c("/.hg/hgrc", "Mercurial metadata", Medium, Deep, hgrc, false),
-    c(
-        "/app/settings.py",
-        "Django settings module",
-        High,
-        Deep,
-        django_settings,
-        true,
-    ),
-    c(
-        "/docker-compose.override.yml",
-        "Docker Compose file",
-        Medium,
-        Deep,
-        compose_file,
-        true,
-    ),
-    c(
-        "/Dockerfile.prod",
-        "Dockerfile",
-        Medium,
-        Deep,
-        dockerfile,
-        false,
-    ),
-    c("/database.sql", "SQL dump", High, Deep, sql_dump, false),
-    c("/db.sql", "SQL dump", High, Deep, sql_dump, false),
-    c(
-        "/_profiler/phpinfo",
-        "phpinfo() page",
-        Medium,
-        Deep,
-        phpinfo,
-        false,
-    ),
-    c(
-        "/.ssh/id_rsa",
-        "SSH private key",
-        Critical,
-        Deep,
-        private_key,
-        false,
-    ),
-    c(
-        "/id_rsa",
-        "SSH private key",
-        Critical,
-        Deep,
-        private_key,
-        false,
-    ),
-    c(
-        "/.htpasswd",
-        "Apache password file",
-        High,
-        Deep,
-        htpasswd,
-        false,
-    ),
+/// Every shape by the name the table uses.
+const SHAPES: &[(&str, Shape)] = &[
+    ("actuator_env", actuator_env),
+    ("actuator_index", actuator_index),
+    ("aws_credentials", aws_credentials),
+    ("compose_file", compose_file),
+    ("debug_toolbar", debug_toolbar),
+    ("django_admin", django_admin),
+    ("django_settings", django_settings),
+    ("docker_config", docker_config),
+    ("dockerfile", dockerfile),
+    ("env_file", env_file),
+    ("expvar", expvar),
+    ("git_config", git_config),
+    ("git_head", git_head),
+    ("git_log", git_log),
+    ("hgrc", hgrc),
+    ("htpasswd", htpasswd),
+    ("npmrc", npmrc),
+    ("phpinfo", phpinfo),
+    ("pprof", pprof),
+    ("private_key", private_key),
+    ("proc_environ", proc_environ),
+    ("server_status", server_status),
+    ("sql_dump", sql_dump),
+    ("sqlite_db", sqlite_db),
+    ("svn_entries", svn_entries),
+    ("vim_swap", vim_swap),
+    ("werkzeug_console", werkzeug_console),
 ];
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    shape: Vec<ShapeEntry>,
+    file: Vec<FileEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShapeEntry {
+    name: String,
+    examples: Vec<String>,
+    negative_examples: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEntry {
+    path: String,
+    what: String,
+    severity: Severity,
+    profile: String,
+    shape: String,
+    assignments: bool,
+}
+
+/// The shapes' examples and the candidates, or what is wrong with the table.
+fn parse_table(text: &str) -> Result<(Vec<ShapeEntry>, Vec<Candidate>), String> {
+    let file: TableFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let shape_of = |name: &str| {
+        SHAPES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| format!("unknown shape `{name}`"))
+    };
+    for s in &file.shape {
+        shape_of(&s.name)?;
+    }
+    let mut out = Vec::new();
+    for f in file.file {
+        if !file.shape.iter().any(|s| s.name == f.shape) {
+            return Err(format!("{}: shape `{}` has no examples", f.path, f.shape));
+        }
+        let profile: Profile = f.profile.parse()?;
+        out.push(Candidate {
+            shape: shape_of(&f.shape)?,
+            path: f.path,
+            what: f.what,
+            severity: f.severity,
+            profile,
+            assignments: f.assignments,
+        });
+    }
+    Ok((file.shape, out))
+}
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("constant regex"))
@@ -636,7 +358,9 @@ fn htpasswd(b: &Body<'_>) -> bool {
 
 /// Candidates for the profile, in list order.
 fn candidates(profile: Profile) -> impl Iterator<Item = &'static Candidate> {
-    CANDIDATES.iter().filter(move |c| c.profile <= profile)
+    all_candidates()
+        .iter()
+        .filter(move |c| c.profile <= profile)
 }
 
 /// Probes in flight at once.
@@ -675,7 +399,7 @@ async fn fetch(
     ctx: &CheckCtx,
     cand: &'static Candidate,
 ) -> (&'static Candidate, Result<Arc<Exchange>, CheckError>) {
-    (cand, ctx.get(ctx.url(cand.path)).await)
+    (cand, ctx.get(ctx.url(&cand.path)).await)
 }
 
 /// Whether the answer is a real file: a success with a body that differs from the
@@ -728,12 +452,12 @@ fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
     };
     let mut f = ctx
         .finding(ex, title, None)
-        .with_key(cand.path)
+        .with_key(&cand.path)
         .with_severity(severity)
         .with_confidence(Confidence::Confirmed)
         .with_fact(format!(
             "{} answered {} ({} bytes) with the content of a {}; the soft-404 baseline differs",
-            cand.path.split('?').next().unwrap_or(cand.path),
+            cand.path.split('?').next().unwrap_or(&cand.path),
             ex.response.status,
             ex.response.body.len(),
             cand.what
@@ -779,6 +503,54 @@ fn toolbar_in_transcript(ctx: &CheckCtx, found: &[Finding]) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_loads_and_every_shape_example_behaves() {
+        let (shapes, files) = parse_table(TABLE).expect("exposed_files.toml is valid");
+        assert_eq!(files.len(), all_candidates().len());
+        assert!(files.len() >= 50, "{} candidates", files.len());
+        let mut wrong = Vec::new();
+        for s in &shapes {
+            let (_, shape) = SHAPES.iter().find(|(n, _)| *n == s.name).expect("shape");
+            let judge = |text: &str| {
+                shape(&Body {
+                    text,
+                    bytes: text.as_bytes(),
+                    html: text.trim_start().starts_with('<'),
+                })
+            };
+            assert!(
+                !s.examples.is_empty() && !s.negative_examples.is_empty(),
+                "{}",
+                s.name
+            );
+            for e in &s.examples {
+                if !judge(e) {
+                    wrong.push(format!("{} rejects {e:?}", s.name));
+                }
+            }
+            for e in &s.negative_examples {
+                if judge(e) {
+                    wrong.push(format!("{} accepts {e:?}", s.name));
+                }
+            }
+        }
+        for (name, _) in SHAPES {
+            if !shapes.iter().any(|s| s.name == *name) {
+                wrong.push(format!("shape {name} has no examples in the table"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        // Per profile: 15 quick, about 40 standard, 56 deep (the docs say so).
+        let count = |p: Profile| files.iter().filter(|c| c.profile <= p).count();
+        assert_eq!(
+            (count(Profile::Quick), count(Profile::Deep)),
+            (15, 56),
+            "update META.docs and the budget if the table changes"
+        );
+        let bad = TABLE.replacen("shape = \"env_file\"", "shape = \"no_such_shape\"", 1);
+        assert!(parse_table(&bad).is_err());
+    }
     use crate::testkit::{RawRequest, RawResponse};
 
     const DOTENV: &str = "# production\nDJANGO_SECRET_KEY=django-insecure-7q$z!tollgate-testbed-fake-key-k3v9#x2m@w8p^r5n0b\nDATABASE_URL=postgres://tollgate_app:Tg-db-P4ssw0rd-2024@db.internal.tollgate.test:5432/tollgate\nJWT_SECRET=secret\nDEPLOY_GITHUB_PAT=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\nDOCKER_HOST=tcp://127.0.0.1:2375\n";

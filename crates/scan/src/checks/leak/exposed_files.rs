@@ -122,7 +122,10 @@ struct TableFile {
 #[serde(deny_unknown_fields)]
 struct ShapeEntry {
     name: String,
+    /// Read by the table test only.
+    #[cfg_attr(not(test), allow(dead_code))]
     examples: Vec<String>,
+    #[cfg_attr(not(test), allow(dead_code))]
     negative_examples: Vec<String>,
 }
 

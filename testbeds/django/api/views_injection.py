@@ -43,7 +43,7 @@ class ProductSearchView(APIView):
         q = request.query_params.get("q", "")[:100]
         if settings.VULNERABLE:
             # VULNERABLE: the value is formatted into the SQL text.
-            sql = "SELECT id, sku, name, price, stock FROM api_product WHERE name LIKE '%%%s%%' ORDER BY id LIMIT 50" % q
+            sql = "SELECT id, sku, name, price, stock FROM api_product WHERE name LIKE '%%%s%%' ORDER BY id LIMIT 20" % q
             try:
                 with connection.cursor() as cur:
                     cur.execute(sql)
@@ -51,7 +51,7 @@ class ProductSearchView(APIView):
             except DatabaseError as e:
                 return Response({"error": "%s: %s" % (type(e).__name__, e)}, status=500)
             return Response({"results": [_row(r) for r in rows]})
-        qs = Product.objects.filter(name__icontains=q).order_by("id")[:50]
+        qs = Product.objects.filter(name__icontains=q).order_by("id")[:20]
         return Response({"results": [_product(p) for p in qs]})
 
 

@@ -131,12 +131,20 @@ pub fn signatures() -> &'static [Signature] {
     })
 }
 
-/// The first database error in `text`: the database and the matched text.
+/// The first database error in `text` (as served, or with JSON string escapes undone,
+/// since APIs often return the message inside a JSON string): the database and the
+/// matched text as it appears in `text`'s unescaped form.
 pub fn database_error(text: &str) -> Option<(&'static str, String)> {
-    signatures().iter().find_map(|s| {
-        s.regex
-            .find(text)
-            .map(|m| (s.db.as_str(), m.as_str().to_string()))
+    let find = |t: &str| {
+        signatures().iter().find_map(|s| {
+            s.regex
+                .find(t)
+                .map(|m| (s.db.as_str(), m.as_str().to_string()))
+        })
+    };
+    find(text).or_else(|| {
+        let unescaped = text.replace("\\\"", "\"").replace("\\\\", "\\");
+        (unescaped != text).then(|| find(&unescaped)).flatten()
     })
 }
 
@@ -234,6 +242,15 @@ mod tests {
             }
         }
         assert_eq!(signatures().len(), t.signature.len(), "all compile");
+    }
+
+    #[test]
+    fn errors_inside_json_strings_are_found() {
+        let body = r#"{"error":"OperationalError: unrecognized token: \"'\""}"#;
+        let (db, matched) = database_error(body).expect("found");
+        assert_eq!(db, "SQLite");
+        assert_eq!(matched, "unrecognized token: \"");
+        assert!(database_error(r#"{"error":"not found"}"#).is_none());
     }
 
     /// A search endpoint that pastes `q` into `LIKE '%q%'` and returns SQLite's error,

@@ -387,13 +387,21 @@ pub fn slot_finding(
     highlight: Option<&str>,
     redactor: &Redactor,
 ) -> Finding {
-    let url = redactor.redact(prep.baseline.request.url.as_str()).into_owned();
-    Finding::new(meta, Location::http_param("GET", url, &prep.slot.param), title)
-        .with_exchange(crate::mask::exchange(probe.evidence(redactor, highlight)))
-        .with_exchange(crate::mask::exchange(prep.baseline.evidence(redactor, None)))
-        .with_curl(probe.curl(redactor))
-        .with_fact(prep.source())
-        .with_fact(prep.who())
+    let url = redactor
+        .redact(prep.baseline.request.url.as_str())
+        .into_owned();
+    Finding::new(
+        meta,
+        Location::http_param("GET", url, &prep.slot.param),
+        title,
+    )
+    .with_exchange(crate::mask::exchange(probe.evidence(redactor, highlight)))
+    .with_exchange(crate::mask::exchange(
+        prep.baseline.evidence(redactor, None),
+    ))
+    .with_curl(probe.curl(redactor))
+    .with_fact(prep.source())
+    .with_fact(prep.who())
 }
 
 #[cfg(test)]
@@ -418,15 +426,28 @@ pub mod tests {
             .into_iter()
             .map(|s| (s.url.path().to_string(), s.param, s.place, s.value))
             .collect();
-        assert!(got.contains(&("/api/search".into(), "q".into(), Place::Query, "kettle".into())));
+        assert!(got.contains(&(
+            "/api/search".into(),
+            "q".into(),
+            Place::Query,
+            "kettle".into()
+        )));
         assert!(got.contains(&(
             format!("/api/items/{PATH_MARK}"),
             "id".into(),
             Place::Path,
             "7".into()
         )));
-        assert!(got.contains(&("/api/lookup".into(), "sku".into(), Place::Query, "A-1".into())));
-        assert!(!got.iter().any(|g| g.1 == "next" || g.1 == "url"), "{got:?}");
+        assert!(got.contains(&(
+            "/api/lookup".into(),
+            "sku".into(),
+            Place::Query,
+            "A-1".into()
+        )));
+        assert!(
+            !got.iter().any(|g| g.1 == "next" || g.1 == "url"),
+            "{got:?}"
+        );
         assert_eq!(got.iter().filter(|g| g.1 == "q").count(), 1, "POST ignored");
     }
 
@@ -447,6 +468,9 @@ pub mod tests {
         let body = r#"{"q":"a'b","html":"a&#x27;b","n":1}"#;
         assert_eq!(echo_as(body, "a'b", "a"), r#"{"q":"a","html":"a","n":1}"#);
         assert_eq!(echo_as(r#"{"q":"a\"b"}"#, "a\"b", "a"), r#"{"q":"a"}"#);
-        assert_eq!(echo_as(r#"{"sku":"S-1"}"#, "S-1' AND '1'='1", "S-1"), r#"{"sku":"S-1"}"#);
+        assert_eq!(
+            echo_as(r#"{"sku":"S-1"}"#, "S-1' AND '1'='1", "S-1"),
+            r#"{"sku":"S-1"}"#
+        );
     }
 }

@@ -45,7 +45,14 @@ const MAX_LOGINS: usize = 3;
 /// Baseline, two operator shapes, one confirmation.
 const PER_LOGIN: u32 = 4;
 
-const USER_FIELDS: &[&str] = &["username", "user", "email", "login", "user_name", "userName"];
+const USER_FIELDS: &[&str] = &[
+    "username",
+    "user",
+    "email",
+    "login",
+    "user_name",
+    "userName",
+];
 const PASSWORD_FIELDS: &[&str] = &["password", "passwd", "pass", "pwd"];
 /// Response fields that hold a credential after a successful login.
 const TOKEN_FIELDS: &[&str] = &[
@@ -86,17 +93,21 @@ pub fn login_ops(ctx: &CheckCtx) -> Vec<LoginOp> {
         .iter()
         .filter(|o| o.method == Method::Post && !o.is_templated())
     {
-        let Some(content) = op.request_body.as_ref().and_then(|b| {
-            b.content
-                .iter()
-                .find(|c| c.media_type.contains("json"))
-        }) else {
+        let Some(content) = op
+            .request_body
+            .as_ref()
+            .and_then(|b| b.content.iter().find(|c| c.media_type.contains("json")))
+        else {
             continue;
         };
         let Some(schema) = content.schema else {
             continue;
         };
-        let props: Vec<String> = model.properties(schema).into_iter().map(|(n, _)| n).collect();
+        let props: Vec<String> = model
+            .properties(schema)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         let pick = |names: &[&str]| {
             props
                 .iter()
@@ -248,16 +259,26 @@ async fn probe_login(ctx: &CheckCtx, op: &LoginOp) -> Option<Finding> {
         );
         let redactor = ctx.redactor();
         let url = redactor.redact(op.url.as_str()).into_owned();
-        let f = Finding::new(&META, Location::http_param("POST", url, &op.password_field), title)
-            .with_exchange(crate::mask::exchange(probe.evidence(redactor, None)))
-            .with_exchange(crate::mask::exchange(baseline.evidence(redactor, None)))
-            .with_confidence(Confidence::Confirmed)
-            .with_fact(format!("probe body {probe_body}: {} with a credential in {what}", probe.response.status))
-            .with_fact(format!("baseline body {baseline_body}: {} without a credential", baseline.response.status))
-            .with_fact(format!(
-                "confirmed with {confirm_body}: {} with a credential",
-                confirm.response.status
-            ));
+        let f = Finding::new(
+            &META,
+            Location::http_param("POST", url, &op.password_field),
+            title,
+        )
+        .with_exchange(crate::mask::exchange(probe.evidence(redactor, None)))
+        .with_exchange(crate::mask::exchange(baseline.evidence(redactor, None)))
+        .with_confidence(Confidence::Confirmed)
+        .with_fact(format!(
+            "probe body {probe_body}: {} with a credential in {what}",
+            probe.response.status
+        ))
+        .with_fact(format!(
+            "baseline body {baseline_body}: {} without a credential",
+            baseline.response.status
+        ))
+        .with_fact(format!(
+            "confirmed with {confirm_body}: {} with a credential",
+            confirm.response.status
+        ));
         return Some(crate::mask::known_values(f, &[credential, credential2]));
     }
     None
@@ -281,9 +302,7 @@ mod tests {
 
     #[test]
     fn finds_the_login_not_the_registration() {
-        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
-            .spec(SPEC)
-            .ctx(&META);
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/").spec(SPEC).ctx(&META);
         let ops = login_ops(&ctx);
         assert_eq!(ops.len(), 1);
         assert_eq!(ops[0].url.path(), "/login");

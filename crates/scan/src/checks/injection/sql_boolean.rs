@@ -48,7 +48,8 @@ struct Pair {
 }
 
 fn pairs(value: &str, joiner: &str) -> Vec<[Pair; 2]> {
-    let numeric = !value.is_empty() && value.len() <= 18 && value.bytes().all(|b| b.is_ascii_digit());
+    let numeric =
+        !value.is_empty() && value.len() <= 18 && value.bytes().all(|b| b.is_ascii_digit());
     let mut out = vec![[
         Pair {
             truthy: format!("{value}' {joiner} '1'='1"),
@@ -240,7 +241,10 @@ mod tests {
             .ctx(&META);
         let f = SqlBooleanInjection.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!(f[0].title, "SQL condition in `sku` changes the API's answer");
+        assert_eq!(
+            f[0].title,
+            "SQL condition in `sku` changes the API's answer"
+        );
         assert_eq!(f[0].evidence.exchanges.len(), 2);
         assert!(ctx.requests_made() <= PER_SLOT);
     }

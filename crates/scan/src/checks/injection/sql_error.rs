@@ -285,7 +285,10 @@ mod tests {
             .ctx(&META);
         let f = SqlErrorInjection.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!(f[0].title, "SQL error from SQLite after a single quote in `q`");
+        assert_eq!(
+            f[0].title,
+            "SQL error from SQLite after a single quote in `q`"
+        );
         assert_eq!(f[0].evidence.exchanges.len(), 2, "probe and baseline");
         assert!(f[0].evidence.exchanges[1].request.url.ends_with("q=Kettle"));
         assert!(ctx.requests_made() <= META.budget);

@@ -53,7 +53,9 @@ const CLOSE: &str = "q7gt";
 const PER_SLOT: u32 = 1 + SYNTAXES.len() as u32 + 1;
 
 fn expression(syntax: &str, a: u32, b: u32) -> String {
-    let expr = syntax.replace('A', &a.to_string()).replace('B', &b.to_string());
+    let expr = syntax
+        .replace('A', &a.to_string())
+        .replace('B', &b.to_string());
     format!("{OPEN}{expr}{CLOSE}")
 }
 
@@ -152,7 +154,9 @@ mod tests {
             let inner = &out[i + 2..j];
             let product = inner
                 .split_once('*')
-                .and_then(|(a, b)| Some(a.trim().parse::<u32>().ok()? * b.trim().parse::<u32>().ok()?))
+                .and_then(|(a, b)| {
+                    Some(a.trim().parse::<u32>().ok()? * b.trim().parse::<u32>().ok()?)
+                })
                 .map(|n| n.to_string())
                 .unwrap_or_default();
             out = format!("{}{product}{}", &out[..i], &out[j + 2..]);

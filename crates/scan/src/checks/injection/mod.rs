@@ -7,7 +7,7 @@
 //! Shared here: the parameters worth probing ("slots": query parameters of the OpenAPI
 //! document's GET operations, path parameters of its templated GET operations, query
 //! parameters seen in use), their benign baseline value, how a probe value is put in
-//! place, and how two answers are compared once the value they echo is taken out.
+//! place, and how two answers are compared when one of them echoes its own value.
 //! Every check sends the same baseline for the same slot, so the engine's
 //! de-duplication sends it once.
 

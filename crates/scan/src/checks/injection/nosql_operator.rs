@@ -218,10 +218,17 @@ pub fn issued_credential(ex: &Exchange) -> Option<(String, String)> {
             }
         }
     }
-    let cookie = ex.response.headers_all("set-cookie").next()?;
-    let (name, rest) = cookie.split_once('=')?;
-    let value = rest.split(';').next().unwrap_or_default();
-    (value.len() >= 8).then(|| (format!("cookie `{}`", name.trim()), value.to_string()))
+    // A session cookie, not any cookie (a tracking or CSRF cookie proves nothing).
+    ex.response.headers_all("set-cookie").find_map(|cookie| {
+        let (name, rest) = cookie.split_once('=')?;
+        let name = name.trim();
+        let lower = name.to_ascii_lowercase();
+        let session = ["sess", "sid", "auth", "token", "jwt"]
+            .iter()
+            .any(|w| lower.contains(w));
+        let value = rest.split(';').next().unwrap_or_default();
+        (session && value.len() >= 8).then(|| (format!("cookie `{name}`"), value.to_string()))
+    })
 }
 
 async fn probe_login(ctx: &CheckCtx, op: &LoginOp) -> Option<Finding> {
@@ -307,6 +314,35 @@ mod tests {
         assert_eq!(ops.len(), 1);
         assert_eq!(ops[0].url.path(), "/login");
         assert_eq!(ops[0].body.get("username"), Some(&json!("alice")));
+    }
+
+    #[test]
+    fn only_session_cookies_count_as_credentials() {
+        use crate::testkit::exchange;
+        let session = exchange(
+            HttpMethod::Post,
+            "http://h/login",
+            200,
+            &[("set-cookie", "sessionid=abcdef0123456789; HttpOnly")],
+            "{}",
+        );
+        assert!(issued_credential(&session).is_some());
+        let tracking = exchange(
+            HttpMethod::Post,
+            "http://h/login",
+            200,
+            &[("set-cookie", "_ga=GA1.2.123456789; Path=/")],
+            r#"{"error":"invalid"}"#,
+        );
+        assert!(issued_credential(&tracking).is_none());
+        let refused = exchange(
+            HttpMethod::Post,
+            "http://h/login",
+            401,
+            &[],
+            r#"{"token":"abcdefghijkl"}"#,
+        );
+        assert!(issued_credential(&refused).is_none());
     }
 
     #[tokio::test]

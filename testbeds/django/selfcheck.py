@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -368,6 +369,26 @@ def run_mode(mode):
         check(mode, "/api/v1 live" if V else "/api/v1 gone", (r.status == 200) == V)
         r = req(port, "/api/v2/debug/crash/")
         check(mode, "undocumented /api/v2/debug/crash/ live" if V else "debug crash gone", (r.status == 500) if V else r.status == 404)
+        # --- INJ-001 / INJ-002 / INJ-004 (issue 14)
+        q = urllib.parse.quote
+        base = req(port, "/api/v2/products/search/?q=Kettle")
+        quote = req(port, "/api/v2/products/search/?q=" + q("Kettle'"))
+        balanced = req(port, "/api/v2/products/search/?q=" + q("Kettle''"))
+        check(mode, "search quote %s" % ("gives a SQLite error" if V else "is just a character"),
+              (quote.status == 500 and "unrecognized token" in quote.text and balanced.status == 200) if V
+              else (quote.status == 200 and "error" not in quote.text), "%s %s" % (quote.status, quote.text))
+        check(mode, "search baseline answers 200", base.status == 200, str(base.status))
+        found = req(port, "/api/v2/products/by-sku/?sku=SKU-00001")
+        t = req(port, "/api/v2/products/by-sku/?sku=" + q("SKU-00001' AND '1'='1"))
+        f = req(port, "/api/v2/products/by-sku/?sku=" + q("SKU-00001' AND '1'='2"))
+        check(mode, "by-sku condition %s" % ("decides" if V else "is part of the SKU"),
+              found.status == 200 and ((t.status == 200 and t.text == found.text and f.status == 404) if V
+                                       else (t.status == 404 and f.status == 404)),
+              "%s %s %s" % (found.status, t.status, f.status))
+        g = req(port, "/api/v2/greeting/?name=" + q("Al{% widthratio 7 1 191 %}"))
+        check(mode, "greeting %s" % ("evaluates template tags" if V else "prints the name as text"),
+              ("Hello Al1337!" in g.text) if V else ("widthratio" in g.text and "1337" not in g.text),
+              "%s %s" % (g.status, g.text))
         # --- no TRACE echo
         r = req(port, "/", "TRACE")
         check(mode, "TRACE not echoed", "TRACE / HTTP" not in r.text and r.status != 200, str(r.status))

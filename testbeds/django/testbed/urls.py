@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path, re_path
 
-from api import views, views_leaks, views_legacy, views_maintenance
+from api import views, views_injection, views_leaks, views_legacy, views_maintenance
 
 # VULNERABLE keeps ids as raw strings so non-numeric ids reach the ORM and
 # crash (technical 500 page); HARDENED converts them (non-numeric -> 404).
@@ -13,6 +13,9 @@ urlpatterns = [
     path("api/v2/auth/login/", views.LoginView.as_view(), name="login"),
     path("api/v2/me/", views.MeView.as_view(), name="me"),
     path("api/v2/products/", views.ProductListView.as_view(), name="product-list"),
+    path("api/v2/products/search/", views_injection.ProductSearchView.as_view(), name="product-search"),
+    path("api/v2/products/by-sku/", views_injection.ProductBySkuView.as_view(), name="product-by-sku"),
+    path("api/v2/greeting/", views_injection.GreetingView.as_view(), name="greeting"),
     path("api/v2/products/%s/" % PK, views.ProductDetailView.as_view(), name="product-detail"),
     path("api/v2/orders/", views.OrderListView.as_view(), name="order-list"),
     path("api/v2/orders/%s/" % PK, views.OrderDetailView.as_view(), name="order-detail"),

@@ -35,6 +35,11 @@ static CHECKS: &[&'static dyn Check] = &[
     &misconfig::version_disclosure::VersionDisclosure,
     &misconfig::trace::TraceEnabled,
     &misconfig::dangerous_methods::DangerousMethods,
+    // ---- Injection (INJ-), filed under input validation & misconfiguration
+    &injection::sql_error::SqlErrorInjection,
+    &injection::sql_boolean::SqlBooleanInjection,
+    &injection::template::TemplateInjection,
+    &injection::nosql_operator::NosqlOperatorLogin,
     // ---- Data exposure (LEAK-)
     &leak::debug_error_page::DebugErrorPage,
     &leak::exposed_files::ExposedFiles,

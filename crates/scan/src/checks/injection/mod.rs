@@ -1,0 +1,476 @@
+//! Injection checks (INJ-): SQL errors, boolean SQL, template evaluation, NoSQL operators.
+//!
+//! Injection has no entry of its own in the OWASP API Security Top 10 (2023); these
+//! checks are filed under "Input validation & misconfiguration" and API8:2023 (see
+//! docs/scoring.md).
+//!
+//! Shared here: the parameters worth probing ("slots": query parameters of the OpenAPI
+//! document's GET operations, path parameters of its templated GET operations, query
+//! parameters seen in use), their benign baseline value, how a probe value is put in
+//! place, and how two answers are compared when one of them echoes its own value.
+//! Every check sends the same baseline for the same slot, so the engine's
+//! de-duplication sends it once.
+
+pub mod nosql_operator;
+pub mod sql_boolean;
+pub mod sql_error;
+pub mod template;
+
+use crate::check::CheckCtx;
+use crate::engine::{Auth, Exchange, ProbeRequest};
+use crate::target::spec::operation_url;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tollgate_core::{CheckMeta, Finding, Location, Redactor};
+use tollgate_spec::{example, Method, ParamLocation, SchemaType};
+use url::Url;
+
+/// Slots probed per check.
+pub const MAX_SLOTS: usize = 8;
+/// A probe value longer than this is not sent (bounded requests).
+const MAX_VALUE: usize = 256;
+/// Stands for a path parameter while its URL is built.
+const PATH_MARK: &str = "tollgateslot7f3a";
+
+/// Where a parameter sits in the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Query,
+    /// A path segment; `url` holds [`PATH_MARK`] in its place.
+    Path,
+}
+
+impl Place {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Place::Query => "query",
+            Place::Path => "path",
+        }
+    }
+}
+
+/// Where a slot came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Spec,
+    Observed,
+}
+
+/// One parameter of one GET route, with the benign value the baseline uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The route with every other parameter set (example or observed values).
+    pub url: Url,
+    pub param: String,
+    pub place: Place,
+    /// The benign value: the spec's example, or the value seen in use.
+    pub value: String,
+    pub source: Source,
+}
+
+impl Slot {
+    /// The URL with the parameter set to `value`.
+    pub fn with_value(&self, value: &str) -> Url {
+        match self.place {
+            Place::Query => with_query_param(&self.url, &self.param, value),
+            Place::Path => {
+                let mut url = self.url.clone();
+                let path = url.path().replace(PATH_MARK, &encode_segment(value));
+                url.set_path(&path);
+                url
+            }
+        }
+    }
+
+    /// The URL of the baseline, for locations and titles.
+    pub fn baseline_url(&self) -> Url {
+        self.with_value(&self.value)
+    }
+}
+
+/// The URL with query parameter `name` set to `value` (replacing it in place).
+pub fn with_query_param(url: &Url, name: &str, value: &str) -> Url {
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    match pairs.iter_mut().find(|(k, _)| k == name) {
+        Some(pair) => pair.1 = value.to_string(),
+        None => pairs.push((name.to_string(), value.to_string())),
+    }
+    let mut out = url.clone();
+    out.set_query(None);
+    out.query_pairs_mut().extend_pairs(pairs);
+    out
+}
+
+fn encode_segment(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Names whose values are URLs, credentials or paging controls: not what these checks
+/// are after (the SSRF and auth checks look at the first two).
+fn skip_name(name: &str) -> bool {
+    let n: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    n.ends_with("url")
+        || n.ends_with("uri")
+        || matches!(
+            n.as_str(),
+            "token"
+                | "accesstoken"
+                | "apikey"
+                | "key"
+                | "password"
+                | "secret"
+                | "format"
+                | "callback"
+                | "redirect"
+                | "next"
+        )
+}
+
+/// The slots of the target: spec query parameters, spec path parameters, observed query
+/// parameters, in that order, without duplicates, at most [`MAX_SLOTS`].
+pub fn slots(ctx: &CheckCtx) -> Vec<Slot> {
+    let origin = ctx.target().url.origin();
+    let mut all = spec_slots(ctx);
+    all.extend(observed_slots(ctx));
+    let mut out: Vec<Slot> = Vec::new();
+    for s in all {
+        let dup = out
+            .iter()
+            .any(|o| o.url.path() == s.url.path() && o.param == s.param && o.place == s.place);
+        if !dup && s.url.origin() == origin && out.len() < MAX_SLOTS {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
+    let Some(spec) = ctx.target().spec.as_ref() else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let mut query = Vec::new();
+    let mut path = Vec::new();
+    for op in model.operations.iter().filter(|o| o.method == Method::Get) {
+        for p in &op.parameters {
+            if skip_name(&p.name) {
+                continue;
+            }
+            let schema = p.schema.map(|id| model.schema(id));
+            let scalar = schema.is_none_or(|s| {
+                s.types.is_empty()
+                    || s.has_type(SchemaType::String)
+                    || s.has_type(SchemaType::Integer)
+                    || s.has_type(SchemaType::Number)
+            });
+            let uuid_or_date = schema.is_some_and(|s| {
+                matches!(
+                    s.format.as_deref(),
+                    Some("uri" | "url" | "binary" | "byte" | "date-time" | "date")
+                )
+            });
+            if !scalar || uuid_or_date {
+                continue;
+            }
+            let value = example::param_value(model, p);
+            match p.location {
+                ParamLocation::Query => {
+                    let Some(url) = operation_url(&ctx.target().url, spec, op, &HashMap::new())
+                    else {
+                        continue;
+                    };
+                    query.push(Slot {
+                        url: with_query_param(&url, &p.name, &value),
+                        param: p.name.clone(),
+                        place: Place::Query,
+                        value,
+                        source: Source::Spec,
+                    });
+                }
+                ParamLocation::Path => {
+                    let values = HashMap::from([(p.name.clone(), PATH_MARK.to_string())]);
+                    let Some(url) = operation_url(&ctx.target().url, spec, op, &values) else {
+                        continue;
+                    };
+                    path.push(Slot {
+                        url,
+                        param: p.name.clone(),
+                        place: Place::Path,
+                        value,
+                        source: Source::Spec,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    query.extend(path);
+    query
+}
+
+fn observed_slots(ctx: &CheckCtx) -> Vec<Slot> {
+    let recorded = ctx
+        .transcript()
+        .into_iter()
+        .filter(|e| e.check.is_none() && e.request.method == tollgate_core::HttpMethod::Get)
+        .map(|e| e.request.url.clone());
+    let mut out = Vec::new();
+    for url in ctx.target().routes.iter().cloned().chain(recorded) {
+        for (k, v) in url.query_pairs() {
+            if skip_name(&k) || v.len() > 64 {
+                continue;
+            }
+            out.push(Slot {
+                url: url.clone(),
+                param: k.to_string(),
+                place: Place::Query,
+                value: v.to_string(),
+                source: Source::Observed,
+            });
+        }
+    }
+    out
+}
+
+/// A slot ready to probe: the credential its route needs and its baseline answer.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub slot: Slot,
+    pub auth: Auth,
+    pub identity: Option<String>,
+    pub baseline: Arc<Exchange>,
+}
+
+impl Prepared {
+    /// Sends `value` in the slot, as the baseline went out. `None` when the request
+    /// failed or the value is too long to send.
+    pub async fn probe(&self, ctx: &CheckCtx, value: &str) -> Option<Arc<Exchange>> {
+        if value.len() > MAX_VALUE {
+            return None;
+        }
+        let req = ProbeRequest::get(self.slot.with_value(value)).auth(self.auth.clone());
+        send_quiet(ctx, req).await
+    }
+
+    /// The baseline value sent again, past the engine's de-duplication (with
+    /// `Cache-Control: no-cache`), to see whether the answer is stable.
+    pub async fn baseline_again(&self, ctx: &CheckCtx) -> Option<Arc<Exchange>> {
+        let req = ProbeRequest::get(self.slot.baseline_url())
+            .auth(self.auth.clone())
+            .header("cache-control", "no-cache");
+        send_quiet(ctx, req).await
+    }
+
+    /// Who sent the probes, as a fact.
+    pub fn who(&self) -> String {
+        self.identity.as_ref().map_or_else(
+            || "probes sent anonymously".to_string(),
+            |i| format!("probes sent as identity `{i}`"),
+        )
+    }
+
+    /// Where the parameter came from, as a fact.
+    pub fn source(&self) -> String {
+        let from = match self.slot.source {
+            Source::Spec => "the OpenAPI document",
+            Source::Observed => "a URL seen in use",
+        };
+        format!(
+            "{} parameter `{}` from {from}; baseline value `{}`",
+            self.slot.place.as_str(),
+            self.slot.param,
+            self.slot.value
+        )
+    }
+}
+
+/// Sends the baseline anonymously and, if that is refused (401/403), as the primary
+/// identity. `None` when the route does not answer, or answers 404/405 to its own
+/// benign value (nothing to compare with).
+pub async fn prepare(ctx: &CheckCtx, slot: Slot) -> Option<Prepared> {
+    let url = slot.baseline_url();
+    let anon = send_quiet(ctx, ProbeRequest::get(url.clone())).await?;
+    let refused = matches!(anon.response.status, 401 | 403);
+    let (auth, identity, baseline) = match (refused, ctx.target().primary_identity.clone()) {
+        (true, Some(id)) => {
+            let req = ProbeRequest::get(url).auth(Auth::Identity(id.clone()));
+            let ex = send_quiet(ctx, req).await?;
+            (Auth::Identity(id.clone()), Some(id), ex)
+        }
+        _ => (Auth::Anonymous, None, anon),
+    };
+    if matches!(baseline.response.status, 401 | 403 | 405) {
+        return None;
+    }
+    Some(Prepared {
+        slot,
+        auth,
+        identity,
+        baseline,
+    })
+}
+
+async fn send_quiet(ctx: &CheckCtx, req: ProbeRequest) -> Option<Arc<Exchange>> {
+    match ctx.send(req).await {
+        Ok(ex) => Some(ex),
+        Err(e) => {
+            tracing::debug!(check = %ctx.meta().id, error = %e, "injection probe failed");
+            None
+        }
+    }
+}
+
+/// The forms in which an answer may echo `value`: JSON-escaped, HTML-escaped (two
+/// styles), URL-encoded, and as sent.
+fn echo_forms(value: &str) -> [String; 5] {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
+    let html = value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;");
+    let html39 = html.replace("&#x27;", "&#39;");
+    let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+    [json, html, html39, encoded, value.to_string()]
+}
+
+/// The body with every echo of `value` rewritten as the same form of `instead`, so an
+/// answer that quotes its input compares equal to the answer to another input.
+pub fn echo_as(body: &str, value: &str, instead: &str) -> String {
+    if value.is_empty() || value == instead {
+        return body.to_string();
+    }
+    let mut out = body.to_string();
+    for (form, replacement) in echo_forms(value).into_iter().zip(echo_forms(instead)) {
+        if !form.is_empty() {
+            out = out.replace(&form, &replacement);
+        }
+    }
+    out
+}
+
+/// Whether the answer to `a_value` is the answer to `b_value`, once `a`'s echo of its
+/// value is written as `b_value`.
+pub fn same_answer(a: &Exchange, a_value: &str, b: &Exchange, b_value: &str) -> bool {
+    a.response.status == b.response.status
+        && echo_as(&a.response.text(), a_value, b_value) == b.response.text()
+}
+
+/// Whether the check has budget for `requests` more.
+pub fn has_budget(ctx: &CheckCtx, requests: u32) -> bool {
+    ctx.requests_made() + requests <= ctx.meta().budget
+}
+
+/// A finding at the slot with the probe's and the baseline's exchanges as evidence.
+pub fn slot_finding(
+    meta: &CheckMeta,
+    prep: &Prepared,
+    probe: &Exchange,
+    title: String,
+    highlight: Option<&str>,
+    redactor: &Redactor,
+) -> Finding {
+    let url = redactor
+        .redact(prep.baseline.request.url.as_str())
+        .into_owned();
+    Finding::new(
+        meta,
+        Location::http_param("GET", url, &prep.slot.param),
+        title,
+    )
+    .with_exchange(crate::mask::exchange(probe.evidence(redactor, highlight)))
+    .with_exchange(crate::mask::exchange(
+        prep.baseline.evidence(redactor, None),
+    ))
+    .with_curl(probe.curl(redactor))
+    .with_fact(prep.source())
+    .with_fact(prep.who())
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use crate::testkit::Fixture;
+
+    const SPEC: &str = r##"{"openapi":"3.0.3","servers":[{"url":"/"}],
+      "paths":{
+        "/api/search":{"get":{"parameters":[{"name":"q","in":"query","example":"kettle"},{"name":"next","in":"query"}]}},
+        "/api/items/{id}":{"get":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer"},"example":7}]}},
+        "/api/items":{"post":{"parameters":[{"name":"q","in":"query"}]}}
+      }}"##;
+
+    #[test]
+    fn finds_query_path_and_observed_slots() {
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
+            .spec(SPEC)
+            .route("/api/lookup?sku=A-1&url=http://x/")
+            .ctx(&sql_error::META);
+        let got: Vec<(String, String, Place, String)> = slots(&ctx)
+            .into_iter()
+            .map(|s| (s.url.path().to_string(), s.param, s.place, s.value))
+            .collect();
+        assert!(got.contains(&(
+            "/api/search".into(),
+            "q".into(),
+            Place::Query,
+            "kettle".into()
+        )));
+        assert!(got.contains(&(
+            format!("/api/items/{PATH_MARK}"),
+            "id".into(),
+            Place::Path,
+            "7".into()
+        )));
+        assert!(got.contains(&(
+            "/api/lookup".into(),
+            "sku".into(),
+            Place::Query,
+            "A-1".into()
+        )));
+        assert!(
+            !got.iter().any(|g| g.1 == "next" || g.1 == "url"),
+            "{got:?}"
+        );
+        assert_eq!(got.iter().filter(|g| g.1 == "q").count(), 1, "POST ignored");
+    }
+
+    #[test]
+    fn values_go_in_place() {
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
+            .spec(SPEC)
+            .ctx(&sql_error::META);
+        let all = slots(&ctx);
+        let path = all.iter().find(|s| s.place == Place::Path).expect("path");
+        assert_eq!(path.with_value("7'").path(), "/api/items/7%27");
+        let q = all.iter().find(|s| s.param == "q").expect("q");
+        assert_eq!(q.with_value("a'b").query(), Some("q=a%27b"));
+    }
+
+    #[test]
+    fn echoes_are_rewritten() {
+        let body = r#"{"q":"a'b","html":"a&#x27;b","n":1}"#;
+        assert_eq!(echo_as(body, "a'b", "a"), r#"{"q":"a","html":"a","n":1}"#);
+        assert_eq!(echo_as(r#"{"q":"a\"b"}"#, "a\"b", "a"), r#"{"q":"a"}"#);
+        assert_eq!(
+            echo_as(r#"{"sku":"S-1"}"#, "S-1' AND '1'='1", "S-1"),
+            r#"{"sku":"S-1"}"#
+        );
+    }
+}

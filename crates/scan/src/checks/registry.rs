@@ -47,6 +47,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &bola::predictable_ids::PredictableIds,
     &bola::cross_user_write::CrossUserWrite,
     &bfla::admin_functions::AdminFunctions,
+    &bfla::admin_writes::AdminWrites,
     &property::sensitive_fields::SensitiveFields,
     &property::undocumented_fields::UndocumentedFields,
     &property::mass_assignment_surface::MassAssignmentSurface,

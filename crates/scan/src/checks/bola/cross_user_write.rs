@@ -36,7 +36,7 @@ pub static META: CheckMeta = CheckMeta {
     ],
     budget: 60,
     docs: CheckDocs {
-        what: "Intrusive (runs with `--allow intrusive`); needs an OpenAPI document and two identities of the same role. For every item operation the document lets clients change (`PUT`/`PATCH`/`DELETE /notes/{id}` with a `GET` at the same path) it takes an object of the second identity (the owner): one the owner creates for the test through the documented `POST` (preferred), the owner's account for user collections (`/users/{id}`, the id from its `/me`), else one from the owner's own list. The first identity then sends a `PATCH` (else a `PUT` with the object's own values) that changes one ordinary string field to a unique marker, and, on objects created for the test only, a `DELETE`. The owner reads the object back: a finding needs the marker stored or the object gone, never a status code alone. Changed values are written back by the owner and objects created for the test deleted. Passwords are never changed (the account would be locked out); e-mail addresses are, and restored.",
+        what: "Intrusive (runs with `--allow intrusive`); needs an OpenAPI document and two identities of the same role. For every item operation the document lets clients change (`PUT`/`PATCH`/`DELETE /notes/{id}` with a `GET` at the same path that is not public: objects anyone may read are shared, not owned) it takes an object of the second identity (the owner): one the owner creates for the test through the documented `POST` (preferred), the owner's account for user collections (`/users/{id}`, the id from its `/me`), else one from the owner's own list. The first identity then sends a `PATCH` (else a `PUT` with the object's own values) that changes one ordinary string field to a unique marker, and, on objects created for the test only, a `DELETE`. The owner reads the object back: a finding needs the marker stored or the object gone, never a status code alone. Changed values are written back by the owner and objects created for the test deleted. Passwords are never changed (the account would be locked out); e-mail addresses are, and restored.",
         why: "APIs often check ownership on reads but not on writes: any user then edits or deletes everyone's notes, orders or carts by walking ids, or changes another user's e-mail address and takes the account over through a password reset.",
         evidence: "`PATCH /api/notes/7` as alice with `{\"title\": \"tollgate-tg1a2b3c\"}` → 200; `GET /api/notes/7` as bob (the owner): `title` \"Shopping\" → \"tollgate-tg1a2b3c\"; `DELETE /api/notes/7` as alice → 204, and bob's read-back answers 404.",
         remediation: "Authorize every write against the caller, exactly like reads: load the object through the caller's scope (`WHERE id = :id AND owner_id = :caller`) before updating or deleting it, and answer 404 otherwise. Actions on accounts (e-mail, password) must be allowed only on the caller's own account or to administrators.",
@@ -83,7 +83,14 @@ struct Collection<'a> {
 
 fn collections(model: &ApiModel) -> Vec<Collection<'_>> {
     let mut out: Vec<Collection<'_>> = Vec::new();
-    for read in model.operations.iter().filter(|o| o.method == Method::Get) {
+    // Objects anyone may read (`security: []`) are shared, not owned by a user:
+    // changing them is a question of function authorization (BFLA-002).
+    let owned = model.operations.iter().filter(|o| {
+        let public =
+            o.allows_anonymous() && o.security_source != tollgate_spec::SecuritySource::Unspecified;
+        o.method == Method::Get && !public
+    });
+    for read in owned {
         let Some((parent, param)) = parent_template(&read.path) else {
             continue;
         };
@@ -611,6 +618,15 @@ mod tests {
         .await;
         let (_e, ctx) = fixture(addr).ctx(&META);
         assert!(CrossUserWrite.run(&ctx).await.expect("run").is_empty());
+    }
+
+    #[test]
+    fn public_objects_are_not_owned() {
+        let public = SPEC.replace(r#""get":{},"delete""#, r#""get":{"security":[]},"delete""#);
+        let m = tollgate_spec::parse(public.as_bytes(), tollgate_spec::no_files).expect("spec");
+        assert!(collections(&m).is_empty());
+        let m = tollgate_spec::parse(SPEC.as_bytes(), tollgate_spec::no_files).expect("spec");
+        assert_eq!(collections(&m).len(), 1);
     }
 
     #[tokio::test]

@@ -38,7 +38,7 @@ pub static META: CheckMeta = CheckMeta {
     ],
     budget: 40,
     docs: CheckDocs {
-        what: "Intrusive (runs with `--allow intrusive`). For the OpenAPI document's create and update operations that have a read-back (`PATCH /me` with `GET /me`, `PUT /users/{id}` with `GET /users/{id}`, `POST /users` with `GET /users/{id}`, self-registration included), adds privileged properties the request schema does not allow or marks `readOnly`: `role`, `is_admin`, `is_staff`, `is_superuser`, `permissions`, `groups`, verified flags, owner ids, balance or price, from a data file (`privileged_properties.toml`), preferring the names the API itself shows in its answers and response schemas (camelCase when the API uses it). Updates go to the identity's own object (its `/me`, its own list, its account id); creates use the document's example with unique usernames and e-mails. The object is then read back, and a finding is made only when a sent value was stored and differs from the value before. Updated values are restored and created objects deleted where the API documents a DELETE. At most 40 requests.",
+        what: "Intrusive (runs with `--allow intrusive`). For the OpenAPI document's create and update operations that have a read-back (`PATCH /me` with `GET /me`, `PUT /users/{id}` with `GET /users/{id}`, `POST /users` with `GET /users/{id}`, self-registration included), adds privileged properties the request schema does not allow or marks `readOnly`: `role`, `is_admin`, `is_staff`, `is_superuser`, `permissions`, `groups`, verified flags, owner ids, balance or price, from a data file (`privileged_properties.toml`), under the names the API itself shows. Updates go to the identity's own object (its `/me`, its own list, its account id) and add only privileged properties that object shows, so that their previous values can be written back; creates also try the common names in the API's style (camelCase when the API uses it) and use the document's example with unique usernames and e-mails. The object is then read back, and a finding is made only when a sent value was stored and differs from the value before. Updated values are restored and created objects deleted where the API documents a DELETE. At most 40 requests.",
         why: "Frameworks that bind request bodies straight onto models (`Object.assign`, `fields = \"__all__\"`, `@ModelAttribute`, `update(params)`) let any user make themselves an administrator, verify their own e-mail, credit their balance or take over other users' objects by adding one property to an ordinary request.",
         evidence: "`PATCH /api/me` as alice with `{\"role\": \"admin\", \"isAdmin\": true}` (neither in `UserUpdate`; `role` and `isAdmin` are `readOnly` in `User`) → 200; `GET /api/me` as alice: `role` \"user\" → \"admin\", `isAdmin` false → true.",
         remediation: "Bind request bodies through an explicit allow-list of client-writable fields per operation, refuse unknown properties (400), and set privileges, ownership and balances only in server code paths that authorize them.",
@@ -348,6 +348,11 @@ impl Run<'_> {
             if writable.contains(&norm(name)) || out.iter().any(|(n, _)| n == name) {
                 continue;
             }
+            // An existing object gets only properties it shows: their previous
+            // values can be written back, and nothing is changed unseen.
+            if before.is_some_and(|b| !b.contains_key(name)) {
+                continue;
+            }
             let Some(entry) = entry_for(name) else {
                 continue;
             };
@@ -363,7 +368,7 @@ impl Run<'_> {
             used.insert(entry.names.first().map_or("", String::as_str));
             out.push((name.clone(), value));
         }
-        if t.account {
+        if t.account && before.is_none() {
             for entry in table().property.iter().filter(|e| e.guess) {
                 if used.contains(entry.names.first().map_or("", String::as_str))
                     || entry.names.iter().any(|n| writable.contains(&norm(n)))

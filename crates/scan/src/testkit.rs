@@ -19,6 +19,8 @@ pub struct RawRequest {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body, read up to its `Content-Length` (at most 256 KiB).
+    pub body: Vec<u8>,
 }
 
 impl RawRequest {
@@ -104,7 +106,8 @@ async fn read_head(sock: &mut tokio::net::TcpStream) -> Option<RawRequest> {
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-    let text = String::from_utf8_lossy(&buf);
+    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let text = String::from_utf8_lossy(&buf[..head_end]).into_owned();
     let mut lines = text.split("\r\n");
     let mut first = lines.next()?.split(' ');
     let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
@@ -114,11 +117,30 @@ async fn read_head(sock: &mut tokio::net::TcpStream) -> Option<RawRequest> {
             l.split_once(':')
                 .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         })
-        .collect();
+        .collect::<Vec<(String, String)>>();
+    let length = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(256 * 1024);
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(length);
     Some(RawRequest {
         method,
         path,
         headers,
+        body,
     })
 }
 

@@ -68,7 +68,27 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "role", "date_joined"]
+        fields = [
+            "id", "username", "email", "first_name", "last_name", "role", "is_staff", "date_joined",
+        ]
+        read_only_fields = fields
+
+
+class MeUpdateSerializer(serializers.ModelSerializer):
+    """HARDENED profile update: an explicit allow-list; DRF drops other keys."""
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name"]
+
+
+class AllFieldsUserSerializer(serializers.ModelSerializer):
+    """VULNERABLE profile update (PROP-004, mass assignment): every model field
+    is writable, is_staff and is_superuser included."""
+
+    class Meta:
+        model = User
+        fields = "__all__"
 
 
 class LeakyUserSerializer(serializers.ModelSerializer):

@@ -22,8 +22,10 @@ from . import outbound, tokens
 from .models import Order, Product
 from .permissions import IsAdmin, ScopedPermission
 from .serializers import (
+    AllFieldsUserSerializer,
     LeakyUserSerializer,
     MeSerializer,
+    MeUpdateSerializer,
     OrderCreateSerializer,
     OrderSerializer,
     OrderUpdateSerializer,
@@ -119,6 +121,17 @@ class MeView(APIView):
         data["scopes"] = sorted(request.auth.scopes) if request.auth else []
         return Response(data)
 
+    def patch(self, request):
+        if settings.VULNERABLE:
+            # PROP-004: a fields="__all__" serializer binds the whole body onto
+            # the user: {"is_staff": true} makes the caller staff.
+            ser = AllFieldsUserSerializer(request.user, data=request.data, partial=True)
+        else:
+            ser = MeUpdateSerializer(request.user, data=request.data, partial=True)
+        ser.is_valid(raise_exception=True)
+        ser.save()
+        return self.get(request)
+
 
 # --------------------------------------------------------------------------
 # products (public catalogue)
@@ -199,6 +212,8 @@ class OrderDetailView(APIView):
         return Response(OrderSerializer(self.get_object(request, pk)).data)
 
     def patch(self, request, pk):
+        # VULNERABLE (BOLA-003): get_object() has no owner filter, so any caller
+        # rewrites any order's status or shipping address. HARDENED: owner only.
         order = self.get_object(request, pk)
         ser = OrderUpdateSerializer(order, data=request.data, partial=True)
         ser.is_valid(raise_exception=True)

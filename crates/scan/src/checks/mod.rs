@@ -18,3 +18,4 @@ pub mod registry;
 pub mod resource;
 pub mod ssrf;
 pub mod transport;
+pub mod write_support;

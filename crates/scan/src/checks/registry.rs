@@ -50,10 +50,13 @@ static CHECKS: &[&'static dyn Check] = &[
     // ---- Authorization, inventory and resource consumption (BOLA-, BFLA-, PROP-, INV-, RATE-)
     &bola::cross_user::CrossUserObjectAccess,
     &bola::predictable_ids::PredictableIds,
+    &bola::cross_user_write::CrossUserWrite,
     &bfla::admin_functions::AdminFunctions,
+    &bfla::admin_writes::AdminWrites,
     &property::sensitive_fields::SensitiveFields,
     &property::undocumented_fields::UndocumentedFields,
     &property::mass_assignment_surface::MassAssignmentSurface,
+    &property::mass_assignment::MassAssignment,
     &inventory::undocumented_endpoints::UndocumentedEndpoints,
     &inventory::sibling_versions::SiblingVersions,
     &inventory::public_spec::PublicSpec,

@@ -62,7 +62,7 @@ const MAX_OPERATIONS: usize = 10;
 
 /// How sure the document is that an operation is for administrators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Evidence {
+pub(crate) enum Evidence {
     /// Only the path looks administrative.
     Path,
     /// A tag, an `admin` scope or the summary says so.
@@ -74,7 +74,7 @@ fn admin_path(path: &str) -> bool {
         .any(|seg| ADMIN_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str()))
 }
 
-fn classify(op: &Operation) -> Option<Evidence> {
+pub(crate) fn classify(op: &Operation) -> Option<Evidence> {
     let says = |t: &str| {
         let t = t.to_ascii_lowercase();
         t.contains("admin") || t.contains("staff only") || t.contains("superuser")

@@ -68,6 +68,12 @@ async fn check(stack: Stack, route: &str) {
             run.report.findings.len(),
             run.report.coverage.routes_skipped.len(),
         );
+        for r in &run.report.coverage.routes_skipped {
+            println!("  not sent: {} {}: {}", r.method, r.url, r.reason);
+        }
+        for e in &run.report.errors {
+            println!("  error: {:?} {}", e.check_id, e.message);
+        }
         runs.push(run);
     }
     let changes = bed

@@ -27,6 +27,7 @@ pub fn render(report: &Report, rules: &[&CheckMeta], opts: &RenderOptions) -> St
         report.coverage.requests_sent,
         match report.coverage.routes_skipped.len() {
             0 => String::new(),
+            1 => " (1 state-changing route not called)".to_string(),
             n => format!(" ({n} state-changing routes not called)"),
         },
         report.duration_ms as f64 / 1000.0,

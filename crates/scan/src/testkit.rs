@@ -19,6 +19,8 @@ pub struct RawRequest {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The body, as far as `content-length` says (at most 256 KiB).
+    pub body: Vec<u8>,
 }
 
 impl RawRequest {
@@ -114,11 +116,34 @@ async fn read_head(sock: &mut tokio::net::TcpStream) -> Option<RawRequest> {
             l.split_once(':')
                 .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         })
-        .collect();
+        .collect::<Vec<(String, String)>>();
+    let head_len = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(buf.len(), |i| i + 4);
+    let want = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(256 * 1024);
+    let mut body = buf.get(head_len..).unwrap_or_default().to_vec();
+    while body.len() < want {
+        let n = tokio::time::timeout(Duration::from_secs(5), sock.read(&mut chunk))
+            .await
+            .ok()?
+            .ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    body.truncate(want);
     Some(RawRequest {
         method,
         path,
         headers,
+        body,
     })
 }
 

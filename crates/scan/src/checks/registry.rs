@@ -69,6 +69,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &ssrf::open_redirect::OpenRedirect,
     &ssrf::webhook_fields::WebhookFields,
     &ssrf::xml_accepted::XmlAccepted,
+    &ssrf::body_fields::BodyFieldSsrf,
     // ---- Container & host exposure (CONT-)
     &container::host_ports::HostPorts,
     &container::ssrf_reach::SsrfReachesRuntime,

@@ -11,6 +11,7 @@
 //! engine's de-duplication sends each one once however many checks look at it.
 
 pub mod blind;
+pub mod body_fields;
 pub mod forwarded_credentials;
 pub mod open_redirect;
 pub mod reflected;

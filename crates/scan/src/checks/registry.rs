@@ -70,6 +70,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &ssrf::webhook_fields::WebhookFields,
     &ssrf::xml_accepted::XmlAccepted,
     &ssrf::body_fields::BodyFieldSsrf,
+    &ssrf::webhook_registration::WebhookRegistration,
     // ---- Container & host exposure (CONT-)
     &container::host_ports::HostPorts,
     &container::ssrf_reach::SsrfReachesRuntime,

@@ -17,6 +17,7 @@ pub mod open_redirect;
 pub mod reflected;
 pub mod token_fetch;
 pub mod webhook_fields;
+pub mod webhook_registration;
 pub mod xml_accepted;
 
 use crate::check::CheckCtx;

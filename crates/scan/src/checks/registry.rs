@@ -23,6 +23,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &auth::jwt_claims::JwtClaims,
     &auth::jwt_signature_not_verified::JwtSignatureNotVerified,
     &auth::jwt_kid_path::JwtKidPath,
+    &auth::guessable_code::GuessableCode,
     // ---- Encryption & transport (TLS-)
     &transport::plain_http::PlainHttp,
     &transport::hsts::MissingHsts,

@@ -9,6 +9,7 @@ pub mod common;
 pub mod container;
 pub mod credential_fields;
 pub mod exposure;
+pub mod injection;
 pub mod inventory;
 pub mod leak;
 pub mod misconfig;

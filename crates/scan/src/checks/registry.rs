@@ -72,6 +72,8 @@ static CHECKS: &[&'static dyn Check] = &[
     &ssrf::xml_accepted::XmlAccepted,
     &ssrf::body_fields::BodyFieldSsrf,
     &ssrf::webhook_registration::WebhookRegistration,
+    &injection::os_command::OsCommand,
+    &injection::slow_input::SlowInput,
     // ---- Container & host exposure (CONT-)
     &container::host_ports::HostPorts,
     &container::ssrf_reach::SsrfReachesRuntime,

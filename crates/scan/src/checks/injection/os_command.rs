@@ -30,9 +30,9 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api8,
     safety: SafetyClass::Intrusive,
     methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
-    budget: 60,
+    budget: 90,
     docs: CheckDocs {
-        what: "Takes the string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (free-form: no enum, no format), names that suggest hosts, files or text for a tool first, and sends the documented example with one field set to shell separators followed by `echo X''Y` (`;`, `\";`, `';`, `|`, `&&`, newline, and the same inside `$(…)` and backticks), where X and Y are random. A shell removes the empty quotes and prints `XY`; a field that is only stored or echoed back shows `X''Y`. When `XY` appears in the answer (and not in the baseline answer to the example) the same shape is sent again with `echo X$((a+b))Y`, whose sum only a shell computes; both must show. Intrusive: the probes are writes, so it runs only with `--allow intrusive`.",
+        what: "Takes the string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (free-form: no enum, no format, no pattern; at most 8; never login, token, password or reset operations), fields of tool-like operations (tools, exec, ping, convert, checksum, …) first, then names that suggest hosts, files or text, and sends the documented example with one field set to shell separators followed by `echo X''Y` (`;`, `\";`, `';`, `|`, `&&`, newline, and the same inside `$(…)` and backticks), where X and Y are random. A shell removes the empty quotes and prints `XY`; a field that is only stored or echoed back shows `X''Y`. When `XY` appears in the answer (and not in the baseline answer to the example) the same shape is sent again with `echo X$((a+b))Y`, whose sum only a shell computes; both must show. Intrusive: the probes are writes, so it runs only with `--allow intrusive`.",
         why: "A value pasted into a shell command line runs the caller's commands as the API's user: reading its secrets and configuration, reaching the internal network, and usually taking over the host.",
         evidence: "POST /api/tools/checksum `{\"text\": \"\\\";echo tg8f3a''c01d;\\\"\"}` → 200 `{\"checksum\": \"tg8f3ac01d\\n4294967295 0\"}`; then `echo tg…$((5121+3302))…` → the answer shows `8423`.",
         remediation: "Do not build shell command lines from input. Call the program directly with an argument vector (`execFile`/`spawn` without a shell, `subprocess.run([...])` without `shell=True`), pass data on standard input, and validate values against a strict allow-list.",
@@ -46,7 +46,7 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 /// Fields probed per scan.
-const MAX_FIELDS: usize = 5;
+const MAX_FIELDS: usize = 8;
 
 #[derive(Debug, Deserialize)]
 #[cfg_attr(not(test), allow(dead_code))]
@@ -57,6 +57,15 @@ pub(crate) struct Words {
     pub validated_words: Vec<String>,
     validated_match: Vec<String>,
     validated_no_match: Vec<String>,
+    pub command_routes: Vec<String>,
+    command_routes_match: Vec<String>,
+    command_routes_no_match: Vec<String>,
+    pub validated_routes: Vec<String>,
+    validated_routes_match: Vec<String>,
+    validated_routes_no_match: Vec<String>,
+    pub skip_routes: Vec<String>,
+    skip_routes_match: Vec<String>,
+    skip_routes_no_match: Vec<String>,
 }
 
 static WORDS: LazyLock<Result<Words, String>> = LazyLock::new(|| {
@@ -74,6 +83,13 @@ fn squash(s: &str) -> String {
         .filter(|c| !matches!(c, '_' | '-'))
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// Whether a path has a segment word (cut at `/ - _ .`) in `list`.
+pub(crate) fn route_has(list: &[String], path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| list.iter().any(|l| l == w))
 }
 
 /// Whether a field name contains one of `list`.
@@ -120,14 +136,20 @@ fn to_http(m: Method) -> Option<HttpMethod> {
 }
 
 /// The free-form string fields of the document's JSON write operations without path
-/// templates, those whose name contains one of `preferred` first.
-pub fn string_fields(ctx: &CheckCtx, preferred: &[String]) -> Vec<Field> {
+/// templates and outside authentication flows: fields of operations whose path has a
+/// word of `routes` first, then fields whose name contains one of `names`.
+pub fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec<Field> {
+    let Ok(w) = words() else {
+        return Vec::new();
+    };
     let Some(spec) = api_support::spec(ctx) else {
         return Vec::new();
     };
     let model = &spec.model;
     let mut out = Vec::new();
-    for op in api_support::write_operations(model).filter(|o| !o.is_templated()) {
+    for op in api_support::write_operations(model)
+        .filter(|o| !o.is_templated() && !route_has(&w.skip_routes, &o.path))
+    {
         let Some(method) = to_http(op.method) else {
             continue;
         };
@@ -153,7 +175,7 @@ pub fn string_fields(ctx: &CheckCtx, preferred: &[String]) -> Vec<Field> {
                 }),
         );
     }
-    out.sort_by_key(|f| !name_has(preferred, &f.name));
+    out.sort_by_key(|f| (!route_has(routes, &f.path), !name_has(names, &f.name)));
     out
 }
 
@@ -229,7 +251,7 @@ impl Check for OsCommand {
             return Err(CheckError::Skipped("no OpenAPI document".into()));
         }
         let mut findings = Vec::new();
-        for field in string_fields(ctx, &w.command_words)
+        for field in string_fields(ctx, &w.command_routes, &w.command_words)
             .into_iter()
             .take(MAX_FIELDS)
         {
@@ -384,5 +406,25 @@ mod tests {
             .validated_no_match
             .iter()
             .any(|x| name_has(&w.validated_words, x)));
+        for (list, yes, no) in [
+            (
+                &w.command_routes,
+                &w.command_routes_match,
+                &w.command_routes_no_match,
+            ),
+            (
+                &w.validated_routes,
+                &w.validated_routes_match,
+                &w.validated_routes_no_match,
+            ),
+            (
+                &w.skip_routes,
+                &w.skip_routes_match,
+                &w.skip_routes_no_match,
+            ),
+        ] {
+            assert!(yes.iter().all(|x| route_has(list, x)), "{yes:?}");
+            assert!(!no.iter().any(|x| route_has(list, x)), "{no:?}");
+        }
     }
 }

@@ -24,7 +24,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
     budget: 16,
     docs: CheckDocs {
-        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (names such as `username`, `email`, `slug` first; at most 4) and times two values on each: a short one (`aaaa!`) and a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode. When the long value takes at least 150 ms and three times longer than the short one, both are sent once more; only when the difference holds again is it reported, and the check stops at the first such field. At most 4 requests per field. Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
+        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times two values on each: a short one (`aaaa!`) and a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode. When the long value takes at least 150 ms and three times longer than the short one, both are sent once more; only when the difference holds again is it reported, and the check stops at the first such field. At most 4 requests per field. Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
         why: "A regular expression that backtracks exponentially lets one small request hold a CPU for seconds; in a single-threaded server (Node's event loop) every other request waits. A handful of requests take the API down.",
         evidence: "POST /api/accounts/validate `{\"username\": \"aaaa!\"}` → 200 in 4 ms; `{\"username\": \"aaaaaaaaaaaaaaaaaaaaaaa!\"}` → 200 in 1 840 ms; again: 5 ms and 1 795 ms.",
         remediation: "Remove nested quantifiers (`^([a-z0-9]+)+$` is `^[a-z0-9]+$`), use a regex engine without backtracking (RE2, Rust `regex`) for input validation, cap input length before matching, and run expensive work off the request thread with a time limit.",
@@ -38,7 +38,7 @@ pub static META: CheckMeta = CheckMeta {
 };
 
 /// Fields timed per scan.
-const MAX_FIELDS: usize = 4;
+const MAX_FIELDS: usize = 6;
 /// The longest near-miss sent.
 const MAX_LONG: u64 = 32;
 /// The least extra time, and the least ratio, that count as a signal.
@@ -67,7 +67,7 @@ impl Check for SlowInput {
         if api_support::spec(ctx).is_none() {
             return Err(CheckError::Skipped("no OpenAPI document".into()));
         }
-        for field in string_fields(ctx, &w.validated_words)
+        for field in string_fields(ctx, &w.validated_routes, &w.validated_words)
             .into_iter()
             .take(MAX_FIELDS)
         {

@@ -28,7 +28,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Post],
     budget: 24,
     docs: CheckDocs {
-        what: "Finds the OpenAPI document's code confirmations: POST operations about password resets, OTPs, PINs or verification whose request body has a code field (`code`, `otp`, `pin`, `reset_code`, …) that the document shows to be a short number: a `pattern` such as `^[0-9]{4}$`, an integer `maximum`, or an all-digit example, 3 to 8 digits. For an account the scan itself logs in with (never anyone else's; without a login identity whose username the body can carry, the check is skipped), it first asks for a code through the sibling request operation (`POST /password-reset` next to `/password-reset/confirm`), then sends 10 wrong codes. It reports when all 10 were answered the same way, with no 429 or 423, no `Retry-After`, and no words about too many attempts or a locked account. Intrusive: it triggers a code (an e-mail or SMS to the scan's own account) and wrong attempts.",
+        what: "Finds the OpenAPI document's code confirmations: POST operations about password resets, OTPs, PINs or verification whose request body has a code field (`code`, `otp`, `pin`, `reset_code`, …) that the document shows to be a short number: a `pattern` such as `^[0-9]{4}$`, an integer `maximum`, or an all-digit example, 3 to 8 digits. For an account the scan itself logs in with (never anyone else's; without a login identity whose username the body can carry, the check is skipped), it first asks for a code through the sibling request operation (`POST /password-reset` next to `/password-reset/confirm`), then sends 10 wrong codes. It reports when all 10 were answered the same way and promptly, with no 429 or 423 (the engine retries a 429 after backing off, so an attempt that took a second or more counts as throttled), no `Retry-After`, and no words about too many attempts or a locked account. A one-in-10^K/10 chance remains that a wrong code is the issued one; the check then stops (a 2xx) and reports nothing. Intrusive: it triggers a code (an e-mail or SMS to the scan's own account) and wrong attempts.",
         why: "A 4-digit code has 10,000 values and a 6-digit code a million: without an attempt limit an attacker who requests a reset for a victim guesses the code in minutes and takes over the account. An attempt limit (or burning the code after a few failures) is what makes short codes safe.",
         evidence: "POST /api/password-reset `{\"username\": \"alice\"}` → 202; then POST /api/password-reset/confirm `{\"username\": \"alice\", \"code\": \"9999\", …}` and 9 more wrong codes → 400 `invalid or expired code` each time, no 429, no `Retry-After`; the code is 4 digits (`pattern: ^[0-9]{4}$`).",
         remediation: "Limit attempts per issued code (3 to 5), then invalidate it and require a new one; throttle per account and per client; use at least 6 digits (or a long random token for links) with a short expiry; answer throttled attempts with 429 and `Retry-After`.",
@@ -43,6 +43,8 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Wrong codes sent per confirmation endpoint.
 pub const ATTEMPTS: usize = 10;
+/// An attempt this slow was throttled and retried by the engine.
+const BACKED_OFF: std::time::Duration = std::time::Duration::from_millis(900);
 /// Confirmation endpoints tried per scan.
 const MAX_FLOWS: usize = 2;
 
@@ -378,9 +380,15 @@ async fn try_flow(
             Value::String(format!("{code:0width$}", width = flow.digits as usize))
         };
         body.insert(flow.code_field.clone(), value);
+        let started = std::time::Instant::now();
         let ex = send(ctx, request(ctx, model, &flow.confirm, &body, auth)).await?;
-        let stop =
-            throttled(w, &ex) || !matches!(ex.response.status, 400 | 401 | 403 | 409 | 410 | 422);
+        // The engine retries a 429/503 after backing off (at least a second without
+        // Retry-After), so a throttled attempt shows as a slow one carrying the answer
+        // to the retry: it counts as throttling.
+        let backed_off = started.elapsed() >= BACKED_OFF;
+        let stop = backed_off
+            || throttled(w, &ex)
+            || !matches!(ex.response.status, 400 | 401 | 403 | 409 | 410 | 422);
         let differs = answers
             .first()
             .is_some_and(|f| f.response.status != ex.response.status);

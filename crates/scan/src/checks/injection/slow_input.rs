@@ -24,7 +24,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
     budget: 16,
     docs: CheckDocs {
-        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times two values on each: a short one (`aaaa!`) and a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode. When the long value takes at least 150 ms and three times longer than the short one, both are sent once more; only when the difference holds again is it reported, and the check stops at the first such field. At most 4 requests per field. Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
+        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode, against a short near-miss (`aaaa!`). When the long near-miss takes at least 40 ms more and four times as long, it is timed again against a matching input of the same length (`aaa…aa`, which does not backtrack); only when that difference holds too is it reported (so length alone, hashing or storage cost, does not count), and the check stops at the first such field. At most 4 requests per field. Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
         why: "A regular expression that backtracks exponentially lets one small request hold a CPU for seconds; in a single-threaded server (Node's event loop) every other request waits. A handful of requests take the API down.",
         evidence: "POST /api/accounts/validate `{\"username\": \"aaaa!\"}` → 200 in 4 ms; `{\"username\": \"aaaaaaaaaaaaaaaaaaaaaaa!\"}` → 200 in 1 840 ms; again: 5 ms and 1 795 ms.",
         remediation: "Remove nested quantifiers (`^([a-z0-9]+)+$` is `^[a-z0-9]+$`), use a regex engine without backtracking (RE2, Rust `regex`) for input validation, cap input length before matching, and run expensive work off the request thread with a time limit.",
@@ -42,14 +42,15 @@ const MAX_FIELDS: usize = 6;
 /// The longest near-miss sent.
 const MAX_LONG: u64 = 32;
 /// The least extra time, and the least ratio, that count as a signal.
-const MIN_EXTRA: Duration = Duration::from_millis(150);
-const MIN_RATIO: u32 = 3;
+const MIN_EXTRA: Duration = Duration::from_millis(40);
+const MIN_RATIO: u32 = 4;
 
 const SHORT: &str = "aaaa!";
 
-fn long_value(field: &Field) -> String {
+fn long_values(field: &Field) -> (String, String) {
     let len = field.max_length.unwrap_or(MAX_LONG).clamp(8, MAX_LONG) as usize;
-    format!("{}!", "a".repeat(len - 1))
+    let run = "a".repeat(len - 1);
+    (format!("{run}!"), format!("{run}a"))
 }
 
 fn slow(short: Duration, long: Duration) -> bool {
@@ -83,21 +84,23 @@ impl Check for SlowInput {
 }
 
 async fn time_field(ctx: &CheckCtx, field: &Field) -> Option<Finding> {
-    let long = long_value(field);
+    let (long, matching) = long_values(field);
     let mut rounds = Vec::new();
-    for _ in 0..2 {
-        let s = send(ctx, field.request(SHORT)).await?;
+    // Round 1: a short near-miss against the long one. Round 2: a long input of the
+    // same length that matches (no backtracking) against the long near-miss again.
+    for control in [SHORT, matching.as_str()] {
+        let s = send(ctx, field.request(control)).await?;
         let l = send(ctx, field.request(&long)).await?;
         let (ts, tl) = (s.response.elapsed, l.response.elapsed);
         if !slow(ts, tl) {
             return None;
         }
-        rounds.push((ts, tl, l));
+        rounds.push((control.to_string(), ts, tl, l));
     }
-    let (_, _, last) = rounds.last()?.clone();
+    let (_, _, _, last) = rounds.last()?.clone();
     let times: Vec<String> = rounds
         .iter()
-        .map(|(s, l, _)| format!("{} ms vs {} ms", s.as_millis(), l.as_millis()))
+        .map(|(c, s, l, _)| format!("`{c}` {} ms vs {} ms", s.as_millis(), l.as_millis()))
         .collect();
     let url = ctx.redactor().redact(field.url.as_str()).into_owned();
     let title = format!(
@@ -122,7 +125,7 @@ async fn time_field(ctx: &CheckCtx, field: &Field) -> Option<Finding> {
         .with_exchange(crate::mask::exchange(last.evidence(ctx.redactor(), None)))
         .with_curl(last.curl(ctx.redactor()))
         .with_fact(format!(
-            "short input `{SHORT}` vs near-miss `{long}` ({} characters): {}",
+            "near-miss `{long}` ({} characters) against controls: {}",
             long.len(),
             times.join("; then ")
         ))
@@ -149,6 +152,7 @@ mod tests {
             let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
             let name = body["username"].as_str().unwrap_or("");
             if slow_server && name.len() > 10 && name.ends_with('!') {
+                // Backtracking: only the long near-miss is slow.
                 std::thread::sleep(Duration::from_millis(300));
             }
             RawResponse::new(200, r#"{"valid":false}"#)
@@ -185,7 +189,8 @@ mod tests {
     fn thresholds() {
         let ms = Duration::from_millis;
         assert!(slow(ms(5), ms(400)));
-        assert!(!slow(ms(5), ms(100)), "too little extra time");
-        assert!(!slow(ms(300), ms(600)), "not three times slower");
+        assert!(slow(ms(5), ms(60)));
+        assert!(!slow(ms(5), ms(30)), "too little extra time");
+        assert!(!slow(ms(300), ms(600)), "not four times slower");
     }
 }

@@ -22,21 +22,27 @@ fn prefixes_match_categories() {
     for c in registry::all() {
         let m = c.meta();
         let prefix = m.id.as_str().split('-').next().unwrap();
-        let expected = match m.category {
-            Authentication => "AUTH",
-            Bola => "BOLA",
-            Bfla => "BFLA",
-            PropertyAuthorization => "PROP",
-            InputValidationMisconfiguration => "MISC",
-            RateLimitingResourceConsumption => "RATE",
-            DataExposure => "LEAK",
-            EncryptionTransport => "TLS",
-            Ssrf => "SSRF",
-            Inventory => "INV",
-            UnsafeConsumption => "UC",
-            ContainerHostExposure => "CONT",
+        let expected: &[&str] = match m.category {
+            Authentication => &["AUTH"],
+            Bola => &["BOLA"],
+            Bfla => &["BFLA"],
+            PropertyAuthorization => &["PROP"],
+            // Injection has no OWASP API 2023 category of its own (docs/scoring.md).
+            InputValidationMisconfiguration => &["MISC", "INJ"],
+            RateLimitingResourceConsumption => &["RATE"],
+            DataExposure => &["LEAK"],
+            EncryptionTransport => &["TLS"],
+            Ssrf => &["SSRF"],
+            Inventory => &["INV"],
+            UnsafeConsumption => &["UC"],
+            ContainerHostExposure => &["CONT"],
         };
-        assert_eq!(prefix, expected, "{} is in {:?}", m.id, m.category);
+        assert!(
+            expected.contains(&prefix),
+            "{} is in {:?}",
+            m.id,
+            m.category
+        );
     }
 }
 

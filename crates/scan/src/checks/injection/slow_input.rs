@@ -22,9 +22,9 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api8,
     safety: SafetyClass::Intrusive,
     methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
-    budget: 16,
+    budget: 24,
     docs: CheckDocs {
-        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode, against a short near-miss (`aaaa!`). When the long near-miss takes at least 40 ms more and four times as long, it is timed again against a matching input of the same length (`aaa…aa`, which does not backtrack); only when that difference holds too is it reported (so length alone, hashing or storage cost, does not count), and the check stops at the first such field. At most 4 requests per field. Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
+        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode, against a short near-miss (`aaaa!`). When the long near-miss takes at least 40 ms more and four times as long, it is timed again against a matching input of the same length (`aaa…aa`, which does not backtrack); only when that difference holds too is it reported (so length alone, hashing or storage cost, does not count), and the check stops at the first such field. At most 6 requests per field (a control that looks slow is timed once more and the faster time kept). Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
         why: "A regular expression that backtracks exponentially lets one small request hold a CPU for seconds; in a single-threaded server (Node's event loop) every other request waits. A handful of requests take the API down.",
         evidence: "POST /api/accounts/validate `{\"username\": \"aaaa!\"}` → 200 in 4 ms; `{\"username\": \"aaaaaaaaaaaaaaaaaaaaaaa!\"}` → 200 in 1 840 ms; again: 5 ms and 1 795 ms.",
         remediation: "Remove nested quantifiers (`^([a-z0-9]+)+$` is `^[a-z0-9]+$`), use a regex engine without backtracking (RE2, Rust `regex`) for input validation, cap input length before matching, and run expensive work off the request thread with a time limit.",
@@ -72,7 +72,7 @@ impl Check for SlowInput {
             .into_iter()
             .take(MAX_FIELDS)
         {
-            if ctx.requests_made() + 4 > META.budget {
+            if ctx.requests_made() + 6 > META.budget {
                 break;
             }
             if let Some(f) = time_field(ctx, &field).await {
@@ -91,7 +91,13 @@ async fn time_field(ctx: &CheckCtx, field: &Field) -> Option<Finding> {
     for control in [SHORT, matching.as_str()] {
         let s = send(ctx, field.request(control)).await?;
         let l = send(ctx, field.request(&long)).await?;
-        let (ts, tl) = (s.response.elapsed, l.response.elapsed);
+        let (mut ts, tl) = (s.response.elapsed, l.response.elapsed);
+        if !slow(ts, tl) && tl >= MIN_EXTRA {
+            // The control may have queued behind other requests: time it once more
+            // and keep the faster of the two.
+            let again = send(ctx, field.request(control)).await?;
+            ts = ts.min(again.response.elapsed);
+        }
         if !slow(ts, tl) {
             return None;
         }

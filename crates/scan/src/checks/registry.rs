@@ -23,6 +23,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &auth::jwt_claims::JwtClaims,
     &auth::jwt_signature_not_verified::JwtSignatureNotVerified,
     &auth::jwt_kid_path::JwtKidPath,
+    &auth::guessable_code::GuessableCode,
     // ---- Encryption & transport (TLS-)
     &transport::plain_http::PlainHttp,
     &transport::hsts::MissingHsts,
@@ -77,6 +78,10 @@ static CHECKS: &[&'static dyn Check] = &[
     &ssrf::open_redirect::OpenRedirect,
     &ssrf::webhook_fields::WebhookFields,
     &ssrf::xml_accepted::XmlAccepted,
+    &ssrf::body_fields::BodyFieldSsrf,
+    &ssrf::webhook_registration::WebhookRegistration,
+    &injection::os_command::OsCommand,
+    &injection::slow_input::SlowInput,
     // ---- Container & host exposure (CONT-)
     &container::host_ports::HostPorts,
     &container::ssrf_reach::SsrfReachesRuntime,

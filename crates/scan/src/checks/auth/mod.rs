@@ -3,6 +3,7 @@
 //! `support` and `spec_hint` are shared helpers (baselines, the token-probe endpoint,
 //! forging, the OpenAPI security hints); every other file is one check.
 
+pub mod guessable_code;
 pub mod invalid_bearer;
 pub mod jwt_alg_none;
 pub mod jwt_aud_not_checked;

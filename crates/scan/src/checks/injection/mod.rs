@@ -1,4 +1,5 @@
-//! Injection checks (INJ-): SQL errors, boolean SQL, template evaluation, NoSQL operators.
+//! Injection checks (INJ-): SQL errors, boolean SQL, OS commands, template evaluation,
+//! NoSQL operators, input-dependent slowness.
 //!
 //! Injection has no entry of its own in the OWASP API Security Top 10 (2023); these
 //! checks are filed under "Input validation & misconfiguration" and API8:2023 (see
@@ -12,8 +13,10 @@
 //! de-duplication sends it once.
 
 pub mod nosql_operator;
+pub mod os_command;
 pub mod sql_boolean;
 pub mod sql_error;
+pub mod slow_input;
 pub mod template;
 
 use crate::check::CheckCtx;

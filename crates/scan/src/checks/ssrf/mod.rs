@@ -11,11 +11,13 @@
 //! engine's de-duplication sends each one once however many checks look at it.
 
 pub mod blind;
+pub mod body_fields;
 pub mod forwarded_credentials;
 pub mod open_redirect;
 pub mod reflected;
 pub mod token_fetch;
 pub mod webhook_fields;
+pub mod webhook_registration;
 pub mod xml_accepted;
 
 use crate::check::CheckCtx;

@@ -3,11 +3,12 @@
 
 mod engine_support;
 
-use engine_support::{config, engine, http, raw, read_head, response, within};
+use engine_support::{config, engine, engine_with, http, raw, read_head, response, within};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
+use tollgate_core::HttpMethod;
 use tollgate_scan::engine::{EngineConfig, EngineError, ProbeRequest};
 
 const MIB: usize = 1024 * 1024;
@@ -258,6 +259,22 @@ async fn a_429_with_retry_after_is_retried() {
     assert_eq!(s.requests(), 2);
     // Only the final exchange is recorded.
     assert_eq!(e.transcript().len(), 1);
+}
+
+#[tokio::test]
+async fn a_write_that_gets_a_429_is_not_sent_again() {
+    // The first POST may have taken effect (a one-time code burnt, an object made):
+    // the check gets the 429 and decides.
+    let s = http(|_, i| match i {
+        0 => response(429, &[("retry-after", "1")], b"slow down"),
+        _ => response(200, &[], b"ok"),
+    })
+    .await;
+    let e = engine_with(&s.url("/"), config(), Vec::new(), true);
+    let req = ProbeRequest::new(HttpMethod::Post, s.url("/codes"));
+    let ex = within(30, e.send(None, req)).await.expect("response");
+    assert_eq!(ex.response.status, 429);
+    assert_eq!(s.requests(), 1);
 }
 
 #[tokio::test]

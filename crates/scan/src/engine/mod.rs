@@ -260,7 +260,9 @@ impl Engine {
             drop(permit);
             let response = response?;
             let throttled = response.status == 429 || response.status == 503;
-            if !throttled || attempt >= self.inner.config.max_retries {
+            // A write is never sent twice: the first may have taken effect (a one-time
+            // code burnt, an object created), and the check must see the throttling.
+            if !throttled || attempt >= self.inner.config.max_retries || !req.method.is_safe() {
                 return Ok(response);
             }
             let retry_after = response.header("retry-after").and_then(parse_retry_after);

@@ -14,9 +14,9 @@
 
 pub mod nosql_operator;
 pub mod os_command;
+pub mod slow_input;
 pub mod sql_boolean;
 pub mod sql_error;
-pub mod slow_input;
 pub mod template;
 
 use crate::check::CheckCtx;

@@ -16,7 +16,7 @@ const { buildSpec } = require('./spec');
 const planted = require('./planted');
 
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
-const USERNAME_MAX = 24; // one catastrophic regex evaluation stays under a second or two
+const USERNAME_MAX = 27; // one catastrophic near-miss costs about half a second, not minutes
 const RESET_CODE_TTL_MS = 10 * 60 * 1000;
 
 // ------------------------------------------------------------------ helpers

@@ -330,7 +330,7 @@ function buildSpec(mode, serverUrl) {
           tags: ['users'],
           summary: 'Check that a username is well formed',
           security: PUBLIC,
-          requestBody: body({ type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 24 } }, additionalProperties: false }, { username: 'alice' }),
+          requestBody: body({ type: 'object', required: ['username'], properties: { username: { type: 'string', maxLength: 27 } }, additionalProperties: false }, { username: 'alice' }),
           responses: { 200: ok('Verdict', { type: 'object', properties: { username: { type: 'string' }, valid: { type: 'boolean' } } }) },
         },
       },

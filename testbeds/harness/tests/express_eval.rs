@@ -32,7 +32,7 @@ const WHOLE_RUN: Duration = Duration::from_secs(150);
 /// with the feature they wait for. Empty this list as those features land.
 const PENDING: &[(&str, &str)] = &[(
     "redos-username-validation",
-    "timing-dependent: at the 24-character cap the near-miss costs only ~50-90 ms more on this machine, so INJ-006 (two timed rounds, 40 ms and 4x) can miss it under load; listed so load cannot fail the test",
+    "timing-dependent: at the 27-character cap the near-miss costs about half a second more, and INJ-006 needs 250 ms and 4x twice; a host loaded enough to stall the testbed can still hide it, so load cannot fail the test",
 )];
 
 /// Hardened-mode findings the ground truth does not allow that the current scanner

@@ -24,7 +24,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
     budget: 24,
     docs: CheckDocs {
-        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode, against a short near-miss (`aaaa!`). When the long near-miss takes at least 40 ms more and four times as long, it is timed again against a matching input of the same length (`aaa…aa`, which does not backtrack); only when that difference holds too is it reported (so length alone, hashing or storage cost, does not count), and the check stops at the first such field. At most 6 requests per field (a control that looks slow is timed once more and the faster time kept). Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
+        what: "Takes the free-form string fields of the OpenAPI document's JSON POST, PUT and PATCH bodies (fields of operations named validate, check, verify, search first, then names such as `username`, `email`, `slug`; never login, token, password or reset operations; at most 6) and times a near-miss of repeated characters up to the field's `maxLength` (at most 32: `aaa…a!`), the input that makes a backtracking regular expression with nested quantifiers explode, against a short near-miss (`aaaa!`). When the long near-miss takes at least 250 ms more and four times as long (a margin that scheduling noise on a loaded host does not reach), it is timed again against a matching input of the same length (`aaa…aa`, which does not backtrack); only when that difference holds too is it reported (so length alone, hashing or storage cost, does not count), and the check stops at the first such field. At most 6 requests per field (a control that looks slow is timed once more and the faster time kept). Intrusive: the probes are writes and deliberately slow, so it runs only with `--allow intrusive`.",
         why: "A regular expression that backtracks exponentially lets one small request hold a CPU for seconds; in a single-threaded server (Node's event loop) every other request waits. A handful of requests take the API down.",
         evidence: "POST /api/accounts/validate `{\"username\": \"aaaa!\"}` → 200 in 4 ms; `{\"username\": \"aaaaaaaaaaaaaaaaaaaaaaa!\"}` → 200 in 1 840 ms; again: 5 ms and 1 795 ms.",
         remediation: "Remove nested quantifiers (`^([a-z0-9]+)+$` is `^[a-z0-9]+$`), use a regex engine without backtracking (RE2, Rust `regex`) for input validation, cap input length before matching, and run expensive work off the request thread with a time limit.",
@@ -42,7 +42,7 @@ const MAX_FIELDS: usize = 6;
 /// The longest near-miss sent.
 const MAX_LONG: u64 = 32;
 /// The least extra time, and the least ratio, that count as a signal.
-const MIN_EXTRA: Duration = Duration::from_millis(40);
+const MIN_EXTRA: Duration = Duration::from_millis(250);
 const MIN_RATIO: u32 = 4;
 
 const SHORT: &str = "aaaa!";
@@ -159,7 +159,7 @@ mod tests {
             let name = body["username"].as_str().unwrap_or("");
             if slow_server && name.len() > 10 && name.ends_with('!') {
                 // Backtracking: only the long near-miss is slow.
-                std::thread::sleep(Duration::from_millis(300));
+                std::thread::sleep(Duration::from_millis(400));
             }
             RawResponse::new(200, r#"{"valid":false}"#)
         })
@@ -195,8 +195,8 @@ mod tests {
     fn thresholds() {
         let ms = Duration::from_millis;
         assert!(slow(ms(5), ms(400)));
-        assert!(slow(ms(5), ms(60)));
-        assert!(!slow(ms(5), ms(30)), "too little extra time");
+        assert!(slow(ms(5), ms(300)));
+        assert!(!slow(ms(5), ms(200)), "too little extra time");
         assert!(!slow(ms(300), ms(600)), "not four times slower");
     }
 }

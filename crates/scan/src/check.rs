@@ -2,7 +2,7 @@
 
 use crate::engine::{Auth, Engine, EngineError, Exchange, ProbeRequest};
 use crate::oast::Reach;
-use crate::target::TargetInfo;
+use crate::recon::TargetInfo;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;

@@ -32,8 +32,8 @@ mod grouping;
 pub mod jwt;
 mod mask;
 pub mod oast;
+pub mod recon;
 pub mod scanner;
-pub mod target;
 
 pub use check::Profile;
 pub use check::{Check, CheckCtx, CheckError};

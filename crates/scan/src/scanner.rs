@@ -3,8 +3,8 @@
 use crate::check::{Check, CheckCtx, CheckError, Phase, Profile};
 use crate::engine::{Auth, Engine, EngineConfig, EngineError, Identity, ProbeRequest, Scope};
 use crate::oast::{Reach, ReachOptions};
-use crate::target::templates::{Harvest, Template};
-use crate::target::{discovery, fingerprint, hidden_routes, Soft404, TargetInfo};
+use crate::recon::templates::{Harvest, Template};
+use crate::recon::{discovery, fingerprint, hidden_routes, Soft404, TargetInfo};
 use futures::StreamExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -36,7 +36,7 @@ pub struct ScanOptions {
     /// The callback listener, the SSRF probe values and the host's service ports.
     pub reach: ReachOptions,
     /// The API's OpenAPI document (`--spec`); without one the scanner looks for the
-    /// target's own (see [`crate::target::spec::resolve`]).
+    /// target's own (see [`crate::recon::spec::resolve`]).
     pub spec: Option<Arc<tollgate_spec::ApiModel>>,
 }
 
@@ -342,18 +342,18 @@ async fn seed(engine: &Engine, opts: &ScanOptions) -> Result<TargetInfo, ScanErr
     // route gate knows its operations (`operationId: resetDatabase` on a harmless-
     // looking path) before any link to one is followed. Looked for again after the
     // crawl, which may have found it linked (repeated requests are de-duplicated).
-    if let Some(s) = crate::target::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await {
+    if let Some(s) = crate::recon::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await {
         engine
             .gate()
             .learn_spec(s.model.base_path(), &s.model.operations);
     }
     let routes = discover(engine, &opts.target, primary.as_deref()).await;
-    let spec = crate::target::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await;
+    let spec = crate::recon::spec::resolve(engine, &opts.target, opts.spec.as_ref()).await;
     if let Some(s) = &spec {
         engine
             .gate()
             .learn_spec(s.model.base_path(), &s.model.operations);
-        crate::target::spec::exercise(engine, &opts.target, s, primary.as_deref()).await;
+        crate::recon::spec::exercise(engine, &opts.target, s, primary.as_deref()).await;
     }
     Ok(TargetInfo {
         url: opts.target.clone(),

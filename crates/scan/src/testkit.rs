@@ -3,7 +3,7 @@
 
 use crate::check::{CheckCtx, Profile};
 use crate::engine::{Engine, EngineConfig, Exchange, Identity, RecordedRequest, Response, Scope};
-use crate::target::{Soft404, TargetInfo};
+use crate::recon::{Soft404, TargetInfo};
 use bytes::Bytes;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -193,7 +193,7 @@ pub struct Fixture {
     pub routes: Vec<Url>,
     /// As `--allow intrusive`: the engine sends state-changing methods.
     pub allow_intrusive: bool,
-    pub spec: Option<Arc<crate::target::spec::ApiSpec>>,
+    pub spec: Option<Arc<crate::recon::spec::ApiSpec>>,
 }
 
 impl Fixture {
@@ -241,7 +241,7 @@ impl Fixture {
     pub fn spec(mut self, doc: &str) -> Self {
         let model =
             tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("test spec");
-        self.spec = Some(Arc::new(crate::target::spec::ApiSpec {
+        self.spec = Some(Arc::new(crate::recon::spec::ApiSpec {
             model: Arc::new(model),
             served_at: None,
         }));

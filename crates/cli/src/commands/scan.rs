@@ -208,7 +208,7 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
         .map_err(usage)?;
     let result = runtime.block_on(async {
         if let Some(url) = sink.spec_url.clone() {
-            let model = tollgate_scan::target::spec::fetch(scanner.options(), url)
+            let model = tollgate_scan::recon::spec::fetch(scanner.options(), url)
                 .await
                 .map_err(|e| usage(anyhow!("{}", redactor.redact(&e.to_string()))))?;
             scanner.set_spec(std::sync::Arc::new(model));

@@ -1,21 +1,20 @@
-//! Every check, one file each, grouped by category. `registry.rs` lists them.
+//! Every check, one file each, in the folder of its id prefix (`auth/` AUTH-, `bola/`
+//! BOLA-, `bfla/` BFLA-, `property/` PROP-, `injection/` INJ-, `inventory/` INV-,
+//! `leak/` LEAK-, `misc/` MISC-, `rate/` RATE-, `ssrf/` SSRF- and UC-, `tls/` TLS-,
+//! `container/` CONT-). `registry.rs` lists them. Shared code lives in `kit/`: a check
+//! imports the kit, the engine and core.
 
-pub mod api_support;
-pub mod api_surface;
 pub mod auth;
 pub mod bfla;
 pub mod bola;
-pub mod common;
 pub mod container;
-pub mod credential_fields;
-pub mod exposure;
 pub mod injection;
 pub mod inventory;
+pub mod kit;
 pub mod leak;
-pub mod misconfig;
+pub mod misc;
 pub mod property;
+pub mod rate;
 pub mod registry;
-pub mod resource;
 pub mod ssrf;
-pub mod transport;
-pub mod write_support;
+pub mod tls;

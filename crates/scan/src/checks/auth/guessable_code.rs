@@ -3,7 +3,7 @@
 //! account.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use async_trait::async_trait;
 use serde::Deserialize;

@@ -2,7 +2,7 @@
 //! passwords without lockout or throttling. Intrusive: it sends failed logins.
 
 use crate::check::{Check, CheckCtx, CheckError, Profile};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
 use bytes::Bytes;

@@ -493,7 +493,7 @@ mod tests {
             .spec(doc)
             .ctx(&crate::checks::auth::jwt_alg_none::META);
         let spec = ctx.target().spec.clone().expect("spec");
-        crate::target::spec::exercise(&engine, &ctx.target().url, &spec, Some("alice")).await;
+        crate::recon::spec::exercise(&engine, &ctx.target().url, &spec, Some("alice")).await;
         let paths: Vec<String> = protected_routes(&ctx, "alice")
             .iter()
             .map(|p| p.url.path().to_string())

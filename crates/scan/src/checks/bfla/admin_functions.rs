@@ -1,9 +1,9 @@
 //! BFLA-001: administrative functions answer a low-privilege identity.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
+use crate::checks::kit::api_support::{self, json_body};
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::target::spec::{operation_url, ApiSpec};
+use crate::recon::spec::{operation_url, ApiSpec};
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -291,8 +291,8 @@ fn same_shape(a: &Value, b: &Value) -> bool {
         (Value::Array(x), Value::Array(y)) => x.len() == y.len(),
         (Value::Object(x), Value::Object(y)) => {
             let keys_equal = x.keys().eq(y.keys());
-            let lists_equal = crate::target::spec::list_items(a).len()
-                == crate::target::spec::list_items(b).len();
+            let lists_equal =
+                crate::recon::spec::list_items(a).len() == crate::recon::spec::list_items(b).len();
             keys_equal && lists_equal
         }
         _ => false,

@@ -2,13 +2,13 @@
 //! succeed for an ordinary user, proven by reading the object back.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
 use crate::checks::bfla::admin_functions::{classify, Evidence};
-use crate::checks::credential_fields;
-use crate::checks::write_support::{self as ws, read_object, send_json, show};
+use crate::checks::kit::api_support;
+use crate::checks::kit::credential_fields;
+use crate::checks::kit::write_support::{self as ws, read_object, send_json, show};
 use crate::engine::safety::{words, ActionClass};
 use crate::engine::Exchange;
-use crate::target::spec::{object_id, parent_template, ApiSpec};
+use crate::recon::spec::{object_id, parent_template, ApiSpec};
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -341,7 +341,7 @@ impl Tester<'_> {
         if !ex.response.is_success() {
             return Ok(None);
         }
-        Ok(crate::target::spec::ids_in(&ex.response.body, &c.param)
+        Ok(crate::recon::spec::ids_in(&ex.response.body, &c.param)
             .into_iter()
             .next())
     }

@@ -1,9 +1,9 @@
 //! BOLA-001: one user reads another user's objects by id.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body, same_object};
+use crate::checks::kit::api_support::{self, json_body, same_object};
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::target::spec::{ids_in, operation_url, parent_template, ApiSpec};
+use crate::recon::spec::{ids_in, operation_url, parent_template, ApiSpec};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,11 +2,11 @@
 //! owner's read-back.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
-use crate::checks::credential_fields;
-use crate::checks::write_support::{self as ws, read_object, send_json, show};
+use crate::checks::kit::api_support;
+use crate::checks::kit::credential_fields;
+use crate::checks::kit::write_support::{self as ws, read_object, send_json, show};
 use crate::engine::Exchange;
-use crate::target::spec::{ids_in, object_id, parent_template, ApiSpec};
+use crate::recon::spec::{ids_in, object_id, parent_template, ApiSpec};
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::sync::Arc;

@@ -1,8 +1,8 @@
 //! BOLA-002: objects have sequential numeric ids and cross-user access was not tested.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
-use crate::target::spec::{ids_in, parent_template};
+use crate::checks::kit::api_support;
+use crate::recon::spec::{ids_in, parent_template};
 use async_trait::async_trait;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, Owasp, SafetyClass, Severity,

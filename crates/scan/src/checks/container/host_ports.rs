@@ -151,7 +151,7 @@ mod tests {
     use super::*;
     use crate::engine::{Engine, EngineConfig, Scope};
     use crate::oast::{Reach, ReachOptions};
-    use crate::target::{Soft404, TargetInfo};
+    use crate::recon::{Soft404, TargetInfo};
     use crate::testkit::{serve, RawResponse};
     use crate::Profile;
 

@@ -21,7 +21,7 @@ pub mod template;
 
 use crate::check::CheckCtx;
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::target::spec::operation_url;
+use crate::recon::spec::operation_url;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tollgate_core::{CheckMeta, Finding, Location, Redactor};

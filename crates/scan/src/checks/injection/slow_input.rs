@@ -3,7 +3,7 @@
 
 use super::os_command::{send, string_fields, words, Field};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use async_trait::async_trait;
 use std::time::Duration;
 use tollgate_core::{

@@ -1,9 +1,9 @@
 //! INV-004: operations the OpenAPI document marks deprecated still answer.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Auth, ProbeRequest};
-use crate::target::spec::operation_url;
+use crate::recon::spec::operation_url;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use tollgate_core::{

@@ -1,7 +1,7 @@
 //! INV-005: the OpenAPI document lists servers reached over plain http.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use async_trait::async_trait;
 use std::net::IpAddr;
 use tollgate_core::{

@@ -2,7 +2,7 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::{Exchange, ProbeRequest};
-use crate::target::spec::{parse_response, WELL_KNOWN_PATHS};
+use crate::recon::spec::{parse_response, WELL_KNOWN_PATHS};
 use async_trait::async_trait;
 use std::sync::Arc;
 use tollgate_core::{

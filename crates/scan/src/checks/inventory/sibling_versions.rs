@@ -1,9 +1,9 @@
 //! INV-002: other versions of a documented, versioned API still answer.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
+use crate::checks::kit::api_support::{self, json_body};
 use crate::engine::{Exchange, ProbeRequest};
-use crate::target::spec::ApiSpec;
+use crate::recon::spec::ApiSpec;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use std::sync::Arc;

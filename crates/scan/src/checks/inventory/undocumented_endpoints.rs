@@ -1,10 +1,10 @@
 //! INV-001: live endpoints the API's documentation does not list.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::{api_support, api_surface};
+use crate::checks::kit::{api_support, api_surface};
 use crate::engine::{Exchange, ProbeRequest};
-use crate::target::discovery;
-use crate::target::spec::ApiSpec;
+use crate::recon::discovery;
+use crate::recon::spec::ApiSpec;
 use async_trait::async_trait;
 use std::sync::Arc;
 use tollgate_core::{

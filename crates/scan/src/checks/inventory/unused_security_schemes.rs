@@ -1,7 +1,7 @@
 //! INV-006: security schemes the OpenAPI document declares but never applies.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use async_trait::async_trait;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, Location, Owasp, SafetyClass,

@@ -11,7 +11,7 @@ use super::support::{self, Leaked};
 use crate::check::Check;
 use crate::check::{CheckCtx, CheckError, Profile};
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::target::discovery::html_unescape;
+use crate::recon::discovery::html_unescape;
 use async_trait::async_trait;
 use futures::StreamExt;
 use regex::Regex;
@@ -462,7 +462,7 @@ fn malformed_for(schema: &tollgate_spec::Schema) -> Option<&'static str> {
 /// URL (real or example values) with that parameter replaced by a malformed value.
 /// At most `max`.
 fn spec_probes(ctx: &CheckCtx, max: usize) -> Vec<Probe> {
-    use crate::target::spec::operation_url;
+    use crate::recon::spec::operation_url;
     use std::collections::HashMap;
     use tollgate_spec::{Method, ParamLocation};
     let Some(spec) = ctx.target().spec.as_deref() else {

@@ -6,7 +6,7 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::Exchange;
-use crate::target::discovery::{concrete_path, django_url_patterns, is_django_debug_404};
+use crate::recon::discovery::{concrete_path, django_url_patterns, is_django_debug_404};
 use async_trait::async_trait;
 use regex::Regex;
 use std::sync::{Arc, OnceLock};

@@ -8,7 +8,7 @@
 
 use super::support::{self, Leaked};
 use crate::check::{Check, CheckCtx, CheckError, Profile};
-use crate::checks::common::is_html;
+use crate::checks::kit::common::is_html;
 use crate::engine::Exchange;
 use async_trait::async_trait;
 use futures::StreamExt;

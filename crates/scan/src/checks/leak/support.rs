@@ -252,7 +252,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::check::CheckCtx;
     use crate::engine::{Engine, Response};
-    use crate::target::Soft404;
+    use crate::recon::Soft404;
     use crate::testkit::{serve, Fixture, RawRequest, RawResponse};
     use tollgate_core::{CheckMeta, Secret};
 

@@ -2,11 +2,11 @@
 //! (mass assignment), proven by reading the object back.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
-use crate::checks::credential_fields;
-use crate::checks::write_support::{self as ws, read_object, send_json, show, stored_as};
+use crate::checks::kit::api_support::{self, json_body};
+use crate::checks::kit::credential_fields;
+use crate::checks::kit::write_support::{self as ws, read_object, send_json, show, stored_as};
 use crate::engine::Exchange;
-use crate::target::spec::{ids_in, object_id, parent_template, ApiSpec};
+use crate::recon::spec::{ids_in, object_id, parent_template, ApiSpec};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};

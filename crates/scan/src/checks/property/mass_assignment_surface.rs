@@ -1,7 +1,7 @@
 //! PROP-003: request schemas let clients write privilege or ownership fields.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tollgate_core::{

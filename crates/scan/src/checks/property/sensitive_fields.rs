@@ -1,9 +1,9 @@
 //! PROP-001: responses carry credential fields, or other users' e-mail addresses.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
-use crate::checks::common::target_responses;
-use crate::checks::credential_fields::{self, FieldKind, ValueKind};
+use crate::checks::kit::api_support::{self, json_body};
+use crate::checks::kit::common::target_responses;
+use crate::checks::kit::credential_fields::{self, FieldKind, ValueKind};
 use crate::engine::Exchange;
 use async_trait::async_trait;
 use serde_json::Value;

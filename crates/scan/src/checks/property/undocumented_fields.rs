@@ -1,8 +1,8 @@
 //! PROP-002: responses carry fields the OpenAPI document does not declare.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
-use crate::checks::common::target_responses;
+use crate::checks::kit::api_support::{self, json_body};
+use crate::checks::kit::common::target_responses;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::collections::BTreeSet;

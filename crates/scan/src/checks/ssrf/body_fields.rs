@@ -7,7 +7,7 @@
 
 use super::{normalise, SSRF_HUNT};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::oast::{Hit, InternalTarget, Probe, ProbeKey, Service, Signature};
 use async_trait::async_trait;

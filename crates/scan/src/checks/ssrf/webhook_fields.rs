@@ -2,7 +2,7 @@
 //! callbacks, notification URLs) and accept any URL.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tollgate_core::{

@@ -4,7 +4,7 @@
 
 use super::body_fields::{body_candidates, is_registration_path, send_quiet, BodyCandidate};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Exchange, ProbeRequest};
 use crate::oast::{Hit, Probe};
 use async_trait::async_trait;

@@ -1,7 +1,7 @@
 //! UC-003: operations documented as JSON-only that also accept XML bodies.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Auth, ProbeRequest};
 use async_trait::async_trait;
 use bytes::Bytes;

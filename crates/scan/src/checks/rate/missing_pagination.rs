@@ -1,9 +1,9 @@
 //! RATE-004: a documented list operation has no pagination and returns long lists.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
-use crate::checks::common::target_responses;
-use crate::target::spec::list_items;
+use crate::checks::kit::api_support::{self, json_body};
+use crate::checks::kit::common::target_responses;
+use crate::recon::spec::list_items;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tollgate_core::{

@@ -4,7 +4,7 @@
 
 use crate::check::CheckCtx;
 use crate::engine::Exchange;
-use crate::target::spec::ApiSpec;
+use crate::recon::spec::ApiSpec;
 use serde_json::Value;
 use tollgate_core::Finding;
 

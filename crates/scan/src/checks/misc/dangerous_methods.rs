@@ -3,7 +3,7 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::{Exchange, ProbeRequest};
-use crate::target::Soft404;
+use crate::recon::Soft404;
 use async_trait::async_trait;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,

@@ -1,8 +1,8 @@
 //! LEAK-001: authenticated responses that shared caches may store.
 
 use crate::check::{Check, CheckCtx, CheckError, Phase};
-use crate::checks::api_surface;
-use crate::checks::common::list_contains;
+use crate::checks::kit::api_surface;
+use crate::checks::kit::common::list_contains;
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
 use std::sync::Arc;

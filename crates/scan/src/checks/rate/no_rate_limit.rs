@@ -1,9 +1,9 @@
 //! RATE-002: a short burst meets no rate limit.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support;
+use crate::checks::kit::api_support;
 use crate::engine::{Exchange, ProbeRequest};
-use crate::target::spec::operation_url;
+use crate::recon::spec::operation_url;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;

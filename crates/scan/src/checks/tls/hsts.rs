@@ -1,7 +1,7 @@
 //! TLS-001: HTTPS responses without a strong Strict-Transport-Security.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::common::target_responses;
+use crate::checks::kit::common::target_responses;
 use crate::engine::Exchange;
 use async_trait::async_trait;
 use tollgate_core::{

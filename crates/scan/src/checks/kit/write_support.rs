@@ -3,9 +3,9 @@
 //! of an identity, and unique marker values.
 
 use crate::check::{CheckCtx, CheckError};
-use crate::checks::api_support::json_body;
+use crate::checks::kit::api_support::json_body;
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::target::spec::{operation_url, parent_template, ApiSpec};
+use crate::recon::spec::{operation_url, parent_template, ApiSpec};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 use std::collections::HashMap;

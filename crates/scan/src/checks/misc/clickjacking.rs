@@ -1,7 +1,7 @@
 //! MISC-002: HTML responses that any site may frame.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::common::{is_html, target_responses};
+use crate::checks::kit::common::{is_html, target_responses};
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! MISC-005: Server / X-Powered-By headers that disclose versions.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::common::target_responses;
+use crate::checks::kit::common::target_responses;
 use async_trait::async_trait;
 use regex::Regex;
 use std::sync::OnceLock;

@@ -1,7 +1,7 @@
 //! MISC-001: responses without `X-Content-Type-Options: nosniff`.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::common::target_responses;
+use crate::checks::kit::common::target_responses;
 use async_trait::async_trait;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,

@@ -1,8 +1,8 @@
 //! RATE-003: the target sends very large responses to ordinary requests.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_surface;
-use crate::checks::common::target_responses;
+use crate::checks::kit::api_surface;
+use crate::checks::kit::common::target_responses;
 use async_trait::async_trait;
 use std::collections::BTreeSet;
 use tollgate_core::{

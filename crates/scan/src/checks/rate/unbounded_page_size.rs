@@ -1,9 +1,9 @@
 //! RATE-001: a page-size parameter has no upper bound.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::api_support::{self, json_body};
+use crate::checks::kit::api_support::{self, json_body};
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::target::spec::{list_items, operation_url, ApiSpec};
+use crate::recon::spec::{list_items, operation_url, ApiSpec};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -133,7 +133,7 @@ fn from_spec(ctx: &CheckCtx, spec: &ApiSpec) -> Vec<Candidate> {
 /// Without a document: recorded list answers that look paginated (`next`, `count`).
 fn from_routes(ctx: &CheckCtx) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
-    for ex in crate::checks::common::target_responses(ctx) {
+    for ex in crate::checks::kit::common::target_responses(ctx) {
         let Some(body) = json_body(&ex) else { continue };
         let paginated = body.get("next").is_some() || body.get("count").is_some();
         if !paginated

@@ -1,2 +1,0 @@
-//! Data exposure checks.
-pub mod cacheable_auth_response;

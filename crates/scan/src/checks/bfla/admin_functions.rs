@@ -1,6 +1,7 @@
 //! BFLA-001: administrative functions answer a low-privilege identity.
 
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::admin_operations::{admin_path, classify, Evidence};
 use crate::checks::kit::api_support::{self, json_body};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::recon::spec::{operation_url, ApiSpec};
@@ -12,7 +13,7 @@ use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
     Severity,
 };
-use tollgate_spec::{Method, Operation};
+use tollgate_spec::Method;
 use url::Url;
 
 pub struct AdminFunctions;
@@ -41,55 +42,8 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-/// Path segments that name administrative areas.
-const ADMIN_SEGMENTS: &[&str] = &[
-    "admin",
-    "admins",
-    "administration",
-    "administrator",
-    "internal",
-    "manage",
-    "management",
-    "staff",
-    "superuser",
-    "sudo",
-    "backoffice",
-    "back-office",
-    "ops",
-];
 /// Operations tested at most.
 const MAX_OPERATIONS: usize = 10;
-
-/// How sure the document is that an operation is for administrators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Evidence {
-    /// Only the path looks administrative.
-    Path,
-    /// A tag, an `admin` scope or the summary says so.
-    Documented,
-}
-
-fn admin_path(path: &str) -> bool {
-    path.split('/')
-        .any(|seg| ADMIN_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str()))
-}
-
-pub(crate) fn classify(op: &Operation) -> Option<Evidence> {
-    let says = |t: &str| {
-        let t = t.to_ascii_lowercase();
-        t.contains("admin") || t.contains("staff only") || t.contains("superuser")
-    };
-    let documented = op.tags.iter().any(|t| says(t))
-        || op
-            .scopes()
-            .any(|s| s.to_ascii_lowercase().contains("admin"))
-        || op.summary.as_deref().is_some_and(says);
-    if documented {
-        Some(Evidence::Documented)
-    } else {
-        admin_path(&op.path).then_some(Evidence::Path)
-    }
-}
 
 /// The URLs to try: the document's admin-looking GET operations, else the
 /// discovered routes under an administrative path.

@@ -2,7 +2,7 @@
 //! succeed for an ordinary user, proven by reading the object back.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::bfla::admin_functions::{classify, Evidence};
+use crate::checks::kit::admin_operations::{classify, Evidence};
 use crate::checks::kit::api_support;
 use crate::checks::kit::credential_fields;
 use crate::checks::kit::write_support::{self as ws, read_object, send_json, show};

@@ -25,13 +25,17 @@
 //! (`tests/deps.rs` proves it).
 
 pub mod chain;
-pub mod names;
-pub mod parse;
-pub mod project;
+pub(crate) mod names;
+pub(crate) mod parse;
+pub(crate) mod project;
 pub mod rules;
 mod run;
-pub mod secrets;
-pub mod source;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod no_panic_tests;
+pub(crate) mod secrets;
+pub(crate) mod source;
 
 pub use project::{Artefact, AuditFile, Project};
 pub use rules::{registry, Rule};

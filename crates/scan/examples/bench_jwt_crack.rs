@@ -16,7 +16,7 @@
 
 use serde_json::json;
 use std::time::Instant;
-use tollgate_scan::jwt::{forge, Candidates, HmacAlg, HmacJob, Signer, Token};
+use tollgate_scan::testkit::internals::jwt::{forge, Candidates, HmacAlg, HmacJob, Signer, Token};
 
 fn candidates(n: usize) -> Candidates {
     let mut c = Candidates::new();

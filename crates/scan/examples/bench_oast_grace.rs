@@ -12,8 +12,9 @@
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tollgate_scan::oast::{ReachOptions, DEFAULT_GRACE};
+use tollgate_scan::testkit::internals::DEFAULT_GRACE;
 use tollgate_scan::testkit::{serve, RawResponse};
+use tollgate_scan::ReachOptions;
 use tollgate_scan::{registry, run_scan, ScanOptions};
 use url::Url;
 

@@ -25,19 +25,21 @@
 //! # }
 //! ```
 
-pub mod check;
-pub mod checks;
+pub(crate) mod check;
+pub(crate) mod checks;
 pub mod engine;
 mod grouping;
-pub mod jwt;
+pub(crate) mod jwt;
 mod mask;
-pub mod oast;
-pub mod recon;
-pub mod scanner;
+pub(crate) mod oast;
+pub(crate) mod recon;
+pub(crate) mod scanner;
 
 pub use check::Profile;
 pub use check::{Check, CheckCtx, CheckError};
 pub use checks::registry;
+pub use oast::ReachOptions;
+pub use recon::spec::fetch as fetch_spec;
 pub use scanner::{
     run_scan, CancelToken, ProgressEvent, ProgressFn, ScanError, ScanOptions, Scanner,
 };

@@ -287,3 +287,19 @@ impl Fixture {
         (engine, ctx)
     }
 }
+
+/// Internals that the crate's own integration tests, examples and benches reach.
+/// Not part of the public API: only built with the `testkit` feature.
+pub mod internals {
+    pub use crate::checks::auth::support::now;
+    pub use crate::checks::auth::test_support;
+    /// The JWT signing and cracking internals (the cracking bench uses them).
+    pub mod jwt {
+        pub use crate::jwt::{
+            builtin_wordlist, crack, crack_builtin, crack_generated, forge, generated,
+            generated_count, Candidates, HmacAlg, HmacJob, Signer, Token,
+        };
+    }
+    pub use crate::oast::{HostService, InternalTarget, Service, DEFAULT_GRACE};
+    pub use crate::recon::hidden_routes;
+}

@@ -10,9 +10,9 @@ use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use tollgate_core::{Report, Secret};
-use tollgate_scan::checks::auth::support::now;
-use tollgate_scan::checks::auth::test_support::{api, jwt_identity, Flaws, JWT_SECRET};
 use tollgate_scan::engine::Identity;
+use tollgate_scan::testkit::internals::now;
+use tollgate_scan::testkit::internals::test_support::{api, jwt_identity, Flaws, JWT_SECRET};
 use tollgate_scan::testkit::serve;
 use tollgate_scan::{registry, run_scan, Check, ScanOptions};
 

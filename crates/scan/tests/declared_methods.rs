@@ -54,7 +54,7 @@ async fn a_full_scan_sends_only_declared_safe_methods_within_budget() {
         profile: Profile::Deep,
         allow_intrusive: false,
         engine: EngineConfig::default(),
-        reach: tollgate_scan::oast::ReachOptions::default(),
+        reach: tollgate_scan::ReachOptions::default(),
         spec: None,
     };
     let report = run_scan(opts, registry::all(), Arc::new(|_| {}))

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use tollgate_core::Secret;
 use tollgate_scan::engine::Identity;
-use tollgate_scan::recon::hidden_routes;
+use tollgate_scan::testkit::internals::hidden_routes;
 use tollgate_scan::testkit::{serve, RawRequest, RawResponse};
 use tollgate_scan::{run_scan, ScanOptions};
 

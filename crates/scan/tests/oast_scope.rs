@@ -11,8 +11,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tollgate_scan::engine::Identity;
-use tollgate_scan::oast::{HostService, InternalTarget, ReachOptions, Service};
+use tollgate_scan::testkit::internals::{HostService, InternalTarget, Service};
 use tollgate_scan::testkit::{serve, RawResponse};
+use tollgate_scan::ReachOptions;
 use tollgate_scan::{registry, run_scan, ScanOptions};
 use url::Url;
 

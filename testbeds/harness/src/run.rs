@@ -60,7 +60,7 @@ pub fn scan_options(testbed: &Testbed) -> ScanOptions {
             max_time: SCAN_MAX_TIME,
             ..EngineConfig::default()
         },
-        reach: tollgate_scan::oast::ReachOptions::for_stand_ins(testbed.docker_url()),
+        reach: tollgate_scan::ReachOptions::for_stand_ins(testbed.docker_url()),
         spec: None,
     }
 }

@@ -5,13 +5,13 @@
 use crate::project::{AuditFile, Project};
 use tollgate_core::{CheckMeta, Finding};
 
-pub mod compose;
-pub mod django;
-pub mod dockerfile;
-pub mod k8s;
-pub mod python;
+pub(crate) mod compose;
+pub(crate) mod django;
+pub(crate) mod dockerfile;
+pub(crate) mod k8s;
+pub(crate) mod python;
 pub mod registry;
-pub mod shell;
+pub(crate) mod shell;
 
 /// One audit rule.
 pub trait Rule: Sync + Send {
@@ -33,12 +33,12 @@ pub(crate) const OWASP_API2: &str =
 
 /// The fact every environment-variable finding carries, so attack chains can match
 /// the variable the scan saw leak: `` env var `NAME` ``.
-pub fn env_var_fact(name: &str) -> String {
+pub(crate) fn env_var_fact(name: &str) -> String {
     format!("env var `{name}`")
 }
 
 /// The variable named by an [`env_var_fact`], if the fact is one.
-pub fn env_var_of(fact: &str) -> Option<&str> {
+pub(crate) fn env_var_of(fact: &str) -> Option<&str> {
     fact.strip_prefix("env var `")?.strip_suffix('`')
 }
 
@@ -79,7 +79,7 @@ pub(crate) fn classify_secret(key: &str, value: &str) -> Option<(String, String)
 /// container. Upstream tools match only `/var/run/docker.sock`; a mounted
 /// containerd, CRI-O or Podman socket, a rootless socket under `/run/user/N`, or the
 /// whole `/var/run` is the same escape.
-pub fn runtime_socket(path: &str) -> Option<&'static str> {
+pub(crate) fn runtime_socket(path: &str) -> Option<&'static str> {
     let p = crate::parse::compose::normalise_path(path);
     const SOCKETS: &[(&str, &str)] = &[
         ("docker.sock", "Docker"),
@@ -115,7 +115,7 @@ pub fn runtime_socket(path: &str) -> Option<&'static str> {
 
 /// Host paths whose exposure gives away the host: `/`, system directories, the
 /// container runtime's and kubelet's state.
-pub fn sensitive_host_path(path: &str) -> bool {
+pub(crate) fn sensitive_host_path(path: &str) -> bool {
     let p = crate::parse::compose::normalise_path(path);
     if p == "/" {
         return true;
@@ -164,13 +164,13 @@ pub const DANGEROUS_CAPS: &[&str] = &[
 ];
 
 /// `cap_add`/`capabilities.add` spelled with or without `CAP_`.
-pub fn capability_name(raw: &str) -> String {
+pub(crate) fn capability_name(raw: &str) -> String {
     let up = raw.trim().to_ascii_uppercase();
     up.strip_prefix("CAP_").map(str::to_string).unwrap_or(up)
 }
 
 /// Values of a DEBUG-like variable that switch debugging on.
-pub fn is_truthy_flag(value: &str) -> bool {
+pub(crate) fn is_truthy_flag(value: &str) -> bool {
     matches!(
         value
             .trim()
@@ -182,7 +182,7 @@ pub fn is_truthy_flag(value: &str) -> bool {
 }
 
 /// Environment variables that switch a framework's debug mode on.
-pub fn is_debug_var(name: &str) -> bool {
+pub(crate) fn is_debug_var(name: &str) -> bool {
     matches!(name, "DEBUG" | "DJANGO_DEBUG" | "FLASK_DEBUG" | "APP_DEBUG")
 }
 

@@ -40,7 +40,7 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
         profile: Profile::Standard,
         allow_intrusive: false,
         engine: EngineConfig::default(),
-        reach: tollgate_scan::oast::ReachOptions::default(),
+        reach: tollgate_scan::ReachOptions::default(),
         spec: None,
     };
     let mut sink = Sink::terminal(format, stdout_color(color));

@@ -148,7 +148,7 @@ pub fn scan_options(target: Url, s: &Settings, identities: Vec<Identity>) -> Sca
         profile: s.profile.value,
         allow_intrusive: s.allow_intrusive.value,
         engine,
-        reach: tollgate_scan::oast::ReachOptions::default(),
+        reach: tollgate_scan::ReachOptions::default(),
         spec: None,
     }
 }
@@ -208,7 +208,7 @@ pub fn scan_and_write(opts: ScanOptions, sink: &Sink) -> Result<Report, Failure>
         .map_err(usage)?;
     let result = runtime.block_on(async {
         if let Some(url) = sink.spec_url.clone() {
-            let model = tollgate_scan::recon::spec::fetch(scanner.options(), url)
+            let model = tollgate_scan::fetch_spec(scanner.options(), url)
                 .await
                 .map_err(|e| usage(anyhow!("{}", redactor.redact(&e.to_string()))))?;
             scanner.set_spec(std::sync::Arc::new(model));

@@ -69,6 +69,7 @@ impl Candidates {
         self.ends.len()
     }
 
+    #[cfg_attr(not(feature = "testkit"), allow(dead_code))]
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }

@@ -22,8 +22,7 @@ mod registry;
 mod targets;
 mod token;
 
-pub use listener::CREDENTIAL_HEADERS;
-pub use registry::{ForwardedCredential, Hit, HitJudge, Probe, ProbeKey, Registry, Summary};
+pub use registry::{Hit, HitJudge, Probe, ProbeKey, Registry, Summary};
 pub use targets::{HostService, InternalTarget, Service, Signature};
 
 use listener::Listener;

@@ -65,181 +65,195 @@ impl Service {
         }
     }
 
-    /// The signature of this service in `body`, if it is there. JSON may arrive escaped
-    /// inside another JSON string (`\"ApiVersion\"`), so quotes may carry a backslash.
+    /// The signature of this service in `body`, if it is there (the rules of
+    /// `service_signatures.toml`). JSON may arrive escaped inside another JSON string
+    /// (`\"ApiVersion\"`), so quotes may carry a backslash.
     pub fn recognise(self, body: &str) -> Option<Signature> {
-        match self {
-            Service::CloudMetadata => metadata(body),
-            Service::DockerEngine => docker(body),
-            Service::Kubelet => kubelet(body),
-            Service::Etcd => etcd(body),
-            Service::KubernetesApi => kubernetes(body),
-        }
+        let table = signature_table();
+        table
+            .listings
+            .iter()
+            .filter(|l| l.service == self)
+            .find_map(|l| l.recognise(body))
+            .or_else(|| {
+                table
+                    .signatures
+                    .iter()
+                    .filter(|s| s.service == self)
+                    .find_map(|s| s.recognise(body))
+            })
+    }
+
+    fn from_key(key: &str) -> Option<Service> {
+        [
+            Service::CloudMetadata,
+            Service::DockerEngine,
+            Service::Kubelet,
+            Service::Etcd,
+            Service::KubernetesApi,
+        ]
+        .into_iter()
+        .find(|s| s.key() == key)
     }
 }
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("constant regex"))
+const SIGNATURES_TOML: &str = include_str!("service_signatures.toml");
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    #[serde(default)]
+    listing: Vec<RawListing>,
+    #[serde(default)]
+    signature: Vec<RawSignature>,
 }
 
-/// A JSON key (`"Name"` or `\"Name\"`) followed by a colon.
-macro_rules! key {
-    ($name:literal) => {
-        concat!(r#"\\?""#, $name, r#"\\?"\s*:\s*"#)
-    };
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawListing {
+    service: String,
+    description: String,
+    full_access: bool,
+    min_entries: usize,
+    entries: Vec<String>,
+    #[allow(dead_code)]
+    must_match: Vec<String>,
+    #[allow(dead_code)]
+    must_not_match: Vec<String>,
 }
 
-fn docker(body: &str) -> Option<Signature> {
-    static VERSION: OnceLock<Regex> = OnceLock::new();
-    static COMPANION: OnceLock<Regex> = OnceLock::new();
-    static CONTAINER: OnceLock<Regex> = OnceLock::new();
-    let version = re(&VERSION, concat!(key!("ApiVersion"), r#"\\?"(1\.\d{1,2})"#));
-    let companion = re(
-        &COMPANION,
-        key!("(?:MinAPIVersion|GoVersion|KernelVersion)"),
-    );
-    if let Some(c) = version.captures(body) {
-        if companion.is_match(body) {
-            return Some(Signature {
-                matched: c.get(0).map_or("", |m| m.as_str()).to_string(),
-                description: format!(
-                    "Docker `/version` document (`ApiVersion` {})",
-                    c.get(1).map_or("?", |m| m.as_str())
-                ),
-                full_access: true,
-            });
-        }
-    }
-    let container = re(
-        &CONTAINER,
-        concat!(key!("Id"), r#"\\?"[0-9a-f]{64}\\?"\s*,\s*"#, key!("Names")),
-    );
-    container.find(body).map(|m| Signature {
-        matched: m.as_str().to_string(),
-        description: "Docker `/containers/json` container list".into(),
-        full_access: true,
-    })
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignature {
+    service: String,
+    description: String,
+    full_access: bool,
+    pattern: String,
+    #[serde(default)]
+    also: Vec<String>,
+    #[allow(dead_code)]
+    must_match: Vec<String>,
+    #[allow(dead_code)]
+    must_not_match: Vec<String>,
 }
 
-fn kubelet(body: &str) -> Option<Signature> {
-    static POD_LIST: OnceLock<Regex> = OnceLock::new();
-    let pods = re(&POD_LIST, concat!(key!("kind"), r#"\\?"PodList\\?""#));
-    pods.find(body).map(|m| Signature {
-        matched: m.as_str().to_string(),
-        description: "kubelet pod list (`\"kind\": \"PodList\"`)".into(),
-        full_access: true,
-    })
+/// A plain-text listing rule: enough known entries as whole lines.
+struct Listing {
+    service: Service,
+    description: String,
+    full_access: bool,
+    min_entries: usize,
+    entries: Vec<String>,
 }
 
-fn etcd(body: &str) -> Option<Signature> {
-    static SERVER: OnceLock<Regex> = OnceLock::new();
-    static CLUSTER: OnceLock<Regex> = OnceLock::new();
-    let server = re(&SERVER, concat!(key!("etcdserver"), r#"\\?"\d+\.\d+"#));
-    let cluster = re(&CLUSTER, key!("etcdcluster"));
-    let m = server.find(body)?;
-    cluster.is_match(body).then(|| Signature {
-        matched: m.as_str().to_string(),
-        description: "etcd `/version` document (`etcdserver`, `etcdcluster`)".into(),
-        full_access: true,
-    })
-}
-
-fn kubernetes(body: &str) -> Option<Signature> {
-    static VERSIONS: OnceLock<Regex> = OnceLock::new();
-    static GIT: OnceLock<Regex> = OnceLock::new();
-    static PLATFORM: OnceLock<Regex> = OnceLock::new();
-    static STATUS: OnceLock<Regex> = OnceLock::new();
-    let versions = re(&VERSIONS, concat!(key!("kind"), r#"\\?"APIVersions\\?""#));
-    if let Some(m) = versions.find(body) {
-        return Some(Signature {
-            matched: m.as_str().to_string(),
-            description: "Kubernetes API discovery document (`\"kind\": \"APIVersions\"`)".into(),
-            full_access: true,
-        });
-    }
-    let git = re(&GIT, concat!(key!("gitVersion"), r#"\\?"v\d+\.\d+"#));
-    let platform = re(&PLATFORM, key!("platform"));
-    if let Some(m) = git.find(body).filter(|_| platform.is_match(body)) {
-        return Some(Signature {
-            matched: m.as_str().to_string(),
-            description: "Kubernetes `/version` document (`gitVersion`, `platform`)".into(),
-            full_access: false,
-        });
-    }
-    let status = re(&STATUS, concat!(key!("kind"), r#"\\?"Status\\?""#));
-    let m = status.find(body)?;
-    body.contains("system:anonymous").then(|| Signature {
-        matched: m.as_str().to_string(),
-        description: "Kubernetes API `Status` refusing `system:anonymous`".into(),
-        full_access: false,
-    })
-}
-
-/// AWS IMDS listing entries; three distinct ones prove a metadata listing.
-const IMDS_ENTRIES: &[&str] = &[
-    "ami-id",
-    "ami-launch-index",
-    "block-device-mapping/",
-    "hostname",
-    "iam/",
-    "instance-action",
-    "instance-id",
-    "instance-type",
-    "local-hostname",
-    "local-ipv4",
-    "mac",
-    "network/",
-    "placement/",
-    "public-hostname",
-    "public-ipv4",
-    "public-keys/",
-    "reservation-id",
-    "security-groups",
-    "services/",
-];
-
-fn metadata(body: &str) -> Option<Signature> {
-    let text = body.replace("\\n", "\n");
-    let found: Vec<&str> = IMDS_ENTRIES
-        .iter()
-        .copied()
-        .filter(|e| text.lines().any(|l| l.trim() == *e))
-        .collect();
-    if found.len() >= 3 {
-        return Some(Signature {
+impl Listing {
+    fn recognise(&self, body: &str) -> Option<Signature> {
+        let text = body.replace("\\n", "\n");
+        let found: Vec<&str> = self
+            .entries
+            .iter()
+            .map(String::as_str)
+            .filter(|e| text.lines().any(|l| l.trim() == *e))
+            .collect();
+        (found.len() >= self.min_entries).then(|| Signature {
             matched: found[0].to_string(),
-            description: format!("AWS instance metadata listing ({})", found.join(", ")),
-            full_access: true,
-        });
+            description: format!("{} ({})", self.description, found.join(", ")),
+            full_access: self.full_access,
+        })
     }
-    metadata_cloud_specific(body)
 }
 
-fn metadata_cloud_specific(body: &str) -> Option<Signature> {
-    static AZURE: OnceLock<Regex> = OnceLock::new();
-    static GCP: OnceLock<Regex> = OnceLock::new();
-    let azure = re(&AZURE, concat!(key!("azEnvironment"), r#"\\?"[A-Za-z]"#));
-    let gcp = re(&GCP, r"Metadata-Flavor:\s?Google");
-    let sig = |m: &str, description: &str, full_access| Signature {
-        matched: m.to_string(),
-        description: description.to_string(),
-        full_access,
-    };
-    if let Some(m) = azure.find(body) {
-        return Some(sig(
-            m.as_str(),
-            "Azure instance metadata document (`azEnvironment`)",
-            true,
-        ));
+/// A content rule: `pattern` (capture 1 may be quoted in the description) plus `also`.
+struct ContentRule {
+    service: Service,
+    description: String,
+    full_access: bool,
+    pattern: Regex,
+    also: Vec<Regex>,
+}
+
+impl ContentRule {
+    fn recognise(&self, body: &str) -> Option<Signature> {
+        let c = self.pattern.captures(body)?;
+        if !self.also.iter().all(|r| r.is_match(body)) {
+            return None;
+        }
+        let mut description = String::new();
+        c.expand(&self.description, &mut description);
+        Some(Signature {
+            matched: c.get(0).map_or("", |m| m.as_str()).to_string(),
+            description,
+            full_access: self.full_access,
+        })
     }
-    if let Some(m) = gcp.find(body) {
-        let what = "GCP metadata server asking for `Metadata-Flavor: Google`";
-        return Some(sig(m.as_str(), what, false));
+}
+
+struct SignatureTable {
+    listings: Vec<Listing>,
+    signatures: Vec<ContentRule>,
+}
+
+/// `«Name»`: a JSON key (`"Name"` or `\"Name\"`) followed by a colon.
+fn expand_keys(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 32);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('«') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + '«'.len_utf8()..];
+        let Some(close) = after.find('»') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        out.push_str(r#"\\?""#);
+        out.push_str(&after[..close]);
+        out.push_str(r#"\\?"\s*:\s*"#);
+        rest = &after[close + '»'.len_utf8()..];
     }
-    let azure_refusal = "Required metadata header not specified";
-    body.contains(azure_refusal).then(|| {
-        let what = "Azure IMDS refusing a request without `Metadata: true`";
-        sig(azure_refusal, what, false)
+    out.push_str(rest);
+    out
+}
+
+fn parse_table(text: &str) -> Result<SignatureTable, String> {
+    let raw: RawTable = toml::from_str(text).map_err(|e| e.to_string())?;
+    let service =
+        |key: &str| Service::from_key(key).ok_or_else(|| format!("unknown service `{key}`"));
+    let regex = |p: &str| Regex::new(&expand_keys(p)).map_err(|e| format!("{p}: {e}"));
+    let listings = raw
+        .listing
+        .into_iter()
+        .map(|l| {
+            Ok(Listing {
+                service: service(&l.service)?,
+                description: l.description,
+                full_access: l.full_access,
+                min_entries: l.min_entries.max(1),
+                entries: l.entries,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    let signatures = raw
+        .signature
+        .into_iter()
+        .map(|s| {
+            Ok(ContentRule {
+                service: service(&s.service)?,
+                description: s.description,
+                full_access: s.full_access,
+                pattern: regex(&s.pattern)?,
+                also: s.also.iter().map(|a| regex(a)).collect::<Result<_, _>>()?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(SignatureTable {
+        listings,
+        signatures,
+    })
+}
+
+fn signature_table() -> &'static SignatureTable {
+    static TABLE: OnceLock<SignatureTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        parse_table(SIGNATURES_TOML).expect("service_signatures.toml is valid (checked by a test)")
     })
 }
 
@@ -430,6 +444,45 @@ mod tests {
     use super::*;
 
     const DOCKER_VERSION: &str = r#"{"Platform":{"Name":"Docker Engine - Community"},"Version":"24.0.7","ApiVersion":"1.43","MinAPIVersion":"1.12","GoVersion":"go1.20.10","Os":"linux"}"#;
+
+    /// Every rule recognises its `must_match` examples (with its own description) and
+    /// no rule of its service recognises its `must_not_match` examples.
+    #[test]
+    fn signature_table_examples() {
+        let raw: RawTable = toml::from_str(SIGNATURES_TOML).expect("table parses");
+        let table = parse_table(SIGNATURES_TOML).expect("table compiles");
+        let mut checked = 0;
+        for (l, rule) in raw.listing.iter().zip(&table.listings) {
+            for ex in &l.must_match {
+                assert!(rule.recognise(ex).is_some(), "{}: {ex:?}", l.description);
+                checked += 1;
+            }
+            for ex in &l.must_not_match {
+                assert_eq!(
+                    rule.service.recognise(ex),
+                    None,
+                    "{}: {ex:?}",
+                    l.description
+                );
+                checked += 1;
+            }
+        }
+        for (s, rule) in raw.signature.iter().zip(&table.signatures) {
+            for ex in &s.must_match {
+                assert!(rule.recognise(ex).is_some(), "{}: {ex:?}", s.pattern);
+                checked += 1;
+            }
+            for ex in &s.must_not_match {
+                assert_eq!(rule.service.recognise(ex), None, "{}: {ex:?}", s.pattern);
+                checked += 1;
+            }
+        }
+        assert!(raw
+            .signature
+            .iter()
+            .all(|s| !s.must_match.is_empty() && !s.must_not_match.is_empty()));
+        assert!(checked >= 20, "{checked}");
+    }
 
     #[test]
     fn docker_version_and_container_list() {

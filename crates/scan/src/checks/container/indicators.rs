@@ -38,54 +38,46 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-/// One indicator: a key, a pattern (capture 1 is the value shown), severity, meaning.
+const TABLE_TOML: &str = include_str!("runtime_indicators.toml");
+
+/// One indicator of `runtime_indicators.toml`: a key, a pattern (capture 1 is the
+/// value shown), severity, meaning.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Indicator {
-    key: &'static str,
-    pattern: &'static str,
+    key: String,
+    #[serde(with = "serde_regex")]
+    pattern: Regex,
     severity: Severity,
-    what: &'static str,
+    what: String,
+    #[cfg_attr(not(test), allow(dead_code))]
+    must_match: Vec<String>,
+    #[cfg_attr(not(test), allow(dead_code))]
+    must_not_match: Vec<String>,
 }
 
-const INDICATORS: &[Indicator] = &[
-    Indicator {
-        key: "docker-host",
-        pattern: r"DOCKER_HOST[\s\S]{0,120}?((?:tcp|unix|ssh)://[^\s'\x22<&,;\\]{1,200})",
-        severity: Severity::Medium,
-        what: "`DOCKER_HOST` names the Docker daemon the application talks to",
-    },
-    Indicator {
-        key: "docker-sock",
-        pattern: r"((?:/var)?/run/docker\.sock)",
-        severity: Severity::Medium,
-        what: "the Docker socket path appears: a socket mounted into the container gives root on the host",
-    },
-    Indicator {
-        key: "k8s-service-host",
-        pattern: r"KUBERNETES_SERVICE_HOST[\s\S]{0,80}?(\d{1,3}(?:\.\d{1,3}){3})",
-        severity: Severity::Low,
-        what: "`KUBERNETES_SERVICE_HOST` reveals the API server address the pod can reach",
-    },
-    Indicator {
-        key: "k8s-token-path",
-        pattern: r"(/var/run/secrets/kubernetes\.io/serviceaccount)",
-        severity: Severity::Medium,
-        what: "the Kubernetes service-account token path appears",
-    },
-    Indicator {
-        key: "container-hostname",
-        pattern: r"\bHOSTNAME\b[\s\S]{0,60}?\b([0-9a-f]{12})\b",
-        severity: Severity::Info,
-        what: "`HOSTNAME` is a 12-hex-digit container id: the API runs in a container",
-    },
-];
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    indicator: Vec<Indicator>,
+}
 
-fn compiled() -> &'static [Regex] {
-    static RE: OnceLock<Vec<Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        INDICATORS
-            .iter()
-            .map(|i| Regex::new(i.pattern).expect("constant regex"))
-            .collect()
+mod serde_regex {
+    use regex::Regex;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
+        let s = String::deserialize(d)?;
+        Regex::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+fn indicators() -> &'static [Indicator] {
+    static TABLE: OnceLock<Vec<Indicator>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        toml::from_str::<Table>(TABLE_TOML)
+            .expect("runtime_indicators.toml is valid (checked by a test)")
+            .indicator
     })
 }
 
@@ -98,12 +90,12 @@ impl Check for RuntimeIndicators {
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
         let responses = own_responses(ctx);
         let mut findings = Vec::new();
-        for (indicator, re) in INDICATORS.iter().zip(compiled()) {
+        for indicator in indicators() {
             let hits: Vec<(&Arc<Exchange>, String, String)> = responses
                 .iter()
                 .filter_map(|ex| {
                     let text = ex.response.text();
-                    let c = re.captures(&text)?;
+                    let c = indicator.pattern.captures(&text)?;
                     let value = c.get(1).map_or("", |m| m.as_str()).to_string();
                     Some((ex, c.get(0)?.as_str().to_string(), value))
                 })
@@ -151,10 +143,10 @@ fn finding(
     let mut f = ctx.finding(ex, title, None);
     f.evidence.exchanges = vec![evidence];
     let mut f = f
-        .with_key(indicator.key)
+        .with_key(indicator.key.as_str())
         .with_severity(indicator.severity)
         .with_confidence(Confidence::Firm)
-        .with_fact(indicator.what);
+        .with_fact(indicator.what.as_str());
     if count > 1 {
         f = f.with_fact(format!("shown by {count} responses in all"));
     }
@@ -188,6 +180,25 @@ mod tests {
             &[("content-type", "text/html")],
             body,
         )
+    }
+
+    #[test]
+    fn table_examples() {
+        let table = indicators();
+        assert_eq!(table.len(), 5);
+        for i in table {
+            assert!(
+                !i.must_match.is_empty() && !i.must_not_match.is_empty(),
+                "{}",
+                i.key
+            );
+            for ex in &i.must_match {
+                assert!(i.pattern.is_match(ex), "{}: {ex:?}", i.key);
+            }
+            for ex in &i.must_not_match {
+                assert!(!i.pattern.is_match(ex), "{}: {ex:?}", i.key);
+            }
+        }
     }
 
     #[tokio::test]

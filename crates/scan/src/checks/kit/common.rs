@@ -16,16 +16,6 @@ pub fn target_responses(ctx: &CheckCtx) -> Vec<Arc<Exchange>> {
         .collect()
 }
 
-/// The first recorded answer to the target URL itself.
-pub fn root_response(ctx: &CheckCtx) -> Option<Arc<Exchange>> {
-    let root = &ctx.target().url;
-    ctx.transcript().into_iter().find(|e| {
-        &e.request.url == root
-            && e.request.method == HttpMethod::Get
-            && e.request.identity.is_none()
-    })
-}
-
 /// Whether a header's comma-separated list contains `token` (case-insensitive).
 pub fn list_contains(value: &str, token: &str) -> bool {
     value

@@ -5,6 +5,7 @@
 //! - `api_support`: who the identities are, JSON answers, the API document's operations;
 //! - `api_surface`: whether a route is an API operation (not a static asset or page);
 //! - `credential_fields`: whether a field's name and value make it a credential;
+//! - `error_probes`: safe requests planned to make a framework fail (LEAK-002);
 //! - `write_support`: creating, reading back and cleaning up objects (intrusive checks).
 
 pub mod admin_operations;
@@ -12,4 +13,5 @@ pub mod api_support;
 pub mod api_surface;
 pub mod common;
 pub mod credential_fields;
+pub mod error_probes;
 pub mod write_support;

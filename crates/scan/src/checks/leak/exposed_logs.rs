@@ -47,51 +47,70 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-/// Usual log locations and the lowest profile that tries each.
-const LOG_PATHS: &[(&str, Profile)] = &[
-    ("/logs/access.log", Profile::Quick),
-    ("/logs/error.log", Profile::Quick),
-    ("/access.log", Profile::Quick),
-    ("/error.log", Profile::Quick),
-    ("/logs/app.log", Profile::Standard),
-    ("/logs/debug.log", Profile::Standard),
-    ("/logs/django.log", Profile::Standard),
-    ("/log/access.log", Profile::Standard),
-    ("/log/error.log", Profile::Standard),
-    ("/debug.log", Profile::Standard),
-    ("/django.log", Profile::Standard),
-    ("/app.log", Profile::Standard),
-    ("/storage/logs/laravel.log", Profile::Standard),
-    ("/nohup.out", Profile::Standard),
-    ("/logs/application.log", Profile::Deep),
-    ("/logs/server.log", Profile::Deep),
-    ("/logs/gunicorn.log", Profile::Deep),
-    ("/gunicorn.log", Profile::Deep),
-    ("/logs/celery.log", Profile::Deep),
-    ("/npm-debug.log", Profile::Deep),
-    ("/logs/requests.log", Profile::Deep),
-];
+const TABLE_TOML: &str = include_str!("exposed_logs.toml");
 
-/// Directory listings that may link log files.
-const LISTINGS: &[(&str, Profile)] = &[("/logs/", Profile::Quick), ("/log/", Profile::Standard)];
+/// `exposed_logs.toml`: log locations, listings, and the patterns of a log.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    paths: Vec<Place>,
+    listings: Vec<Place>,
+    log_line: Pattern,
+    authorization_line: Pattern,
+    listing_link: Pattern,
+}
+
+/// A path and the lowest profile that requests it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Place {
+    path: String,
+    profile: String,
+}
+
+impl Place {
+    fn wanted(&self, profile: Profile) -> bool {
+        self.profile
+            .parse::<Profile>()
+            .is_ok_and(|lowest| lowest <= profile)
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pattern {
+    #[serde(deserialize_with = "regex_from_str")]
+    pattern: Regex,
+    #[cfg_attr(not(test), allow(dead_code))]
+    must_match: Vec<String>,
+    #[cfg_attr(not(test), allow(dead_code))]
+    must_not_match: Vec<String>,
+}
+
+fn regex_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    regex::RegexBuilder::new(&s)
+        .multi_line(true)
+        .build()
+        .map_err(serde::de::Error::custom)
+}
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        toml::from_str(TABLE_TOML).expect("exposed_logs.toml is valid (checked by a test)")
+    })
+}
 
 /// Discovered `.log` routes and listing links fetched at most.
 const FROM_ROUTES: usize = 4;
 const FROM_LISTING: usize = 3;
 const CONCURRENCY: usize = 6;
 
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("constant regex"))
-}
-
 /// Whether the text reads like a log: at least two of its first 200 lines carry a
 /// timestamp or an HTTP request line.
 fn looks_like_log(text: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let line = re(
-        &RE,
-        r#"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}|\[\d{2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}|^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|"(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /[^"\s]* HTTP/\d"#,
-    );
+    let line = &table().log_line.pattern;
     let head = text
         .trim_start()
         .get(..32)
@@ -104,21 +123,13 @@ fn looks_like_log(text: &str) -> bool {
 
 /// Lines that carry an `Authorization` header value.
 fn authorization_lines(text: &str) -> usize {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let auth = re(
-        &RE,
-        r#"(?i)authorization["']?\s*[:=]\s*["']?(?:bearer|token|basic|jwt)\s+[A-Za-z0-9._~+/-]{8,}"#,
-    );
+    let auth = &table().authorization_line.pattern;
     text.lines().filter(|l| auth.is_match(l)).count()
 }
 
 /// Log files linked from a directory listing.
 fn listed_logs(ex: &Exchange) -> Vec<Url> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let href = re(
-        &RE,
-        r#"(?i)href\s*=\s*["']([^"'?#<>\s]{1,200}\.(?:log|out|txt))["']"#,
-    );
+    let href = &table().listing_link.pattern;
     let text = ex.response.text();
     if !(text.contains("Index of /") || text.contains("Directory listing for")) {
         return Vec::new();
@@ -140,9 +151,9 @@ fn candidates(ctx: &CheckCtx) -> Vec<Url> {
         .take(FROM_ROUTES)
         .cloned()
         .collect();
-    for (path, p) in LOG_PATHS {
-        let url = ctx.url(path);
-        if *p <= profile && !out.contains(&url) {
+    for place in table().paths.iter().filter(|p| p.wanted(profile)) {
+        let url = ctx.url(&place.path);
+        if !out.contains(&url) {
             out.push(url);
         }
     }
@@ -183,10 +194,11 @@ impl Check for ExposedLogs {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let listings: Vec<Url> = LISTINGS
+        let listings: Vec<Url> = table()
+            .listings
             .iter()
-            .filter(|(_, p)| *p <= ctx.profile())
-            .map(|(path, _)| ctx.url(path))
+            .filter(|p| p.wanted(ctx.profile()))
+            .map(|p| ctx.url(&p.path))
             .collect();
         let mut urls = candidates(ctx);
         for ex in fetch_all(ctx, listings).await? {
@@ -274,6 +286,32 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_examples() {
+        let t = table();
+        assert!(t.paths.len() >= 20 && !t.listings.is_empty());
+        for place in t.paths.iter().chain(&t.listings) {
+            assert!(place.profile.parse::<Profile>().is_ok(), "{}", place.path);
+            assert!(place.path.starts_with('/'), "{}", place.path);
+        }
+        for (name, p) in [
+            ("log_line", &t.log_line),
+            ("authorization_line", &t.authorization_line),
+            ("listing_link", &t.listing_link),
+        ] {
+            assert!(
+                !p.must_match.is_empty() && !p.must_not_match.is_empty(),
+                "{name}"
+            );
+            for ex in &p.must_match {
+                assert!(p.pattern.is_match(ex), "{name}: {ex:?}");
+            }
+            for ex in &p.must_not_match {
+                assert!(!p.pattern.is_match(ex), "{name}: {ex:?}");
+            }
+        }
+    }
     use crate::testkit::{serve, Fixture, RawRequest, RawResponse};
 
     const JWT_ADMIN: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI3IiwiZXhwIjo0MTAyNDQ0ODAwfQ.bBvlWJUnbqyTPCczd4HYY98etkN53tbo0IqG0BBF0ok";

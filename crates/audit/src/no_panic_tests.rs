@@ -1,11 +1,10 @@
 //! Parsers never panic, whatever the bytes (lossily decoded, as the walker does).
-#![allow(clippy::unwrap_used)]
 
+use crate::parse::{compose, dockerfile, dotenv, k8s, python, shell, yaml};
+use crate::project::recognise_and_parse;
+use crate::source::SourceFile;
+use crate::{audit_project, Project};
 use proptest::prelude::*;
-use tollgate_audit::parse::{compose, dockerfile, dotenv, k8s, python, shell, yaml};
-use tollgate_audit::project::recognise_and_parse;
-use tollgate_audit::source::SourceFile;
-use tollgate_audit::{audit_project, Project};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -1,5 +1,6 @@
-"""Injection in the public catalogue (issue 14): SQL built by string formatting and a
-template built from the caller's text.
+"""Injection plants (issue 14): SQL built by string formatting, a template built from
+the caller's text, a shell command line, a backtracking regular expression and a
+document-store query fed the JSON body as it is.
 
   * GET /api/v2/products/search/?q=  VULNERABLE formats q into
     `... WHERE name LIKE '%<q>%'` with cursor.execute() and answers a DatabaseError
@@ -12,15 +13,36 @@ template built from the caller's text.
     with the Django template engine, so template tags in the name run (INJ-004);
     HARDENED renders the fixed template "Hello {{ name }}!" with the name in the
     context.
+  * POST /api/v2/orders/export/  VULNERABLE runs `date -u -d "<since>" +%Y-%m-%d`
+    through /bin/sh (subprocess shell=True, 5 s timeout) to read a natural-language
+    date; the output comes back in the 400 answer when it is not a date (INJ-003).
+    HARDENED passes an argument list, no shell.
+  * POST /api/v2/wishlists/check-slug/  VULNERABLE checks the slug (at most 23
+    characters) with ^([a-z0-9]+-?)*$ (nested quantifier: a near-miss backtracks
+    exponentially, about half a second at 23 characters); HARDENED uses the linear
+    ^[a-z0-9]+(?:-[a-z0-9]+)*$ (INJ-006).
+  * POST /api/v2/partners/session/  VULNERABLE passes the JSON body's values to
+    pymongo's find_one() as they are, so {"$ne": ...} matches any password
+    (INJ-005); HARDENED requires both to be strings (serializer CharFields).
 """
+import datetime as _dt
+import re
+import subprocess
+
 from django.conf import settings
+from django.core import signing
 from django.db import DatabaseError, connection
 from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import Product
+from . import partners
+from .models import Order, Product
+from .permissions import ScopedPermission
 
 _COLUMNS = ("id", "sku", "name", "price", "stock")
 _TEMPLATES = Engine()  # the default tags and filters, no loaders
@@ -91,32 +113,6 @@ class GreetingView(APIView):
         except TemplateSyntaxError:
             return Response({"detail": "template error"}, status=400)
         return Response({"message": message})
-
-
-# ---------------------------------------------------------------- issue 14, part 2
-# * POST /api/v2/orders/export/  VULNERABLE runs `date -u -d "<since>" +%Y-%m-%d`
-#   through /bin/sh (subprocess shell=True, 5 s timeout) to read a natural-language
-#   date; the output comes back in the 400 answer when it is not a date (INJ-003).
-#   HARDENED passes an argument list, no shell.
-# * POST /api/v2/wishlists/check-slug/  VULNERABLE checks the slug (at most 23
-#   characters) with ^([a-z0-9]+-?)*$ (nested quantifier: a near-miss backtracks
-#   exponentially, about half a second at 23 characters); HARDENED uses the linear
-#   ^[a-z0-9]+(?:-[a-z0-9]+)*$ (INJ-006).
-# * POST /api/v2/partners/session/  VULNERABLE passes the JSON body's values to
-#   pymongo's find_one() as they are, so {"$ne": ...} matches any password
-#   (INJ-005); HARDENED requires both to be strings (serializer CharFields).
-import datetime as _dt
-import re
-import subprocess
-
-from django.core import signing
-from django.utils import timezone
-from django.utils.crypto import constant_time_compare
-from rest_framework import serializers
-
-from . import partners
-from .models import Order
-from .permissions import ScopedPermission
 
 
 class OrderExportSerializer(serializers.Serializer):

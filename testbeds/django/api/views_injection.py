@@ -17,9 +17,9 @@ document-store query fed the JSON body as it is.
     through /bin/sh (subprocess shell=True, 5 s timeout) to read a natural-language
     date; the output comes back in the 400 answer when it is not a date (INJ-003).
     HARDENED passes an argument list, no shell.
-  * POST /api/v2/wishlists/check-slug/  VULNERABLE checks the slug (at most 23
+  * POST /api/v2/wishlists/check-slug/  VULNERABLE checks the slug (at most 24
     characters) with ^([a-z0-9]+-?)*$ (nested quantifier: a near-miss backtracks
-    exponentially, about half a second at 23 characters); HARDENED uses the linear
+    exponentially, about 0.6 s at 24 characters on the 2-core host); HARDENED uses the linear
     ^[a-z0-9]+(?:-[a-z0-9]+)*$ (INJ-006).
   * POST /api/v2/partners/session/  VULNERABLE passes the JSON body's values to
     pymongo's find_one() as they are, so {"$ne": ...} matches any password
@@ -162,7 +162,7 @@ class OrderExportView(APIView):
         return Response({"since": start.isoformat(), "count": len(rows), "orders": rows})
 
 
-SLUG_MAX = 23
+SLUG_MAX = 24
 _SLUG_VULNERABLE = re.compile(r"^([a-z0-9]+-?)*$")
 _SLUG_HARDENED = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

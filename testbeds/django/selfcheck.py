@@ -124,6 +124,12 @@ class Callback:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                outer.seen.append((self.path, dict(self.headers), self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -389,6 +395,62 @@ def run_mode(mode):
         check(mode, "greeting %s" % ("evaluates template tags" if V else "prints the name as text"),
               ("Hello Al1337!" in g.text) if V else ("widthratio" in g.text and "1337" not in g.text),
               "%s %s" % (g.status, g.text))
+        # --- issue 14: BFLA-002, INJ-003/005/006, SSRF-005/006, AUTH-018
+        r = req(port, "/api/v2/coupons/", "POST", body={"code": "SELFCHECK", "percent_off": 100}, token=tok["alice"])
+        check(mode, "alice %s a coupon" % ("creates" if V else "cannot create"), r.status == (201 if V else 403), str(r.status))
+        made = req(port, "/api/v2/coupons/", "POST", body={"code": "STAFF10", "percent_off": 10}, token=tok["admin"])
+        cid = made.json().get("id") if made.status == 201 else 0
+        r = req(port, "/api/v2/coupons/%s/" % cid, "PATCH", body={"description": "alice was here"}, token=tok["alice"])
+        back = req(port, "/api/v2/coupons/%s/" % cid, token=tok["admin"])
+        check(mode, "alice %s the staff coupon" % ("changes" if V else "cannot change"),
+              made.status == 201 and (("alice was here" in back.text) == V) and r.status == (200 if V else 403),
+              "%s %s %s" % (made.status, r.status, back.text))
+        r = req(port, "/api/v2/coupons/%s/" % cid, "DELETE", token=tok["alice"])
+        back = req(port, "/api/v2/coupons/%s/" % cid, token=tok["admin"])
+        check(mode, "alice %s the staff coupon" % ("deletes" if V else "cannot delete"),
+              (r.status, back.status) == ((204, 404) if V else (403, 200)), "%s %s" % (r.status, back.status))
+        r = req(port, "/api/v2/orders/export/", "POST", body={"since": '";echo tg5e1f\'\'c4;"'}, token=tok["alice"])
+        check(mode, "order export since %s" % ("runs in a shell" if V else "is an argument"),
+              ("tg5e1fc4" in r.text) == V and r.status == 400, "%s %s" % (r.status, r.text))
+        r = req(port, "/api/v2/orders/export/", "POST", body={"since": "2000-01-01"}, token=tok["alice"])
+        check(mode, "order export baseline lists alice's orders", r.status == 200 and r.json()["count"] >= 150, str(r.status))
+        started = time.monotonic()
+        r = req(port, "/api/v2/wishlists/check-slug/", "POST", body={"slug": "a" * 23 + "!"}, token=tok["alice"])
+        slow = time.monotonic() - started
+        check(mode, "slug near-miss took %.2fs (%s)" % (slow, "backtracking" if V else "linear"),
+              r.status == 200 and (slow > 0.15 if V else slow < 0.15), r.text)
+        r = req(port, "/api/v2/wishlists/check-slug/", "POST", body={"slug": "a" * 25}, token=tok["alice"])
+        check(mode, "slug longer than 24 refused", r.status == 200 and r.json()["valid"] is False, r.text)
+        good = {"email": "orders@acme-supplies.test", "password": "Acme-Partner-2024!"}
+        r = req(port, "/api/v2/partners/session/", "POST", body=good)
+        check(mode, "partner signs in with the right password", r.status == 200 and "token" in r.json(), str(r.status))
+        r = req(port, "/api/v2/partners/session/", "POST", body=dict(good, password="wrong"))
+        check(mode, "partner wrong password -> 401", r.status == 401, str(r.status))
+        r = req(port, "/api/v2/partners/session/", "POST", body=dict(good, password={"$ne": "x"}))
+        check(mode, "partner password {$ne} %s" % ("signs in" if V else "-> 400"),
+              (r.status == 200 and "token" in r.text) if V else r.status == 400, str(r.status))
+        n0 = len(cb.seen)
+        r = req(port, "/api/v2/me/avatar/", "POST", token=tok["alice"],
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                body=urllib.parse.urlencode({"image_url": "http://127.0.0.1:%d/avatar" % cb.port}).encode())
+        encoded = base64.b64encode(b"tollgate-callback-ok").decode()
+        check(mode, "avatar import %s" % ("returns the fetched body base64-encoded" if V else "refuses a foreign host"),
+              (r.status == 201 and encoded in r.text) if V else (r.status == 400 and len(cb.seen) == n0), str(r.status))
+        n0 = len(cb.seen)
+        r = req(port, "/api/v2/hooks/", "POST", token=tok["alice"],
+                body={"event": "order.created", "target": "http://127.0.0.1:%d/hook" % cb.port})
+        pinged = [x for x in cb.seen[n0:] if x[0] == "/hook"]
+        check(mode, "hook registration %s" % ("pings the target" if V else "refuses a foreign target, no ping"),
+              (r.status == 201 and len(pinged) == 1) if V else (r.status == 400 and not pinged), str(r.status))
+        r = req(port, "/api/v2/auth/2fa/", "POST", body={"channel": "sms"}, token=tok["alice"])
+        digits = r.json().get("digits") if r.status == 202 else None
+        check(mode, "2fa code has %s digits" % (4 if V else 6), digits == (4 if V else 6), str(r.status))
+        codes = []
+        for i in range(6):
+            wrong = "%0*d" % (digits or 4, (10 ** (digits or 4)) - 1 - i)
+            codes.append(req(port, "/api/v2/auth/2fa/verify/", "POST", body={"otp": wrong}, token=tok["alice"]).status)
+        check(mode, "6 wrong 2fa codes %s" % ("all 400" if V else "-> 429 at the fifth"),
+              codes == ([400] * 6 if V else [400, 400, 400, 400, 429, 400]), str(codes))
         # --- no TRACE echo
         r = req(port, "/", "TRACE")
         check(mode, "TRACE not echoed", "TRACE / HTTP" not in r.text and r.status != 200, str(r.status))

@@ -1,4 +1,5 @@
-"""Server-side HTTP fetching used by the fetch proxy and by jku resolution.
+"""Server-side HTTP requests: the fetch proxy, jku resolution, avatar imports and
+REST-hook pings.
 
 TESTBED SAFETY GUARD (both modes, not a product feature): the testbed only
 ever opens connections to loopback addresses. Destinations are never resolved
@@ -64,12 +65,14 @@ class FetchResult:
         self.body = body
 
 
-def fetch(url: str, headers=None, timeout=FETCH_TIMEOUT_SECONDS, max_bytes=MAX_BODY_BYTES):
-    """GET url; returns FetchResult (HTTP error statuses included).
+def fetch(url: str, headers=None, timeout=FETCH_TIMEOUT_SECONDS, max_bytes=MAX_BODY_BYTES,
+          method="GET", data=None):
+    """GET url (or `method` with the bytes `data`); returns FetchResult (HTTP error
+    statuses included).
 
     Raises urllib.error.URLError / OSError / ValueError on failure."""
     _check(url)
-    req = urllib.request.Request(url, headers=headers or {}, method="GET")
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         resp = _opener.open(req, timeout=timeout)
     except urllib.error.HTTPError as err:  # upstream answered with 4xx/5xx

@@ -68,7 +68,9 @@ def index(request):
 
 def openapi_for_mode(vulnerable):
     """openapi.json as this mode serves it: HARDENED documents the maintenance
-    function as POST for staff (views_maintenance.py)."""
+    function as POST for staff (views_maintenance.py), the allow-lists of the avatar
+    import and of hook targets as patterns (views_outbound.py), and 6-digit
+    two-factor codes (views_twofactor.py)."""
     doc = json.loads(OPENAPI_FILE.read_text())
     if not vulnerable:
         maintenance = doc["paths"]["/api/v2/admin/maintenance/"]
@@ -76,6 +78,15 @@ def openapi_for_mode(vulnerable):
         operation.pop("security")
         operation["responses"]["403"] = {"$ref": "#/components/responses/Forbidden"}
         maintenance["post"] = operation
+        avatar = doc["paths"]["/api/v2/me/avatar/"]["post"]["requestBody"]["content"]
+        for media in avatar.values():
+            media["schema"]["properties"]["image_url"]["pattern"] = r"^https://media\.shop\.tollgate\.test/"
+        doc["components"]["schemas"]["HookCreate"]["properties"]["target"]["pattern"] = (
+            r"^https://hooks\.partners\.tollgate\.test/"
+        )
+        verify = doc["paths"]["/api/v2/auth/2fa/verify/"]["post"]["requestBody"]["content"]
+        otp = verify["application/json"]["schema"]["properties"]["otp"]
+        otp["pattern"], otp["example"] = "^[0-9]{6}$", "000000"
     return doc
 
 

@@ -10,20 +10,12 @@ HARDENED: the same function answers POST only, and only for staff users.
 Every call that changes state is recorded in ``STATE_DIR/state_changes.log``, which
 the safety test reads.
 """
-from datetime import datetime, timezone
-
-from django.conf import settings
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import Order
-
-
-def _record(request, what):
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    with open(settings.STATE_DIR / "state_changes.log", "a", encoding="utf-8") as f:
-        f.write(f"{stamp} {request.method} {request.get_full_path()} {what}\n")
+from .statelog import record as _record
 
 
 def _purge(request):

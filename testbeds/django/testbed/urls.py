@@ -1,11 +1,28 @@
 from django.conf import settings
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from api import views, views_injection, views_leaks, views_legacy, views_maintenance
+from rest_framework.routers import DefaultRouter
+
+from api import (
+    views,
+    views_coupons,
+    views_injection,
+    views_leaks,
+    views_legacy,
+    views_maintenance,
+    views_outbound,
+    views_twofactor,
+)
 
 # VULNERABLE keeps ids as raw strings so non-numeric ids reach the ORM and
 # crash (technical 500 page); HARDENED converts them (non-numeric -> 404).
 PK = "<str:pk>" if settings.VULNERABLE else "<int:pk>"
+
+# DRF viewsets (issue 14): coupons (BFLA-002) and REST hooks (SSRF-006).
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("coupons", views_coupons.CouponViewSet, basename="coupon")
+router.register("hooks", views_outbound.HookViewSet, basename="hook")
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -18,11 +35,18 @@ urlpatterns = [
     path("api/v2/greeting/", views_injection.GreetingView.as_view(), name="greeting"),
     path("api/v2/products/%s/" % PK, views.ProductDetailView.as_view(), name="product-detail"),
     path("api/v2/orders/", views.OrderListView.as_view(), name="order-list"),
+    path("api/v2/orders/export/", views_injection.OrderExportView.as_view(), name="order-export"),
     path("api/v2/orders/%s/" % PK, views.OrderDetailView.as_view(), name="order-detail"),
     path("api/v2/users/", views.UserListView.as_view(), name="user-list"),
     path("api/v2/admin/users/", views.AdminUserListView.as_view(), name="admin-users"),
     path("api/v2/admin/settings/", views.AdminSettingsView.as_view(), name="admin-settings"),
     path("api/v2/fetch/", views.FetchView.as_view(), name="fetch"),
+    path("api/v2/me/avatar/", views_outbound.AvatarImportView.as_view(), name="me-avatar"),
+    path("api/v2/wishlists/check-slug/", views_injection.WishlistSlugCheckView.as_view(), name="wishlist-slug"),
+    path("api/v2/partners/session/", views_injection.PartnerSessionView.as_view(), name="partner-session"),
+    path("api/v2/auth/2fa/", views_twofactor.TwoFactorChallengeView.as_view(), name="2fa-challenge"),
+    path("api/v2/auth/2fa/verify/", views_twofactor.TwoFactorVerifyView.as_view(), name="2fa-verify"),
+    path("api/v2/", include(router.urls)),
     path(
         "api/v2/admin/maintenance/",
         (

@@ -56,8 +56,7 @@ impl Check for InvalidBearerAccepted {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let mut routes = ctx.target().routes.clone();
-        routes.extend(sibling_versions(&routes));
+        let routes = candidates(ctx);
         let mut findings = Vec::new();
         let mut probed = 0;
         for url in routes {
@@ -75,6 +74,60 @@ impl Check for InvalidBearerAccepted {
         }
         Ok(findings)
     }
+}
+
+/// The routes worth a GET with a made-up token: discovery's and their sibling API
+/// versions, minus paths the API document describes without a GET (a POST-only route
+/// that refuses an anonymous GET says nothing about token validation), spread over
+/// version and router families so that one family of routes cannot take every place.
+fn candidates(ctx: &CheckCtx) -> Vec<Url> {
+    let mut routes = ctx.target().routes.clone();
+    routes.extend(sibling_versions(&routes));
+    if let Some(spec) = crate::checks::kit::api_support::spec(ctx) {
+        routes.retain(|u| {
+            !spec.documents(u) || spec.operation_for(tollgate_spec::Method::Get, u).is_some()
+        });
+    }
+    spread_by_family(routes)
+}
+
+/// Round-robin over families (`/api/v1/orders`, `/api/v2/orders` and `/api/v2/users`
+/// are three), keeping discovery's order within each family.
+fn spread_by_family(routes: Vec<Url>) -> Vec<Url> {
+    let mut families: Vec<(String, std::collections::VecDeque<Url>)> = Vec::new();
+    for url in routes {
+        let key = family_key(&url);
+        match families.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, q)) => q.push_back(url),
+            None => families.push((key, std::collections::VecDeque::from([url]))),
+        }
+    }
+    let mut out = Vec::new();
+    while families.iter().any(|(_, q)| !q.is_empty()) {
+        for (_, q) in &mut families {
+            out.extend(q.pop_front());
+        }
+    }
+    out
+}
+
+/// The path up to and including the first segment that is not an API prefix or a
+/// version: `/api/v1/orders/5/` → `/api/v1/orders`.
+fn family_key(url: &Url) -> String {
+    let mut key = String::new();
+    for seg in url.path_segments().into_iter().flatten() {
+        let s = seg.to_ascii_lowercase();
+        key.push('/');
+        key.push_str(&s);
+        let version = s.len() <= 4
+            && s.starts_with('v')
+            && s.len() > 1
+            && s[1..].chars().all(|c| c.is_ascii_digit() || c == '.');
+        if !s.is_empty() && !version && !matches!(s.as_str(), "api" | "apis" | "rest") {
+            break;
+        }
+    }
+    key
 }
 
 /// Sends each made-up bearer to a route that refused the anonymous request.
@@ -139,6 +192,39 @@ mod tests {
             .ctx(&META);
         let f = InvalidBearerAccepted.run(&ctx).await.expect("run");
         (f, ctx.requests_made())
+    }
+
+    #[test]
+    fn families_take_turns_and_keep_discovery_order() {
+        let base = Url::parse("http://127.0.0.1:9/").expect("url");
+        let urls: Vec<Url> = [
+            "/api/v2/a/",
+            "/api/v2/a/1/",
+            "/api/v2/b/",
+            "/api/v1/orders/",
+            "/api/v2/a/2/",
+        ]
+        .iter()
+        .map(|p| base.join(p).expect("url"))
+        .collect();
+        let got: Vec<String> = spread_by_family(urls)
+            .iter()
+            .map(|u| u.path().to_string())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "/api/v2/a/",
+                "/api/v2/b/",
+                "/api/v1/orders/",
+                "/api/v2/a/1/",
+                "/api/v2/a/2/"
+            ]
+        );
+        assert_eq!(
+            family_key(&base.join("/api/v1/orders/5/").expect("url")),
+            "/api/v1/orders"
+        );
     }
 
     #[tokio::test]

@@ -51,100 +51,44 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-/// A recognisable debug or error page.
+const KINDS_TOML: &str = include_str!("debug_pages.toml");
+
+/// A recognisable debug or error page (one entry of `debug_pages.toml`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PageKind {
-    name: &'static str,
+    name: String,
     severity: Severity,
-    pattern: &'static str,
+    #[serde(deserialize_with = "regex_from_str")]
+    pattern: Regex,
+    /// The database-error kind.
+    #[serde(default)]
+    sql: bool,
+    #[cfg_attr(not(test), allow(dead_code))]
+    must_match: Vec<String>,
+    #[cfg_attr(not(test), allow(dead_code))]
+    must_not_match: Vec<String>,
 }
 
-/// Most specific first: a Django page also contains a Python traceback.
-const KINDS: &[PageKind] = &[
-    PageKind {
-        name: "Django technical 500 page (DEBUG = True)",
-        severity: Severity::High,
-        pattern: r"(?s)(?:Traceback|Exception Value).*DEBUG = True",
-    },
-    PageKind {
-        name: "Werkzeug/Flask interactive debugger",
-        severity: Severity::High,
-        pattern: r"The debugger caught an exception in your WSGI application|Werkzeug Debugger|__debugger__=yes",
-    },
-    PageKind {
-        name: "Rails debug exception page",
-        severity: Severity::High,
-        pattern: r"Action Controller: Exception caught|Rails\.root: /",
-    },
-    PageKind {
-        name: "Laravel debug page (Ignition/Whoops)",
-        severity: Severity::High,
-        pattern: r"Whoops, looks like something went wrong|Whoops\\{1,2}Run|window\.ignite|laravel-ignition|Illuminate\\{1,2}[A-Z][A-Za-z]+\\{1,2}",
-    },
-    PageKind {
-        name: "Starlette/FastAPI debug traceback",
-        severity: Severity::Medium,
-        pattern: r#"Starlette Debugger|class="traceback-container""#,
-    },
-    PageKind {
-        name: "ASP.NET error page with stack trace",
-        severity: Severity::Medium,
-        pattern: r"Server Error in '[^']*' Application|An unhandled exception occurred while processing the request",
-    },
-    PageKind {
-        name: "Java stack trace",
-        severity: Severity::Medium,
-        pattern: r"(?:Exception|Error)\b[^\n]{0,300}\n\s*at [A-Za-z_$][\w$]*(?:\.[\w$<>]+)+\([\w$ ]+\.java:\d+\)",
-    },
-    PageKind {
-        name: "Node.js stack trace",
-        severity: Severity::Medium,
-        // Frames without a file (`at BigInt (<anonymous>)`) may come first; Express's
-        // development handler indents with `&nbsp;`.
-        pattern: r"Error\b[^\n]{0,300}\n(?:(?:[ \t\x{a0}]|&nbsp;)*at [^\n]{0,200}\n){0,8}(?:[ \t\x{a0}]|&nbsp;)*at [^\n]{0,200}?\(?(?:/|[A-Za-z]:\\|file://|node:)[^\n)]{1,300}\.(?:js|mjs|cjs|ts):\d+:\d+",
-    },
-    PageKind {
-        name: "Python traceback",
-        severity: Severity::Medium,
-        pattern: r#"Traceback \(most recent call last\):\s+File ""#,
-    },
-    PageKind {
-        name: "PHP error with file path",
-        severity: Severity::Medium,
-        pattern: r"(?:Fatal error|Parse error|Warning|Notice)(?:</b>)?:\s.{0,500}? in (?:<b>)?/[^\n]{1,300}? on line (?:<b>)?\d+|Stack trace:\s*#0 /",
-    },
-    PageKind {
-        name: "Go panic trace",
-        severity: Severity::Medium,
-        pattern: r"goroutine \d+ \[running\]:|panic: runtime error",
-    },
-    PageKind {
-        name: "SQL error message",
-        severity: Severity::Medium,
-        pattern: SQL_ERRORS,
-    },
-    PageKind {
-        name: "Spring Whitelabel error page",
-        severity: Severity::Low,
-        pattern: r"Whitelabel Error Page",
-    },
-];
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindTable {
+    kind: Vec<PageKind>,
+}
 
-const SQL_ERRORS: &str = r#"You have an error in your SQL syntax|SQLSTATE\[[0-9A-Z]{5}\]|ORA-\d{5}:|PG::[A-Z][A-Za-z]+Error|psycopg2?\.(?:errors\.)?[A-Z][A-Za-z]+(?:Error|Violation)|syntax error at or near "|unterminated quoted string at or near|sqlite3\.OperationalError|SQLITE_ERROR|Unclosed quotation mark after the character string|Microsoft OLE DB Provider for SQL Server|org\.postgresql\.util\.PSQLException|com\.mysql\.jdbc\.exceptions|java\.sql\.SQLException|django\.db\.utils\.[A-Za-z]+Error"#;
+fn regex_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    Regex::new(&s).map_err(serde::de::Error::custom)
+}
 
-fn kind_regexes() -> &'static [(usize, Regex)] {
-    static CELL: OnceLock<Vec<(usize, Regex)>> = OnceLock::new();
+/// The page kinds, most specific first.
+fn kinds() -> &'static [PageKind] {
+    static CELL: OnceLock<Vec<PageKind>> = OnceLock::new();
     CELL.get_or_init(|| {
-        KINDS
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| Regex::new(k.pattern).ok().map(|re| (i, re)))
-            .collect()
+        toml::from_str::<KindTable>(KINDS_TOML)
+            .expect("debug_pages.toml is valid (checked by a test)")
+            .kind
     })
-}
-
-fn sql_regex() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    CELL.get_or_init(|| Regex::new(SQL_ERRORS).expect("constant regex"))
 }
 
 /// The body as text a signature can match: entities decoded, `<br>` as new lines.
@@ -157,10 +101,7 @@ fn normalised(ex: &Exchange) -> String {
 
 /// Which debug page the text is, if any.
 fn recognise(text: &str) -> Option<&'static PageKind> {
-    kind_regexes()
-        .iter()
-        .find(|(_, re)| re.is_match(text))
-        .and_then(|(i, _)| KINDS.get(*i))
+    kinds().iter().find(|k| k.pattern.is_match(text))
 }
 
 /// `NAME=value` lines from Django's settings, META and local-variable tables
@@ -241,7 +182,7 @@ fn judge(ctx: &CheckCtx, ex: &Exchange, kind: &'static PageKind, text: &str) -> 
             rows.len()
         ));
     }
-    if kind.pattern != SQL_ERRORS && sql_regex().is_match(text) {
+    if !kind.sql && kinds().iter().any(|k| k.sql && k.pattern.is_match(text)) {
         facts.push("the page also contains database error text".into());
     }
     let highlight = leaks
@@ -259,8 +200,7 @@ fn judge(ctx: &CheckCtx, ex: &Exchange, kind: &'static PageKind, text: &str) -> 
 
 /// The first line of what matched the page's signature, to centre the evidence on.
 fn kind_marker(kind: &PageKind, text: &str) -> Option<String> {
-    let re = Regex::new(kind.pattern).ok()?;
-    let m = re.find(text)?;
+    let m = kind.pattern.find(text)?;
     let line = m.as_str().lines().next()?.trim();
     (!line.is_empty()).then(|| line.chars().take(60).collect())
 }
@@ -387,7 +327,7 @@ fn page_finding(
     let title = title(&j);
     let mut f = ctx
         .finding(ex, title, j.highlight.as_deref())
-        .with_key(kind.name)
+        .with_key(&kind.name)
         .with_severity(j.severity)
         .with_fact(format!(
             "{} answered {}",
@@ -555,6 +495,25 @@ mod tests {
     }
 
     #[test]
+    fn page_kind_examples() {
+        assert!(kinds().len() >= 13);
+        for k in kinds() {
+            assert!(
+                !k.must_match.is_empty() && !k.must_not_match.is_empty(),
+                "{}",
+                k.name
+            );
+            for ex in &k.must_match {
+                let got = recognise(ex).map(|g| g.name.as_str());
+                assert_eq!(got, Some(k.name.as_str()), "{ex:?}");
+            }
+            for ex in &k.must_not_match {
+                assert!(!k.pattern.is_match(ex), "{}: {ex:?}", k.name);
+            }
+        }
+    }
+
+    #[test]
     fn recognises_other_frameworks() {
         let cases = [
             ("The debugger caught an exception in your WSGI application", "Werkzeug"),
@@ -570,7 +529,7 @@ mod tests {
         ];
         for (body, want) in cases {
             let text = html_unescape(body).replace("<br>", "\n");
-            let got = recognise(&text).map(|k| k.name).unwrap_or("none");
+            let got = recognise(&text).map(|k| k.name.as_str()).unwrap_or("none");
             assert!(got.contains(want), "{want}: got {got}");
         }
         assert!(recognise(r#"{"detail":"Internal server error."}"#).is_none());

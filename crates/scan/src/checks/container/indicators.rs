@@ -46,7 +46,7 @@ const TABLE_TOML: &str = include_str!("runtime_indicators.toml");
 #[serde(deny_unknown_fields)]
 struct Indicator {
     key: String,
-    #[serde(with = "serde_regex")]
+    #[serde(deserialize_with = "crate::checks::kit::tables::regex")]
     pattern: Regex,
     severity: Severity,
     what: String,
@@ -60,16 +60,6 @@ struct Indicator {
 #[serde(deny_unknown_fields)]
 struct Table {
     indicator: Vec<Indicator>,
-}
-
-mod serde_regex {
-    use regex::Regex;
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
-        let s = String::deserialize(d)?;
-        Regex::new(&s).map_err(serde::de::Error::custom)
-    }
 }
 
 fn indicators() -> &'static [Indicator] {

@@ -6,6 +6,7 @@
 //! - `api_surface`: whether a route is an API operation (not a static asset or page);
 //! - `credential_fields`: whether a field's name and value make it a credential;
 //! - `error_probes`: safe requests planned to make a framework fail (LEAK-002);
+//! - `tables`: loading the detection tables (TOML with examples) and checking them;
 //! - `write_support`: creating, reading back and cleaning up objects (intrusive checks).
 
 pub mod admin_operations;
@@ -14,4 +15,5 @@ pub mod api_surface;
 pub mod common;
 pub mod credential_fields;
 pub mod error_probes;
+pub mod tables;
 pub mod write_support;

@@ -59,7 +59,7 @@ const KINDS_TOML: &str = include_str!("debug_pages.toml");
 struct PageKind {
     name: String,
     severity: Severity,
-    #[serde(deserialize_with = "regex_from_str")]
+    #[serde(deserialize_with = "crate::checks::kit::tables::regex")]
     pattern: Regex,
     /// The database-error kind.
     #[serde(default)]
@@ -74,11 +74,6 @@ struct PageKind {
 #[serde(deny_unknown_fields)]
 struct KindTable {
     kind: Vec<PageKind>,
-}
-
-fn regex_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
-    let s = <String as serde::Deserialize>::deserialize(d)?;
-    Regex::new(&s).map_err(serde::de::Error::custom)
 }
 
 /// The page kinds, most specific first.

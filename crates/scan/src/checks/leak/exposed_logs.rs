@@ -79,20 +79,12 @@ impl Place {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Pattern {
-    #[serde(deserialize_with = "regex_from_str")]
+    #[serde(deserialize_with = "crate::checks::kit::tables::regex")]
     pattern: Regex,
     #[cfg_attr(not(test), allow(dead_code))]
     must_match: Vec<String>,
     #[cfg_attr(not(test), allow(dead_code))]
     must_not_match: Vec<String>,
-}
-
-fn regex_from_str<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Regex, D::Error> {
-    let s = <String as serde::Deserialize>::deserialize(d)?;
-    regex::RegexBuilder::new(&s)
-        .multi_line(true)
-        .build()
-        .map_err(serde::de::Error::custom)
 }
 
 fn table() -> &'static Table {

@@ -2,7 +2,7 @@
 //! auditor detects exactly the formats the scanner detects in responses.
 
 use std::ops::Range;
-use tollgate_secrets::{mask, Kind, Level, Scanner};
+use tollgate_secrets::{Kind, Level, Masker, Scanner};
 
 /// A credential found in a piece of artefact text.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,35 +37,9 @@ pub fn find_secrets(text: &str) -> Vec<SecretHit> {
         .collect()
 }
 
-/// `text` with every credential and personal datum the library recognises masked.
-pub fn mask_secrets(text: &str) -> String {
-    let found = Scanner::builtin().scan(text);
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for m in found.iter().filter(|m| m.kind() != Kind::Infrastructure) {
-        if m.span.start < last {
-            continue;
-        }
-        out.push_str(text.get(last..m.span.start).unwrap_or(""));
-        out.push_str(&m.masked());
-        last = m.span.end;
-    }
-    out.push_str(text.get(last..).unwrap_or(""));
-    out
-}
-
-/// A value the patterns do not know (a literal under a secret-looking name), masked
-/// the same way: never more than half of it shown.
-pub fn mask_value(value: &str) -> String {
-    mask(value, None)
-}
-
-/// `text` with `value` masked wherever it occurs (values of 4+ characters).
-pub fn mask_in(text: &str, value: &str) -> String {
-    if value.chars().count() < 4 {
-        return text.to_string();
-    }
-    text.replace(value, &mask_value(value))
+/// The one masker ([`Masker`]): every value the auditor shows goes through it.
+pub fn masker() -> &'static Masker {
+    Masker::builtin()
 }
 
 /// Vendors' test-mode key prefixes: the key works only against the vendor's sandbox.
@@ -97,13 +71,19 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].rule_id, "github.token");
         assert_eq!(hits[0].masked, "ghp_…RM6r");
-        assert!(!mask_secrets(text).contains("FAKEpat"));
+        assert!(!masker().source_text(text).contains("FAKEpat"));
+        let infra = "DOCKER_HOST=tcp://10.0.0.5:2375";
+        assert_eq!(
+            masker().source_text(infra),
+            infra,
+            "infrastructure values stay"
+        );
     }
 
     #[test]
     fn masks_literal_values() {
-        let shown = mask_in("API_TOKEN=hunter2hunter2", "hunter2hunter2");
+        let shown = masker().values_in("API_TOKEN=hunter2hunter2", &["hunter2hunter2"]);
         assert!(!shown.contains("hunter2hunter2"), "{shown}");
-        assert_eq!(mask_in("X=ab", "ab"), "X=ab");
+        assert_eq!(masker().values_in("X=ab", &["ab"]), "X=ab");
     }
 }

@@ -1,6 +1,6 @@
 //! One audited file: its text, its path relative to the audit root, and positions.
 
-use crate::secrets::mask_secrets;
+use crate::secrets::masker;
 use tollgate_core::{CheckMeta, Finding, Location};
 
 /// A 1-based line and 1-based column (in characters), as editors and SARIF count them.
@@ -103,7 +103,7 @@ impl SourceFile {
     pub fn snippet(&self, line: u32) -> String {
         let text = self.line_text(line).trim();
         let bounded: String = text.chars().take(MAX_SNIPPET_CHARS).collect();
-        let masked = mask_secrets(&bounded);
+        let masked = masker().source_text(&bounded).into_owned();
         if text.chars().count() > MAX_SNIPPET_CHARS {
             format!("{masked}…")
         } else {

@@ -6,7 +6,8 @@
 
 use crate::mask::mask;
 use crate::rule::{parse_rules, RuleError};
-use crate::scanner::Scanner;
+use crate::scanner::{splice_masked, Scanner};
+use crate::Kind;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -57,32 +58,19 @@ impl Masker {
 
     /// The credential shapes masked; a value already masked (holding `…`) stays as it is.
     fn mask_shapes<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let found: Vec<_> = self
-            .shapes
-            .scan(text)
-            .into_iter()
-            .filter(|m| !m.value.contains('…'))
-            .collect();
-        if found.is_empty() {
-            return Cow::Borrowed(text);
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for m in found {
-            if m.span.start < at {
-                continue;
-            }
-            out.push_str(&text[at..m.span.start]);
-            out.push_str(&m.masked());
-            at = m.span.end;
-        }
-        out.push_str(&text[at..]);
-        Cow::Owned(out)
+        let found = self.shapes.scan(text);
+        splice_masked(text, found.into_iter().filter(|m| !m.value.contains('…')))
     }
 
-    /// `text` with the given known values (4+ characters, longest first) masked, then
-    /// every recognised secret.
-    pub fn text_and_values<S: AsRef<str>>(&self, text: &str, values: &[S]) -> String {
+    /// A source file's text (the static audit): credentials and personal data masked,
+    /// infrastructure values (addresses, socket URLs) kept, since they are what a
+    /// posture finding is about.
+    pub fn source_text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        self.secrets.mask_where(text, |k| k != Kind::Infrastructure)
+    }
+
+    /// `text` with only the given known values (4+ characters, longest first) masked.
+    pub fn values_in<S: AsRef<str>>(&self, text: &str, values: &[S]) -> String {
         let mut known: Vec<&str> = values
             .iter()
             .map(AsRef::as_ref)
@@ -95,7 +83,13 @@ impl Masker {
                 out = out.replace(v, &self.value(v));
             }
         }
-        self.text(&out).into_owned()
+        out
+    }
+
+    /// `text` with the given known values (4+ characters, longest first) masked, then
+    /// every recognised secret.
+    pub fn text_and_values<S: AsRef<str>>(&self, text: &str, values: &[S]) -> String {
+        self.text(&self.values_in(text, values)).into_owned()
     }
 }
 

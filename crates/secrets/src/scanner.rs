@@ -121,27 +121,38 @@ impl Scanner {
     /// (`ghp_…RM6r`); PII is left as it is. For evidence excerpts built by code that
     /// does not track the values it found.
     pub fn mask_all<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let found: Vec<Match<'_>> = self
-            .scan(text)
-            .into_iter()
-            .filter(|m| m.rule.kind != Kind::Pii)
-            .collect();
-        if found.is_empty() {
-            return Cow::Borrowed(text);
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for m in found {
-            if m.span.start < at {
-                continue;
-            }
-            out.push_str(&text[at..m.span.start]);
-            out.push_str(&m.masked());
-            at = m.span.end;
-        }
-        out.push_str(&text[at..]);
-        Cow::Owned(out)
+        self.mask_where(text, |k| k != Kind::Pii)
     }
+
+    /// `text` with the values of the kinds `mask` accepts masked in place.
+    pub fn mask_where<'t>(&self, text: &'t str, mask: impl Fn(Kind) -> bool) -> Cow<'t, str> {
+        splice_masked(
+            text,
+            self.scan(text).into_iter().filter(|m| mask(m.rule.kind)),
+        )
+    }
+}
+
+/// `text` with each match (in order, overlaps skipped) replaced by its mask.
+pub(crate) fn splice_masked<'t, 'r>(
+    text: &'t str,
+    found: impl IntoIterator<Item = Match<'r>>,
+) -> Cow<'t, str> {
+    let mut out = String::new();
+    let mut at = 0;
+    for m in found {
+        if m.span.start < at {
+            continue;
+        }
+        out.push_str(&text[at..m.span.start]);
+        out.push_str(&m.masked());
+        at = m.span.end;
+    }
+    if at == 0 && out.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
 }
 
 fn compile(rule: Rule) -> Result<Compiled, RuleError> {

@@ -45,7 +45,7 @@ pub(crate) fn env_var_of(fact: &str) -> Option<&str> {
 /// Masks `value` in the finding's snippet (a literal the patterns do not know).
 pub(crate) fn masking(mut f: Finding, value: &str) -> Finding {
     if let Some(s) = f.evidence.snippet.take() {
-        f.evidence.snippet = Some(crate::secrets::mask_in(&s, value));
+        f.evidence.snippet = Some(crate::secrets::masker().values_in(&s, &[value]));
     }
     f
 }
@@ -70,7 +70,7 @@ pub(crate) fn classify_secret(key: &str, value: &str) -> Option<(String, String)
     (crate::names::is_secret_name(key) && crate::names::is_literal_secret_value(value)).then(|| {
         (
             "literal value under a secret-looking name".to_string(),
-            crate::secrets::mask_value(value),
+            crate::secrets::masker().value(value),
         )
     })
 }

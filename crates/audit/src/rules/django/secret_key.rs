@@ -4,7 +4,7 @@ use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project};
 use crate::rules::django::{leaf_settings, setting, PyVal};
 use crate::rules::{masking, Rule, OWASP_API2};
-use crate::secrets::mask_value;
+use crate::secrets::masker;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
 };
@@ -85,7 +85,7 @@ impl Rule for SecretKey {
                     .file
                     .source
                     .finding(&META, s.pos(), title)
-                    .with_fact(format!("key `{}`", mask_value(&key)));
+                    .with_fact(format!("key `{}`", masker().value(&key)));
                 if let Some(w) = weakness(&key) {
                     f = f.with_fact(w);
                 }

@@ -5,7 +5,7 @@ use crate::parse::dockerfile::KeyValue;
 use crate::project::{AuditFile, Project};
 use crate::rules::dockerfile::pos_in;
 use crate::rules::{env_var_fact, masking, Rule, OWASP_API8};
-use crate::secrets::{find_secrets, mask_value};
+use crate::secrets::{find_secrets, masker};
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
 };
@@ -87,7 +87,7 @@ fn finding(
                 )
                 .with_key(key)
                 .with_fact(env_var_fact(key))
-                .with_fact(format!("value `{}`", mask_value(v)));
+                .with_fact(format!("value `{}`", masker().value(v)));
             Some(masking(f, v))
         }
         None if ins.keyword == "ARG" => Some(

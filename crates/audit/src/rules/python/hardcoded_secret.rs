@@ -4,7 +4,7 @@ use crate::names::{is_literal_secret_value, is_secret_name};
 use crate::parse::python::Expr;
 use crate::project::{AuditFile, Project, PythonRole};
 use crate::rules::{demote_test_key, masking, Rule, OWASP_API8};
-use crate::secrets::{find_secrets, mask_value};
+use crate::secrets::{find_secrets, masker};
 use crate::source::Pos;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
@@ -109,7 +109,7 @@ impl Rule for HardcodedSecret {
                     .source
                     .finding(&META, pos, format!("`{name}` is a hard-coded secret"))
                     .with_key(&format!("{}:{name}", pos.line))
-                    .with_fact(format!("value `{}`", mask_value(&value)));
+                    .with_fact(format!("value `{}`", masker().value(&value)));
                 push(pos, demote_test_key(masking(f, &value), &value), &mut out);
             }
         }

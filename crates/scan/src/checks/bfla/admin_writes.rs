@@ -365,7 +365,7 @@ impl Tester<'_> {
             return Ok(None);
         };
         let marker = format!("tollgate-{}", ws::tag());
-        let body = body_for(
+        let body = ws::update_body(
             self.model(),
             op,
             &before,
@@ -383,7 +383,7 @@ impl Tester<'_> {
         if !created {
             if let Some(old) = before.get(&field) {
                 let who = self.admin.as_deref().unwrap_or(self.low);
-                let back = body_for(self.model(), op, &before, &field, old.clone());
+                let back = ws::update_body(self.model(), op, &before, &field, old.clone());
                 let r = send_json(self.ctx, method, &url, Some(who), Some(&back)).await?;
                 notes.push(if r.response.is_success() {
                     format!("the previous `{field}` of object {id} was written back afterwards")
@@ -420,29 +420,6 @@ fn text_field(model: &ApiModel, op: &Operation, before: &Map<String, Value>) -> 
         .iter()
         .find_map(|w| fields.iter().find(|n| n.eq_ignore_ascii_case(w)).cloned())
         .or_else(|| fields.first().cloned())
-}
-
-/// `PATCH`: the field alone; `PUT`: the object's own writable values, the field replaced.
-fn body_for(
-    model: &ApiModel,
-    op: &Operation,
-    before: &Map<String, Value>,
-    field: &str,
-    value: Value,
-) -> Value {
-    let mut body = Map::new();
-    if op.method == Method::Put {
-        for (name, _) in api_support::writable_body_properties(model, op) {
-            if credential_fields::field_kind(&name).is_some() {
-                continue;
-            }
-            if let Some(v) = before.get(&name) {
-                body.insert(name, v.clone());
-            }
-        }
-    }
-    body.insert(field.to_string(), value);
-    Value::Object(body)
 }
 
 #[cfg(test)]

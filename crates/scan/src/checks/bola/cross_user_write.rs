@@ -250,7 +250,7 @@ impl Tester<'_> {
                 continue;
             };
             let marker = marker_for(&field, &ws::tag());
-            let body = write_body(
+            let body = ws::update_body(
                 self.model(),
                 op,
                 &before,
@@ -401,7 +401,7 @@ impl Tester<'_> {
         let (Some(old), Some(url)) = (before.get(field), self.url(op, &c.param, &victim.id)) else {
             return Ok(format!("`{field}` had no previous value to restore"));
         };
-        let body = write_body(self.model(), op, before, field, old.clone());
+        let body = ws::update_body(self.model(), op, before, field, old.clone());
         let ex = send_json(
             self.ctx,
             ws::http_method(op.method),
@@ -467,30 +467,6 @@ fn marker_for(field: &str, tag: &str) -> String {
     } else {
         format!("tollgate-{tag}")
     }
-}
-
-/// The write's body: the one field for `PATCH`; for `PUT` the object's own values of
-/// the documented writable (non-credential) properties with the field replaced.
-fn write_body(
-    model: &ApiModel,
-    op: &Operation,
-    before: &Map<String, Value>,
-    field: &str,
-    value: Value,
-) -> Value {
-    let mut body = Map::new();
-    if op.method == Method::Put {
-        for (name, _) in api_support::writable_body_properties(model, op) {
-            if credential_fields::field_kind(&name).is_some() {
-                continue;
-            }
-            if let Some(v) = before.get(&name) {
-                body.insert(name, v.clone());
-            }
-        }
-    }
-    body.insert(field.to_string(), value);
-    Value::Object(body)
 }
 
 #[cfg(test)]

@@ -271,6 +271,30 @@ pub fn show(v: Option<&Value>) -> String {
     }
 }
 
+/// The write's body: the one field for `PATCH`; for `PUT` the object's own values of
+/// the documented writable (non-credential) properties with the field replaced.
+pub fn update_body(
+    model: &ApiModel,
+    op: &Operation,
+    before: &Map<String, Value>,
+    field: &str,
+    value: Value,
+) -> Value {
+    let mut body = Map::new();
+    if op.method == Method::Put {
+        for (name, _) in super::api_support::writable_body_properties(model, op) {
+            if super::credential_fields::field_kind(&name).is_some() {
+                continue;
+            }
+            if let Some(v) = before.get(&name) {
+                body.insert(name, v.clone());
+            }
+        }
+    }
+    body.insert(field.to_string(), value);
+    Value::Object(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,6 +302,25 @@ pub async fn run_spec_only(
     (f, token)
 }
 
+/// A check that forges tokens finds exactly the one route whose router skips
+/// verification when `vulnerable` has `reports_decode_only` set, and nothing with `safe`
+/// (the same flaws otherwise), the token never shown.
+pub async fn assert_finds_the_unverifying_router(
+    vulnerable: Flaws,
+    safe: Flaws,
+    meta: &'static CheckMeta,
+    check: &dyn Check,
+) {
+    let (f, token) = run_spec_only(vulnerable, meta, check).await;
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(
+        format!("{:?}", f[0].location).contains("/api/reports/summary"),
+        "{f:#?}"
+    );
+    assert_token_absent(&f, &token);
+    assert!(run_spec_only(safe, meta, check).await.0.is_empty());
+}
+
 /// Asserts that neither the token nor its signature appears in the findings.
 pub fn assert_token_absent(findings: &[Finding], token: &str) {
     let json = serde_json::to_string(findings).expect("json");

@@ -49,18 +49,7 @@ pub fn run(args: &[String]) -> anyhow::Result<ExitCode> {
 }
 
 fn print_run(run: &EvalRun) {
-    let eval = &run.evaluation;
-    println!("{}", eval.render_table());
-    print!("{}", eval.render_summary());
-    for (mode, m) in [("vulnerable", &run.vulnerable), ("hardened", &run.hardened)] {
-        println!(
-            "{mode}-mode scan wall time: {:.2} s ({} requests sent)",
-            m.wall.as_secs_f64(),
-            m.report.coverage.requests_sent
-        );
-    }
-    println!("{}: {}", run.stack, eval.summary_line());
-    println!();
+    println!("{}", run.render());
 }
 
 fn print_totals(runs: &[EvalRun]) {

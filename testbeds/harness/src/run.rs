@@ -30,6 +30,27 @@ pub struct EvalRun {
     pub hardened: ModeRun,
 }
 
+impl EvalRun {
+    /// The evaluation as printed by `cargo xtask eval` and the eval tests: the table,
+    /// the summary, each mode's wall time and request count, and the pass/fail line.
+    pub fn render(&self) -> String {
+        let eval = &self.evaluation;
+        let mut out = format!("{}\n{}", eval.render_table(), eval.render_summary());
+        for (mode, m) in [
+            ("vulnerable", &self.vulnerable),
+            ("hardened", &self.hardened),
+        ] {
+            out.push_str(&format!(
+                "{mode}-mode scan wall time: {:.2} s ({} requests sent)\n",
+                m.wall.as_secs_f64(),
+                m.report.coverage.requests_sent
+            ));
+        }
+        out.push_str(&format!("{}: {}\n", self.stack, eval.summary_line()));
+        out
+    }
+}
+
 /// The IDs of every registered check.
 pub fn registered_checks() -> Vec<CheckId> {
     registry::all()

@@ -35,16 +35,7 @@ async fn django_testbed_ground_truth() {
         .unwrap_or_else(|_| panic!("the evaluation took longer than {WHOLE_RUN:?}"))
         .unwrap_or_else(|e| panic!("{e}"));
     let eval = &run.evaluation;
-    println!("{}", eval.render_table());
-    print!("{}", eval.render_summary());
-    println!(
-        "scan wall time: vulnerable {:.2} s ({} requests), hardened {:.2} s ({} requests)",
-        run.vulnerable.wall.as_secs_f64(),
-        run.vulnerable.report.coverage.requests_sent,
-        run.hardened.wall.as_secs_f64(),
-        run.hardened.report.coverage.requests_sent,
-    );
-    println!("{}", eval.summary_line());
+    print!("{}", run.render());
 
     let missed: Vec<String> = eval
         .rows

@@ -40,17 +40,7 @@ const PENDING: &[(&str, &str)] = &[(
 const PENDING_FALSE_POSITIVES: &[(&str, &str, &str)] = &[];
 
 fn print_run(run: &EvalRun) {
-    let eval = &run.evaluation;
-    println!("{}", eval.render_table());
-    print!("{}", eval.render_summary());
-    println!(
-        "scan wall time: vulnerable {:.2} s ({} requests), hardened {:.2} s ({} requests)",
-        run.vulnerable.wall.as_secs_f64(),
-        run.vulnerable.report.coverage.requests_sent,
-        run.hardened.wall.as_secs_f64(),
-        run.hardened.report.coverage.requests_sent,
-    );
-    println!("{}", eval.summary_line());
+    print!("{}", run.render());
 }
 
 /// The path of a finding's location (`GET http://127.0.0.1:P/path` → `/path`).

@@ -16,19 +16,30 @@ mod exchange;
 mod identity;
 mod limiter;
 mod login;
-pub mod safety;
+pub(crate) mod safety;
 mod scope;
 mod transcript;
 
-pub use budget::Budget;
+// What an embedder configures a scan with.
 pub use config::EngineConfig;
 pub use error::EngineError;
-pub use exchange::{Auth, Exchange, ProbeRequest, RecordedRequest, Response};
 pub use identity::{redactor_for, Credential, Identity};
-pub use limiter::{parse_retry_after, Limiter};
-pub use login::{extract_token, refresh_after, token_lifetime, Login, LoginKind};
+pub use login::{Login, LoginKind};
+
+// What the checks and the crate's own tests drive the engine with: public only with
+// the `testkit` feature.
+#[cfg(feature = "testkit")]
+pub use exchange::{Auth, ProbeRequest};
+#[cfg(not(feature = "testkit"))]
+pub(crate) use exchange::{Auth, ProbeRequest};
+#[cfg(feature = "testkit")]
 pub use scope::Scope;
-pub use transcript::Transcript;
+#[cfg(not(feature = "testkit"))]
+pub(crate) use scope::Scope;
+pub(crate) use budget::Budget;
+pub(crate) use exchange::{Exchange, RecordedRequest, Response};
+pub(crate) use limiter::{parse_retry_after, Limiter};
+pub(crate) use transcript::Transcript;
 
 use dedupe::{Dedupe, Key};
 use std::sync::Arc;

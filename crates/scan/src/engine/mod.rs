@@ -28,17 +28,17 @@ pub use login::{Login, LoginKind};
 
 // What the checks and the crate's own tests drive the engine with: public only with
 // the `testkit` feature.
+pub(crate) use budget::Budget;
 #[cfg(feature = "testkit")]
 pub use exchange::{Auth, ProbeRequest};
 #[cfg(not(feature = "testkit"))]
 pub(crate) use exchange::{Auth, ProbeRequest};
+pub(crate) use exchange::{Exchange, RecordedRequest, Response};
+pub(crate) use limiter::{parse_retry_after, Limiter};
 #[cfg(feature = "testkit")]
 pub use scope::Scope;
 #[cfg(not(feature = "testkit"))]
 pub(crate) use scope::Scope;
-pub(crate) use budget::Budget;
-pub(crate) use exchange::{Exchange, RecordedRequest, Response};
-pub(crate) use limiter::{parse_retry_after, Limiter};
 pub(crate) use transcript::Transcript;
 
 use dedupe::{Dedupe, Key};

@@ -36,7 +36,7 @@ pub static META: CheckMeta = CheckMeta {
     ],
     budget: 60,
     docs: CheckDocs {
-        what: "Intrusive (runs with `--allow intrusive`); needs an OpenAPI document and two identities of the same role. For every item operation the document lets clients change (`PUT`/`PATCH`/`DELETE /notes/{id}` with a `GET` at the same path that is not public: objects anyone may read are shared, not owned) it takes an object of the second identity (the owner): one the owner creates for the test through the documented `POST` (preferred), the owner's account for user collections (`/users/{id}`, the id from its `/me`), else one from the owner's own list. The first identity then sends a `PATCH` (else a `PUT` with the object's own values) that changes one ordinary string field to a unique marker, and, on objects created for the test only, a `DELETE`. The owner reads the object back: a finding needs the marker stored or the object gone, never a status code alone. Changed values are written back by the owner and objects created for the test deleted. Passwords are never changed (the account would be locked out); e-mail addresses are, and restored.",
+        what: "Intrusive (runs with `--allow intrusive`); needs an OpenAPI document and two identities of the same role. For every item operation the document lets clients change (`PUT`/`PATCH`/`DELETE /notes/{id}` with a `GET` at the same path that is not public: objects anyone may read are shared, not owned) it takes an object of the second identity (the owner): one the owner creates for the test through the documented `POST` (preferred), the owner's account for user collections (`/users/{id}`, the id from its `/me`), else one from the owner's own list. The first identity then sends a `PATCH` (else a `PUT` with the object's own values) that changes one ordinary string field to a unique marker; on accounts, when neither is accepted, a documented e-mail action (`POST|PUT|PATCH /users/{id}/email`, also `change-email`) with a unique address; and, on objects created for the test only, a `DELETE`. The owner reads the object back: a finding needs the marker stored or the object gone, never a status code alone. Changed values are written back by the owner and objects created for the test deleted. Passwords are never changed (the account would be locked out); e-mail addresses are, and restored.",
         why: "APIs often check ownership on reads but not on writes: any user then edits or deletes everyone's notes, orders or carts by walking ids, or changes another user's e-mail address and takes the account over through a password reset.",
         evidence: "`PATCH /api/notes/7` as alice with `{\"title\": \"tollgate-tg1a2b3c\"}` → 200; `GET /api/notes/7` as bob (the owner): `title` \"Shopping\" → \"tollgate-tg1a2b3c\"; `DELETE /api/notes/7` as alice → 204, and bob's read-back answers 404.",
         remediation: "Authorize every write against the caller, exactly like reads: load the object through the caller's scope (`WHERE id = :id AND owner_id = :caller`) before updating or deleting it, and answer 404 otherwise. Actions on accounts (e-mail, password) must be allowed only on the caller's own account or to administrators.",
@@ -79,6 +79,27 @@ struct Collection<'a> {
     patch: Option<&'a Operation>,
     put: Option<&'a Operation>,
     delete: Option<&'a Operation>,
+    /// Documented actions that change an account's e-mail address.
+    email_actions: Vec<&'a Operation>,
+}
+
+/// `POST`/`PUT`/`PATCH {read}/email` (also `change-email`, `change_email`, `e-mail`)
+/// with a JSON body: an action on one account, under an account collection.
+fn email_actions<'m>(model: &'m ApiModel, read: &Operation) -> Vec<&'m Operation> {
+    let base = read.path.trim_end_matches('/');
+    model
+        .operations
+        .iter()
+        .filter(|o| matches!(o.method, Method::Post | Method::Put | Method::Patch))
+        .filter(|o| {
+            let Some(seg) = o.path.strip_prefix(base).and_then(|r| r.strip_prefix('/')) else {
+                return false;
+            };
+            let seg = seg.trim_end_matches('/').to_ascii_lowercase();
+            !seg.contains(['/', '{']) && seg.replace(['-', '_'], "").contains("email")
+        })
+        .filter(|o| ws::json_body_schema(o).is_some())
+        .collect()
 }
 
 fn collections(model: &ApiModel) -> Vec<Collection<'_>> {
@@ -95,6 +116,11 @@ fn collections(model: &ApiModel) -> Vec<Collection<'_>> {
             continue;
         };
         let at = |m| ws::op_at(model, m, &read.path);
+        let email_actions = if ws::is_account_collection(&parent) {
+            email_actions(model, read)
+        } else {
+            Vec::new()
+        };
         let c = Collection {
             parent,
             param,
@@ -102,8 +128,10 @@ fn collections(model: &ApiModel) -> Vec<Collection<'_>> {
             patch: at(Method::Patch),
             put: at(Method::Put),
             delete: at(Method::Delete),
+            email_actions,
         };
-        if c.patch.is_some() || c.put.is_some() || c.delete.is_some() {
+        if c.patch.is_some() || c.put.is_some() || c.delete.is_some() || !c.email_actions.is_empty()
+        {
             out.push(c);
         }
     }
@@ -288,6 +316,13 @@ impl Tester<'_> {
                 break;
             }
         }
+        if changed.is_none() {
+            if let Some((effect, op, field)) = self.email_action(c, &victim, &read, &before).await?
+            {
+                changed = Some((Arc::clone(&effect.exchange), op, field));
+                effects.push(effect);
+            }
+        }
         // Deleting is tried only on an object made for the test.
         let mut gone = false;
         if let (true, Some(del)) = (victim.created, c.delete) {
@@ -317,13 +352,16 @@ impl Tester<'_> {
                 }
             }
         }
+        let via = changed
+            .as_ref()
+            .map_or(c.read.path.clone(), |(_, op, _)| op.path.clone());
         let cleanup = self
             .clean_up(c, &victim, &before, changed.as_ref(), gone)
             .await?;
         if effects.is_empty() {
             return Ok(None);
         }
-        if account {
+        if account && via == c.read.path {
             effects.push(Effect {
                 fact: "password changes were not tried (the owner's login would break); the same operation takes them".into(),
                 exchange: Arc::clone(&effects[0].exchange),
@@ -343,7 +381,7 @@ impl Tester<'_> {
             verbs.join(" and "),
             self.owner,
             victim.id,
-            c.read.path
+            via
         );
         let mut f = self
             .ctx
@@ -367,6 +405,65 @@ impl Tester<'_> {
             format!("object {} is in {}'s own list", victim.id, self.owner)
         };
         Ok(Some(f.with_fact(origin).with_fact(cleanup)))
+    }
+
+    /// The documented e-mail action sent by the attacker on the owner's account, proven
+    /// when the owner reads its new address back.
+    async fn email_action<'o>(
+        &self,
+        c: &Collection<'o>,
+        victim: &Victim,
+        read: &Url,
+        before: &Map<String, Value>,
+    ) -> Result<Option<(Effect, &'o Operation, String)>, CheckError> {
+        for &op in &c.email_actions {
+            let field = api_support::writable_body_properties(self.model(), op)
+                .into_iter()
+                .map(|(n, _)| n)
+                .filter(|n| credential_fields::field_kind(n).is_none())
+                .find(|n| {
+                    n.to_ascii_lowercase().contains("email")
+                        && before.get(n).is_some_and(Value::is_string)
+                });
+            let (Some(field), Some(url)) = (field, self.url(op, &c.param, &victim.id)) else {
+                continue;
+            };
+            let marker = marker_for(&field, &ws::tag());
+            let body = ws::update_body(
+                self.model(),
+                op,
+                before,
+                &field,
+                Value::String(marker.clone()),
+            );
+            let ex = send_json(
+                self.ctx,
+                ws::http_method(op.method),
+                &url,
+                Some(self.attacker),
+                Some(&body),
+            )
+            .await?;
+            let (_, after) = read_object(self.ctx, read, Some(self.owner)).await?;
+            let now = after.as_ref().and_then(|a| a.get(&field));
+            if now.is_some_and(|v| v.as_str() == Some(marker.as_str())) {
+                let effect = Effect {
+                    fact: format!(
+                        "{} {} as {}: `{field}` {} → {} when {} reads its account back",
+                        op.method,
+                        url.path(),
+                        self.attacker,
+                        show(before.get(&field)),
+                        show(now),
+                        self.owner
+                    ),
+                    exchange: ex,
+                    verb: "changes",
+                };
+                return Ok(Some((effect, op, field)));
+            }
+        }
+        Ok(None)
     }
 
     /// Writes the changed value back as the owner, and deletes objects made for the
@@ -593,6 +690,96 @@ mod tests {
         })
         .await;
         let (_e, ctx) = fixture(addr).ctx(&META);
+        assert!(CrossUserWrite.run(&ctx).await.expect("run").is_empty());
+    }
+
+    /// Accounts: `/me`, `GET /users/{id}` (the owner only) and a documented
+    /// `POST /users/{id}/email` action, which checks the caller only when `checked`.
+    const ACCOUNT_SPEC: &str = r##"{"openapi":"3.0.3","security":[{"b":[]}],
+      "components":{"securitySchemes":{"b":{"type":"http","scheme":"bearer"}}},
+      "paths":{"/me":{"get":{}},
+        "/users/{id}":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer"}}],"get":{}},
+        "/users/{id}/email":{"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"integer"}}],
+          "post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"email":{"type":"string","format":"email"}}}}}}}}}}"##;
+
+    fn accounts(checked: bool) -> impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'static {
+        let emails = Mutex::new(vec![
+            "alice@example.com".to_string(),
+            "bob@example.com".to_string(),
+        ]);
+        move |req| {
+            let json = |s: u16, v: Value| {
+                RawResponse::new(s, v.to_string()).header("content-type", "application/json")
+            };
+            let caller: usize = match req.header("authorization") {
+                Some(a) if a.contains("alice") => 1,
+                Some(a) if a.contains("bob") => 2,
+                _ => return json(401, serde_json::json!({})),
+            };
+            let mut emails = emails.lock().expect("lock");
+            let user = |id: usize, emails: &[String]| serde_json::json!({"id": id, "email": emails[id - 1]});
+            if req.path == "/me" {
+                return json(200, user(caller, &emails));
+            }
+            let rest = req.path.trim_start_matches("/users/");
+            let (id, action) = rest.split_once('/').unwrap_or((rest, ""));
+            let id: usize = id.parse().unwrap_or(0);
+            if !(1..=2).contains(&id) {
+                return json(404, serde_json::json!({}));
+            }
+            match (req.method.as_str(), action) {
+                ("GET", "") if id == caller => json(200, user(id, &emails)),
+                ("POST", "email") if id == caller || !checked => {
+                    let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+                    if let Some(e) = body.get("email").and_then(Value::as_str) {
+                        emails[id - 1] = e.to_string();
+                    }
+                    json(200, serde_json::json!({"ok": true}))
+                }
+                _ => json(404, serde_json::json!({})),
+            }
+        }
+    }
+
+    fn account_fixture(addr: std::net::SocketAddr) -> Fixture {
+        Fixture::new(&format!("http://{addr}/"))
+            .spec(ACCOUNT_SPEC)
+            .intrusive()
+            .identity(Identity::bearer(
+                "alice",
+                Secret::new("tok-alice-0123456789"),
+            ))
+            .identity(Identity::bearer("bob", Secret::new("tok-bob-0123456789")))
+    }
+
+    #[tokio::test]
+    async fn proves_an_email_action_on_another_account_and_restores_it() {
+        let addr = serve(accounts(false)).await;
+        let (_e, ctx) = account_fixture(addr).ctx(&META);
+        let f = CrossUserWrite.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            f[0].title,
+            "alice changes bob's account 2 through /users/{id}/email"
+        );
+        let facts = f[0].evidence.facts.join("\n");
+        assert!(
+            facts.contains(
+                "POST /users/2/email as alice: `email` \"bob@example.com\" → \"tollgate-tg"
+            ),
+            "{facts}"
+        );
+        assert!(
+            facts.contains("bob wrote the previous `email` back"),
+            "{facts}"
+        );
+        assert!(ctx.requests_made() <= META.budget);
+    }
+
+    #[tokio::test]
+    async fn silent_when_the_email_action_checks_the_caller() {
+        let addr = serve(accounts(true)).await;
+        let (_e, ctx) = account_fixture(addr).ctx(&META);
         assert!(CrossUserWrite.run(&ctx).await.expect("run").is_empty());
     }
 

@@ -556,14 +556,23 @@ mod tests {
         .await
     }
 
-    /// A blocking loopback GET (the test server's handler is synchronous).
+    /// A blocking loopback GET (the test server's handler is synchronous): the
+    /// runtime worker's other tasks move to another thread meanwhile, and every step
+    /// gives up after two seconds.
     fn fake_target_fetch(url: &str) -> String {
+        tokio::task::block_in_place(|| blocking_get(url))
+    }
+
+    fn blocking_get(url: &str) -> String {
         use std::io::{Read, Write};
+        const LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
         let u = Url::parse(url).expect("url");
-        let addr = format!("127.0.0.1:{}", u.port().unwrap_or(80));
-        let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], u.port().unwrap_or(80)));
+        let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, LIMIT) else {
             return String::new();
         };
+        let _ = s.set_read_timeout(Some(LIMIT));
+        let _ = s.set_write_timeout(Some(LIMIT));
         let _ = write!(s, "GET {} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", u.path());
         let mut out = String::new();
         let _ = s.read_to_string(&mut out);

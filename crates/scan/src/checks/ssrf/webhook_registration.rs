@@ -220,7 +220,9 @@ mod tests {
     /// A registration endpoint that pings the URL (loopback only) when `ping`.
     async fn hooks(ping: bool, log: Arc<Mutex<Vec<String>>>) -> std::net::SocketAddr {
         serve(move |req| {
-            log.lock().expect("log").push(format!("{} {}", req.method, req.path));
+            log.lock()
+                .expect("log")
+                .push(format!("{} {}", req.method, req.path));
             if req.method == "DELETE" {
                 return RawResponse::new(204, "");
             }
@@ -228,16 +230,36 @@ mod tests {
             let url = body["url"].as_str().unwrap_or("").to_string();
             if ping && url.starts_with("http://127.0.0.1:") {
                 let u = url::Url::parse(&url).expect("url");
-                if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", u.port().unwrap_or(80))) {
-                    use std::io::{Read, Write};
-                    let _ = write!(s, "POST {} HTTP/1.0\r\nHost: x\r\nUser-Agent: hooks/1\r\nContent-Length: 0\r\n\r\n", u.path());
-                    let _ = s.read_to_end(&mut Vec::new());
-                }
+                // The handler is synchronous and runs on a runtime worker: hand the
+                // worker's other tasks (the listener among them) to another thread while
+                // this one blocks, and bound every step.
+                tokio::task::block_in_place(|| ping_once(u.port().unwrap_or(80), u.path()));
             }
-            RawResponse::new(201, r#"{"id":7,"url":"x"}"#).header("content-type", "application/json")
+            RawResponse::new(201, r#"{"id":7,"url":"x"}"#)
+                .header("content-type", "application/json")
         })
         .await
     }
+
+    /// One blocking loopback POST to the listener; every step gives up after
+    /// [`IO_LIMIT`].
+    fn ping_once(port: u16, path: &str) {
+        use std::io::{Read, Write};
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, IO_LIMIT) else {
+            return;
+        };
+        let _ = s.set_read_timeout(Some(IO_LIMIT));
+        let _ = s.set_write_timeout(Some(IO_LIMIT));
+        let _ = write!(
+            s,
+            "POST {path} HTTP/1.0\r\nHost: x\r\nUser-Agent: hooks/1\r\nContent-Length: 0\r\n\r\n"
+        );
+        let _ = s.read_to_end(&mut Vec::new());
+    }
+
+    /// The longest a fake server's own connection may block on one step.
+    const IO_LIMIT: Duration = Duration::from_secs(2);
 
     async fn run(ping: bool) -> (Vec<Finding>, Vec<String>) {
         let log = Arc::new(Mutex::new(Vec::new()));

@@ -2,9 +2,8 @@
 //! Kubernetes API): the container-escape finding.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::ssrf::reflected::provenance;
-use crate::checks::ssrf::{
-    callback_probe, candidates, first_reached, has_budget, param_finding, prepare,
+use crate::checks::kit::ssrf_probe::{
+    callback_probe, candidates, first_reached, has_budget, param_finding, prepare, provenance,
     worth_internal_probes, Prepared, Reached, MAX_FORMS, SSRF_HUNT,
 };
 use crate::oast::Service;

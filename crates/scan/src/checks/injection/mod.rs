@@ -11,6 +11,10 @@
 //! place, and how two answers are compared when one of them echoes its own value.
 //! Every check sends the same baseline for the same slot, so the engine's
 //! de-duplication sends it once.
+//!
+//! Also shared: the free-form string fields of the document's JSON write operations
+//! (INJ-003, INJ-006), with the word lists of `body_field_words.toml` that order them
+//! and keep authentication flows out.
 
 pub mod nosql_operator;
 pub mod os_command;
@@ -19,13 +23,18 @@ pub mod sql_boolean;
 pub mod sql_error;
 pub mod template;
 
-use crate::check::CheckCtx;
+use crate::check::{CheckCtx, CheckError};
+use crate::checks::kit::api_support;
+use crate::checks::kit::common::{send_quiet, with_query_param};
+use crate::checks::kit::request_bodies::{documented_body, operation_auth, write_method, Media};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::recon::spec::operation_url;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
-use tollgate_core::{CheckMeta, Finding, Location, Redactor};
-use tollgate_spec::{example, Method, ParamLocation, SchemaType};
+use std::sync::{Arc, LazyLock};
+use tollgate_core::{CheckMeta, Finding, HttpMethod, Location, Redactor};
+use tollgate_spec::{example, ApiModel, Method, Operation, ParamLocation, SchemaType};
 use url::Url;
 
 /// Slots probed per check.
@@ -89,22 +98,6 @@ impl Slot {
     pub fn baseline_url(&self) -> Url {
         self.with_value(&self.value)
     }
-}
-
-/// The URL with query parameter `name` set to `value` (replacing it in place).
-pub fn with_query_param(url: &Url, name: &str, value: &str) -> Url {
-    let mut pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    match pairs.iter_mut().find(|(k, _)| k == name) {
-        Some(pair) => pair.1 = value.to_string(),
-        None => pairs.push((name.to_string(), value.to_string())),
-    }
-    let mut out = url.clone();
-    out.set_query(None);
-    out.query_pairs_mut().extend_pairs(pairs);
-    out
 }
 
 fn encode_segment(v: &str) -> String {
@@ -328,16 +321,6 @@ pub async fn prepare(ctx: &CheckCtx, slot: Slot) -> Option<Prepared> {
     })
 }
 
-async fn send_quiet(ctx: &CheckCtx, req: ProbeRequest) -> Option<Arc<Exchange>> {
-    match ctx.send(req).await {
-        Ok(ex) => Some(ex),
-        Err(e) => {
-            tracing::debug!(check = %ctx.meta().id, error = %e, "injection probe failed");
-            None
-        }
-    }
-}
-
 /// The forms in which an answer may echo `value`: JSON-escaped, HTML-escaped (two
 /// styles), URL-encoded, and as sent.
 fn echo_forms(value: &str) -> [String; 5] {
@@ -405,6 +388,144 @@ pub fn slot_finding(
     .with_curl(probe.curl(redactor))
     .with_fact(prep.source())
     .with_fact(prep.who())
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) struct Words {
+    pub command_words: Vec<String>,
+    command_match: Vec<String>,
+    command_no_match: Vec<String>,
+    pub validated_words: Vec<String>,
+    validated_match: Vec<String>,
+    validated_no_match: Vec<String>,
+    pub command_routes: Vec<String>,
+    command_routes_match: Vec<String>,
+    command_routes_no_match: Vec<String>,
+    pub validated_routes: Vec<String>,
+    validated_routes_match: Vec<String>,
+    validated_routes_no_match: Vec<String>,
+    pub skip_routes: Vec<String>,
+    skip_routes_match: Vec<String>,
+    skip_routes_no_match: Vec<String>,
+}
+
+static WORDS: LazyLock<Result<Words, String>> = LazyLock::new(|| {
+    toml::from_str(include_str!("body_field_words.toml")).map_err(|e| e.to_string())
+});
+
+pub(crate) fn words() -> Result<&'static Words, CheckError> {
+    WORDS
+        .as_ref()
+        .map_err(|e| CheckError::Skipped(format!("body_field_words.toml: {e}")))
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a path has a segment word (cut at `/ - _ .`) in `list`.
+pub(crate) fn route_has(list: &[String], path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| list.iter().any(|l| l == w))
+}
+
+/// Whether a field name contains one of `list`.
+pub(crate) fn name_has(list: &[String], name: &str) -> bool {
+    let n = squash(name);
+    list.iter().any(|w| n.contains(w.as_str()))
+}
+
+/// A free-form string field of a JSON write operation.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub method: HttpMethod,
+    pub url: Url,
+    pub path: String,
+    pub name: String,
+    pub max_length: Option<u64>,
+    pub body: Map<String, Value>,
+    pub auth: Auth,
+}
+
+impl Field {
+    pub fn request(&self, value: &str) -> ProbeRequest {
+        let mut body = self.body.clone();
+        body.insert(self.name.clone(), Value::String(value.to_string()));
+        let mut req = ProbeRequest::new(self.method, self.url.clone())
+            .header("content-type", "application/json")
+            .auth(self.auth.clone());
+        req.body = Some(
+            serde_json::to_vec(&Value::Object(body))
+                .unwrap_or_default()
+                .into(),
+        );
+        req
+    }
+}
+
+/// The free-form string fields of the document's JSON write operations without path
+/// templates and outside authentication flows: fields of operations whose path has a
+/// word of `routes` first, then fields whose name contains one of `names`.
+pub fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec<Field> {
+    let Ok(w) = words() else {
+        return Vec::new();
+    };
+    let Some(spec) = api_support::spec(ctx) else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let mut out = Vec::new();
+    for op in api_support::write_operations(model)
+        .filter(|o| !o.is_templated() && !route_has(&w.skip_routes, &o.path))
+    {
+        let Some(method) = write_method(op.method) else {
+            continue;
+        };
+        let Some((auth, _)) = operation_auth(ctx, op) else {
+            continue;
+        };
+        let url = ctx.url(&format!("{}{}", model.base_path(), op.path));
+        out.extend(
+            op_fields(model, op)
+                .into_iter()
+                .map(|(name, max_length, body)| Field {
+                    method,
+                    url: url.clone(),
+                    path: op.path.clone(),
+                    name,
+                    max_length,
+                    body,
+                    auth: auth.clone(),
+                }),
+        );
+    }
+    out.sort_by_key(|f| (!route_has(routes, &f.path), !name_has(names, &f.name)));
+    out
+}
+
+fn op_fields(model: &ApiModel, op: &Operation) -> Vec<(String, Option<u64>, Map<String, Value>)> {
+    let Some(doc) = documented_body(model, op, Media::Json) else {
+        return Vec::new();
+    };
+    model
+        .properties(doc.schema)
+        .into_iter()
+        .filter_map(|(name, id)| {
+            let s = model.schema(id);
+            let free = s.types.contains(&SchemaType::String)
+                && s.enum_values.is_empty()
+                && s.const_value.is_none()
+                && s.format.is_none()
+                && s.pattern.is_none()
+                && !s.read_only;
+            free.then(|| (name, s.max_length, doc.body.clone()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -475,5 +596,46 @@ pub mod tests {
             echo_as(r#"{"sku":"S-1"}"#, "S-1' AND '1'='1", "S-1"),
             r#"{"sku":"S-1"}"#
         );
+    }
+
+    #[test]
+    fn word_lists_match_their_examples() {
+        let w = words().expect("words");
+        assert!(w
+            .command_match
+            .iter()
+            .all(|x| name_has(&w.command_words, x)));
+        assert!(!w
+            .command_no_match
+            .iter()
+            .any(|x| name_has(&w.command_words, x)));
+        assert!(w
+            .validated_match
+            .iter()
+            .all(|x| name_has(&w.validated_words, x)));
+        assert!(!w
+            .validated_no_match
+            .iter()
+            .any(|x| name_has(&w.validated_words, x)));
+        for (list, yes, no) in [
+            (
+                &w.command_routes,
+                &w.command_routes_match,
+                &w.command_routes_no_match,
+            ),
+            (
+                &w.validated_routes,
+                &w.validated_routes_match,
+                &w.validated_routes_no_match,
+            ),
+            (
+                &w.skip_routes,
+                &w.skip_routes_match,
+                &w.skip_routes_no_match,
+            ),
+        ] {
+            assert!(yes.iter().all(|x| route_has(list, x)), "{yes:?}");
+            assert!(!no.iter().any(|x| route_has(list, x)), "{no:?}");
+        }
     }
 }

@@ -1,9 +1,10 @@
 //! INJ-006: input-dependent slowness (ReDoS): a near-miss input of repeated characters
 //! takes much longer than a short one on the same field, twice in a row.
 
-use super::os_command::{send, string_fields, words, Field};
+use super::{string_fields, words, Field};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
+use crate::checks::kit::common::send_quiet as send;
 use async_trait::async_trait;
 use std::time::Duration;
 use tollgate_core::{

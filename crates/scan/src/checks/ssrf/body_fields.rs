@@ -2,24 +2,22 @@
 //! caller-chosen URL, proven with the callback listener (the fetched content coming
 //! back as-is, base64-encoded or inside a `data:` URL, or a callback arriving).
 //!
-//! Also the shared machinery for body probes: finding URL fields in the OpenAPI
-//! document's write operations and sending a body with one field replaced.
+//! The fields come from the kit (`body_urls`); this file holds the check and how the
+//! fetched content is recognised in the answer, encoded or not.
 
-use super::{normalise, SSRF_HUNT};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
-use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::oast::{Hit, InternalTarget, Probe, ProbeKey, Service, Signature};
+use crate::checks::kit::body_urls::{body_candidates, is_registration_path, BodyCandidate};
+use crate::checks::kit::common::send_quiet;
+use crate::engine::Exchange;
+use crate::oast::{Hit, InternalTarget, Probe, Service, Signature};
 use async_trait::async_trait;
 use base64::Engine as _;
-use serde_json::{Map, Value};
 use std::sync::Arc;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     Redactor, SafetyClass, Severity,
 };
-use tollgate_spec::{example, ApiModel, Method, Operation};
-use url::Url;
 
 pub struct BodyFieldSsrf;
 
@@ -57,215 +55,6 @@ const MAX_RUNS: usize = 64;
 const MIN_RUN: usize = 16;
 /// A harmless value: the answer every metadata signature is compared against.
 const CONTROL_VALUE: &str = "http://tollgate-control.invalid/";
-
-/// Path words of webhook/subscription registrations (SSRF-006's operations).
-pub const REGISTRATION_WORDS: &[&str] = &[
-    "webhook",
-    "webhooks",
-    "hook",
-    "hooks",
-    "callback",
-    "callbacks",
-    "subscription",
-    "subscriptions",
-    "subscribe",
-    "notifications",
-];
-
-/// A URL-holding body field of one documented write operation, ready to probe.
-#[derive(Debug, Clone)]
-pub struct BodyCandidate {
-    pub method: HttpMethod,
-    pub url: Url,
-    /// The operation's path template, as the document writes it.
-    pub path: String,
-    pub field: String,
-    /// Form-encoded rather than JSON.
-    pub form: bool,
-    /// The example body the field is set in.
-    pub body: Map<String, Value>,
-    pub auth: Auth,
-    pub identity: Option<String>,
-    /// Why the field was chosen.
-    pub why: &'static str,
-}
-
-impl BodyCandidate {
-    /// The probe with the field set to `value`.
-    pub fn request(&self, value: &str) -> ProbeRequest {
-        let mut body = self.body.clone();
-        body.insert(self.field.clone(), Value::String(value.to_string()));
-        let (ctype, bytes) = if self.form {
-            let mut ser = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &body {
-                ser.append_pair(k, &example::as_url_text(v));
-            }
-            (
-                "application/x-www-form-urlencoded",
-                ser.finish().into_bytes(),
-            )
-        } else {
-            (
-                "application/json",
-                serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-            )
-        };
-        let mut req = ProbeRequest::new(self.method, self.url.clone())
-            .header("content-type", ctype)
-            .auth(self.auth.clone());
-        req.body = Some(bytes.into());
-        req
-    }
-
-    /// The key tying callbacks to this probe (`body:` keeps it apart from a query
-    /// parameter of the same name on the same route).
-    pub fn key(&self, redactor: &Redactor) -> ProbeKey {
-        ProbeKey {
-            url: redactor.redact(self.url.as_str()).into_owned(),
-            parameter: format!("body:{}", self.field),
-            identity: self.identity.clone(),
-        }
-    }
-
-    /// Who the probe went out as, for a finding's facts.
-    pub fn who(&self) -> String {
-        self.identity
-            .as_ref()
-            .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"))
-    }
-}
-
-fn to_http(m: Method) -> Option<HttpMethod> {
-    match m {
-        Method::Post => Some(HttpMethod::Post),
-        Method::Put => Some(HttpMethod::Put),
-        Method::Patch => Some(HttpMethod::Patch),
-        _ => None,
-    }
-}
-
-/// Whether a path names a webhook/subscription registration.
-pub fn is_registration_path(path: &str) -> bool {
-    path.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| REGISTRATION_WORDS.contains(&w))
-}
-
-/// Why a body field holds a URL, if it does.
-fn url_field_reason(
-    name: &str,
-    schema: &tollgate_spec::Schema,
-    example: Option<&Value>,
-) -> Option<&'static str> {
-    if schema.read_only || !schema.enum_values.is_empty() || schema.const_value.is_some() {
-        return None;
-    }
-    let format = schema.format.as_deref().map(str::to_ascii_lowercase);
-    if matches!(
-        format.as_deref(),
-        Some("uri" | "url" | "iri" | "uri-reference")
-    ) {
-        return Some("`format: uri` in the OpenAPI document");
-    }
-    let n = normalise(name);
-    if (SSRF_HUNT.is_name)(name) || n == "import" || n.ends_with("link") {
-        return Some("its name suggests a URL");
-    }
-    let looks = |v: &Value| v.as_str().is_some_and(super::is_http_url);
-    if example.is_some_and(looks) || schema.example.as_ref().is_some_and(looks) {
-        return Some("its example value is a URL");
-    }
-    None
-}
-
-/// URL-holding fields of the document's write operations (without path templates)
-/// chosen by `want` on the operation, at most `max`. Operations that need a
-/// credential are sent as the primary identity; without one they are left out.
-pub fn body_candidates(
-    ctx: &CheckCtx,
-    want: fn(&Operation) -> bool,
-    max: usize,
-) -> Vec<BodyCandidate> {
-    let Some(spec) = api_support::spec(ctx) else {
-        return Vec::new();
-    };
-    let model = &spec.model;
-    let mut out = Vec::new();
-    for op in api_support::write_operations(model).filter(|o| !o.is_templated() && want(o)) {
-        let Some(method) = to_http(op.method) else {
-            continue;
-        };
-        let (auth, identity) = if op.allows_anonymous() {
-            (Auth::Anonymous, None)
-        } else if let Some(id) = ctx.target().primary_identity.clone() {
-            (Auth::Identity(id.clone()), Some(id))
-        } else {
-            continue;
-        };
-        let url = ctx.url(&format!("{}{}", model.base_path(), op.path));
-        for (field, form, body, why) in url_fields(model, op) {
-            if out.len() >= max {
-                return out;
-            }
-            out.push(BodyCandidate {
-                method,
-                url: url.clone(),
-                path: op.path.clone(),
-                field,
-                form,
-                body,
-                auth: auth.clone(),
-                identity: identity.clone(),
-                why,
-            });
-        }
-    }
-    out
-}
-
-type Field = (String, bool, Map<String, Value>, &'static str);
-
-fn url_fields(model: &ApiModel, op: &Operation) -> Vec<Field> {
-    let Some(rb) = &op.request_body else {
-        return Vec::new();
-    };
-    let Some(content) = rb.content.iter().find(|c| {
-        let t = c.media_type.to_ascii_lowercase();
-        t.contains("json") || t.contains("x-www-form-urlencoded")
-    }) else {
-        return Vec::new();
-    };
-    let form = content.media_type.to_ascii_lowercase().contains("form");
-    let Some(schema) = content.schema else {
-        return Vec::new();
-    };
-    let body = match content.example.clone() {
-        Some(Value::Object(m)) => m,
-        _ => match example::value_for(model, schema, example::Direction::Request) {
-            Value::Object(m) => m,
-            _ => return Vec::new(),
-        },
-    };
-    model
-        .properties(schema)
-        .into_iter()
-        .filter_map(|(name, prop)| {
-            let why = url_field_reason(&name, model.schema(prop), body.get(&name))?;
-            Some((name, form, body.clone(), why))
-        })
-        .collect()
-}
-
-/// Sends a probe; a failure (a timeout while the target fetches) is logged only.
-pub async fn send_quiet(ctx: &CheckCtx, req: ProbeRequest) -> Option<Arc<Exchange>> {
-    match ctx.send(req).await {
-        Ok(ex) => Some(ex),
-        Err(e) => {
-            tracing::debug!(check = %ctx.meta().id, error = %e, "body probe failed");
-            None
-        }
-    }
-}
 
 /// How `marker` appears in `text`: as-is, or inside a base64 run or a percent-encoded
 /// `data:` URL. `None` when it does not.
@@ -525,7 +314,9 @@ mod tests {
     use crate::engine::Identity;
     use crate::oast::fake_target;
     use crate::testkit::{serve, Fixture, RawResponse};
+    use serde_json::Value;
     use tollgate_core::Secret;
+    use url::Url;
 
     const SPEC: &str = r##"{"openapi":"3.0.3","servers":[{"url":"/"}],
       "components":{"securitySchemes":{"b":{"type":"http","scheme":"bearer"}}},
@@ -633,24 +424,5 @@ mod tests {
             find_marker("nothing here aGVsbG8gd29ybGQgaGVsbG8=", m),
             None
         );
-    }
-
-    #[test]
-    fn chooses_fields_by_format_name_and_example() {
-        let doc = r#"{"openapi":"3.0.3","paths":{"/x":{"post":{"requestBody":{"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","properties":{
-          "avatar_url":{"type":"string"},"import":{"type":"string"},"source_link":{"type":"string"},
-          "x":{"type":"string","format":"uri"},"y":{"type":"string","example":"https://e.example/a"},
-          "title":{"type":"string"},"url":{"type":"string","enum":["a"]},"self_url":{"type":"string","readOnly":true}}}}}}}}}}"#;
-        let m = tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("spec");
-        let got: Vec<String> = url_fields(&m, &m.operations[0])
-            .into_iter()
-            .map(|(name, form, _, _)| {
-                assert!(form);
-                name
-            })
-            .collect();
-        assert_eq!(got, ["avatar_url", "import", "source_link", "x", "y"]);
-        assert!(is_registration_path("/api/v2/webhooks"));
-        assert!(!is_registration_path("/api/previews"));
     }
 }

@@ -1,10 +1,10 @@
 //! SSRF-001: a URL parameter makes the API fetch a URL and return what it got.
 
-use super::{
-    callback_probe, candidates, first_reached, has_budget, param_finding, prepare, reflected,
-    worth_internal_probes, Prepared, Reached, Source, MAX_FORMS, SSRF_HUNT,
-};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::ssrf_probe::{
+    callback_probe, candidates, first_reached, has_budget, param_finding, prepare, provenance,
+    reflected, worth_internal_probes, Prepared, Reached, MAX_FORMS, SSRF_HUNT,
+};
 use crate::oast::{Probe, Service};
 use async_trait::async_trait;
 use tollgate_core::{
@@ -69,23 +69,6 @@ impl Check for ReflectedSsrf {
         }
         Ok(findings)
     }
-}
-
-/// Where the parameter came from and who sent the probe, as facts.
-pub fn provenance(prep: &Prepared) -> [String; 2] {
-    let source = match prep.cand.source {
-        Source::Spec => "a query parameter of the OpenAPI document",
-        Source::Observed => "a query parameter seen in use",
-        Source::Guessed => "a common parameter name tried on a fetch-like route",
-    };
-    let who = prep
-        .identity
-        .as_ref()
-        .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
-    [
-        format!("parameter `{}`: {source}", prep.cand.param),
-        format!("probes sent {who}"),
-    ]
 }
 
 fn callback_finding(ctx: &CheckCtx, prep: &Prepared, probe: &Probe) -> Finding {

@@ -2,9 +2,10 @@
 //! caller-chosen URL, proven when tollgate's callback listener is called. The
 //! registration is deleted again where the API documents how.
 
-use super::body_fields::{body_candidates, is_registration_path, send_quiet, BodyCandidate};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
+use crate::checks::kit::body_urls::{body_candidates, is_registration_path, BodyCandidate};
+use crate::checks::kit::common::send_quiet;
 use crate::engine::{Exchange, ProbeRequest};
 use crate::oast::{Hit, Probe};
 use async_trait::async_trait;

@@ -359,6 +359,36 @@ pub fn same_answer(a: &Exchange, a_value: &str, b: &Exchange, b_value: &str) -> 
         && echo_as(&a.response.text(), a_value, b_value) == b.response.text()
 }
 
+/// An injection check's probes of one prepared slot: the finding, if they prove one.
+pub type SlotProbe = for<'a> fn(&'a CheckCtx, &'a Prepared) -> SlotFuture<'a>;
+pub type SlotFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<Finding>> + Send + 'a>>;
+
+/// Each slot in turn, while the budget allows a whole slot more: its baseline sent
+/// ([`prepare`]), then the check's probes. The findings, in slot order.
+///
+/// `per_slot` is the most requests one slot costs, its baseline included.
+pub async fn for_each_slot(
+    ctx: &CheckCtx,
+    slots: Vec<Slot>,
+    per_slot: u32,
+    probe: SlotProbe,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for slot in slots {
+        if !has_budget(ctx, per_slot) {
+            break;
+        }
+        let Some(prep) = prepare(ctx, slot).await else {
+            continue;
+        };
+        if let Some(f) = probe(ctx, &prep).await {
+            findings.push(f);
+        }
+    }
+    findings
+}
+
 /// Whether the check has budget for `requests` more.
 pub fn has_budget(ctx: &CheckCtx, requests: u32) -> bool {
     ctx.requests_made() + requests <= ctx.meta().budget
@@ -471,7 +501,7 @@ impl Field {
 /// The free-form string fields of the document's JSON write operations without path
 /// templates and outside authentication flows: fields of operations whose path has a
 /// word of `routes` first, then fields whose name contains one of `names`.
-pub fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec<Field> {
+fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec<Field> {
     let Ok(w) = words() else {
         return Vec::new();
     };
@@ -506,6 +536,35 @@ pub fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec
     }
     out.sort_by_key(|f| (!route_has(routes, &f.path), !name_has(names, &f.name)));
     out
+}
+
+/// Which fields a check probes first: route words and name words of the table.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldOrder {
+    /// Fields that may reach a shell (INJ-003).
+    Command,
+    /// Fields that are validated or matched (INJ-006).
+    Validated,
+}
+
+/// The string fields a body-field check probes, in its order, at most `max`. Skipped
+/// without an OpenAPI document or a readable word table.
+pub fn fields_to_probe(
+    ctx: &CheckCtx,
+    order: FieldOrder,
+    max: usize,
+) -> Result<Vec<Field>, CheckError> {
+    let w = words()?;
+    if api_support::spec(ctx).is_none() {
+        return Err(CheckError::Skipped("no OpenAPI document".into()));
+    }
+    let (routes, names) = match order {
+        FieldOrder::Command => (&w.command_routes, &w.command_words),
+        FieldOrder::Validated => (&w.validated_routes, &w.validated_words),
+    };
+    let mut fields = string_fields(ctx, routes, names);
+    fields.truncate(max);
+    Ok(fields)
 }
 
 fn op_fields(model: &ApiModel, op: &Operation) -> Vec<(String, Option<u64>, Map<String, Value>)> {

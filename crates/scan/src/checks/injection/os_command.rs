@@ -2,9 +2,8 @@
 //! that only a shell assembles (`echo A''B` prints `AB`), confirmed by shell
 //! arithmetic (`$((a+b))`).
 
-use super::{string_fields, words, Field};
+use super::{fields_to_probe, Field, FieldOrder};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::kit::api_support;
 use crate::checks::kit::common::send_quiet as send;
 use async_trait::async_trait;
 use serde_json::Value;
@@ -65,15 +64,8 @@ impl Check for OsCommand {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let w = words()?;
-        if api_support::spec(ctx).is_none() {
-            return Err(CheckError::Skipped("no OpenAPI document".into()));
-        }
         let mut findings = Vec::new();
-        for field in string_fields(ctx, &w.command_routes, &w.command_words)
-            .into_iter()
-            .take(MAX_FIELDS)
-        {
+        for field in fields_to_probe(ctx, FieldOrder::Command, MAX_FIELDS)? {
             if ctx.requests_made() + 2 + SHAPES.len() as u32 > META.budget {
                 break;
             }

@@ -1,7 +1,7 @@
 //! INJ-001: a quote (or backslash, or comment terminator) in a parameter makes the API
 //! answer with a database parser error.
 
-use super::{has_budget, prepare, slot_finding, slots, Prepared};
+use super::{for_each_slot, slot_finding, slots, Prepared};
 use crate::check::{Check, CheckCtx, CheckError};
 use async_trait::async_trait;
 use regex::Regex;
@@ -155,26 +155,14 @@ impl Check for SqlErrorInjection {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let mut findings = Vec::new();
-        for slot in slots(ctx) {
-            if !has_budget(ctx, PER_SLOT) {
-                break;
-            }
-            let Some(prep) = prepare(ctx, slot).await else {
-                continue;
-            };
-            if database_error(&prep.baseline.response.text()).is_some() {
-                continue; // the route always shows a database error: nothing to prove
-            }
-            if let Some(f) = probe_slot(ctx, &prep).await {
-                findings.push(f);
-            }
-        }
-        Ok(findings)
+        Ok(for_each_slot(ctx, slots(ctx), PER_SLOT, |c, p| Box::pin(probe_slot(c, p))).await)
     }
 }
 
 async fn probe_slot(ctx: &CheckCtx, prep: &Prepared) -> Option<Finding> {
+    if database_error(&prep.baseline.response.text()).is_some() {
+        return None; // the route always shows a database error: nothing to prove
+    }
     let v = &prep.slot.value;
     for family in FAMILIES {
         let value = format!("{v}{}", family.breaks);

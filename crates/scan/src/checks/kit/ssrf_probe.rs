@@ -10,10 +10,10 @@
 use super::common::{send_quiet, with_query_param};
 use crate::check::CheckCtx;
 use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::oast::{HitJudge, InternalTarget, Probe, ProbeKey, Service, Signature};
+use crate::oast::{Hit, HitJudge, InternalTarget, Probe, ProbeKey, Service, Signature};
 use futures::StreamExt;
 use std::sync::Arc;
-use tollgate_core::{CheckMeta, Finding, Location, Redactor};
+use tollgate_core::{CheckMeta, Confidence, Finding, Location, Redactor, Severity};
 use tollgate_spec::{example, Method, ParamLocation};
 use url::Url;
 
@@ -423,6 +423,75 @@ pub fn param_finding(
             .with_curl(ex.curl(redactor));
     }
     f
+}
+
+/// A finding for an internal target reached through the candidate (severity by the
+/// signature's reach): the value sent, the signature absent from the control answer,
+/// where the parameter came from and who sent the probes.
+pub fn reached_finding(
+    meta: &CheckMeta,
+    prep: &Prepared,
+    r: &Reached,
+    title: String,
+    redactor: &Redactor,
+) -> Finding {
+    let severity = if r.signature.full_access {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
+    let [source, who] = provenance(prep);
+    param_finding(
+        meta,
+        Some(&r.exchange),
+        "",
+        &prep.cand.param,
+        title,
+        Some(&r.signature.matched),
+        redactor,
+    )
+    .with_severity(severity)
+    .with_confidence(Confidence::Confirmed)
+    .with_fact(format!(
+        "value sent: {} ({})",
+        r.target.value, r.target.label
+    ))
+    .with_fact(format!(
+        "{} in the answer; absent from the answer to a harmless value",
+        r.signature.description
+    ))
+    .with_fact(source)
+    .with_fact(who)
+}
+
+/// A finding made from callbacks to a probe that carried its URL in `parameter` of a
+/// request with a body or header (not a query parameter): the request as evidence,
+/// the first callback described, `fact`, and the callback's User-Agent.
+pub fn callback_hit_finding(
+    meta: &CheckMeta,
+    probe: &Probe,
+    first: &Hit,
+    parameter: &str,
+    title: String,
+    fact: String,
+    redactor: &Redactor,
+) -> Option<Finding> {
+    let ex = probe.exchange.as_deref()?;
+    let url = redactor.redact(ex.request.url.as_str()).into_owned();
+    let mut f = Finding::new(
+        meta,
+        Location::http_param(ex.request.method.as_str(), url, parameter),
+        title,
+    )
+    .with_exchange(crate::mask::exchange(ex.evidence(redactor, None)))
+    .with_curl(ex.curl(redactor))
+    .with_confidence(Confidence::Confirmed)
+    .with_fact(first.describe(probe))
+    .with_fact(fact);
+    if let Some(ua) = first.header("user-agent") {
+        f = f.with_fact(format!("the callback's User-Agent: {ua}"));
+    }
+    Some(f)
 }
 
 /// Whether the check has budget for `requests` more.

@@ -9,6 +9,7 @@ use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
 use crate::checks::kit::body_urls::{body_candidates, is_registration_path, BodyCandidate};
 use crate::checks::kit::common::send_quiet;
+use crate::checks::kit::ssrf_probe::callback_hit_finding;
 use crate::engine::Exchange;
 use crate::oast::{Hit, InternalTarget, Probe, Service, Signature};
 use async_trait::async_trait;
@@ -290,22 +291,11 @@ fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding> {
     let field = probe.key.parameter.strip_prefix("body:")?;
     let title =
         format!("Body field `{field}` makes the API request a caller-chosen URL (blind SSRF)");
-    let url = redactor.redact(ex.request.url.as_str()).into_owned();
-    let mut f = Finding::new(
-        &META,
-        Location::http_param(ex.request.method.as_str(), url, field),
-        title,
+    let fact = format!("callback URL {}", probe.callback);
+    Some(
+        callback_hit_finding(&META, probe, first, field, title, fact, redactor)?
+            .with_key(&format!("{} {} blind", ex.request.url.path(), field)),
     )
-    .with_key(&format!("{} {} blind", ex.request.url.path(), field))
-    .with_exchange(crate::mask::exchange(ex.evidence(redactor, None)))
-    .with_curl(ex.curl(redactor))
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(first.describe(probe))
-    .with_fact(format!("callback URL {}", probe.callback));
-    if let Some(ua) = first.header("user-agent") {
-        f = f.with_fact(format!("the callback's User-Agent: {ua}"));
-    }
-    Some(f)
 }
 
 #[cfg(test)]

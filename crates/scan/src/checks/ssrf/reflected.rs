@@ -3,7 +3,7 @@
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::ssrf_probe::{
     callback_probe, candidates, first_reached, has_budget, param_finding, prepare, provenance,
-    reflected, worth_internal_probes, Prepared, Reached, MAX_FORMS, SSRF_HUNT,
+    reached_finding, reflected, worth_internal_probes, Prepared, Reached, MAX_FORMS, SSRF_HUNT,
 };
 use crate::oast::{Probe, Service};
 use async_trait::async_trait;
@@ -97,38 +97,11 @@ fn callback_finding(ctx: &CheckCtx, prep: &Prepared, probe: &Probe) -> Finding {
 }
 
 fn metadata_finding(ctx: &CheckCtx, prep: &Prepared, r: &Reached) -> Finding {
-    let severity = if r.signature.full_access {
-        Severity::Critical
-    } else {
-        Severity::High
-    };
     let title = format!(
         "SSRF through `{}` reaches the cloud instance metadata service",
         prep.cand.param
     );
-    let [source, who] = provenance(prep);
-    param_finding(
-        &META,
-        Some(&r.exchange),
-        "",
-        &prep.cand.param,
-        title,
-        Some(&r.signature.matched),
-        ctx.redactor(),
-    )
-    .with_key("metadata")
-    .with_severity(severity)
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(format!(
-        "value sent: {} ({})",
-        r.target.value, r.target.label
-    ))
-    .with_fact(format!(
-        "{} in the answer; absent from the answer to a harmless value",
-        r.signature.description
-    ))
-    .with_fact(source)
-    .with_fact(who)
+    reached_finding(&META, prep, r, title, ctx.redactor()).with_key("metadata")
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
 use crate::checks::kit::body_urls::{body_candidates, is_registration_path, BodyCandidate};
 use crate::checks::kit::common::send_quiet;
+use crate::checks::kit::ssrf_probe::callback_hit_finding;
 use crate::engine::{Exchange, ProbeRequest};
 use crate::oast::{Hit, Probe};
 use async_trait::async_trait;
@@ -13,8 +14,8 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
-    Redactor, SafetyClass, Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, Redactor, SafetyClass,
+    Severity,
 };
 use tollgate_spec::{Method, Operation};
 
@@ -172,30 +173,16 @@ fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding> {
         "Registering a webhook at {} {route} makes the server call a caller-chosen URL (`{field}`)",
         ex.request.method.as_str()
     );
-    let url = redactor.redact(ex.request.url.as_str()).into_owned();
     let who = probe
         .key
         .identity
         .as_ref()
         .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
-    let mut f = Finding::new(
-        &META,
-        Location::http_param(ex.request.method.as_str(), url, field),
-        title,
+    let fact = format!("registered {who} with callback URL {}", probe.callback);
+    Some(
+        callback_hit_finding(&META, probe, first, field, title, fact, redactor)?
+            .with_key(&format!("{route} {field}")),
     )
-    .with_key(&format!("{route} {field}"))
-    .with_exchange(crate::mask::exchange(ex.evidence(redactor, None)))
-    .with_curl(ex.curl(redactor))
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(first.describe(probe))
-    .with_fact(format!(
-        "registered {who} with callback URL {}",
-        probe.callback
-    ));
-    if let Some(ua) = first.header("user-agent") {
-        f = f.with_fact(format!("the callback's User-Agent: {ua}"));
-    }
-    Some(f)
 }
 
 #[cfg(test)]

@@ -21,12 +21,16 @@ pub mod os_command;
 pub mod slow_input;
 pub mod sql_boolean;
 pub mod sql_error;
+pub mod sql_error_body;
+pub mod sql_errors;
 pub mod template;
 
 use crate::check::{CheckCtx, CheckError};
 use crate::checks::kit::api_support;
 use crate::checks::kit::common::{send_quiet, with_query_param};
-use crate::checks::kit::request_bodies::{documented_body, operation_auth, write_method, Media};
+use crate::checks::kit::request_bodies::{
+    documented_body, http_method, operation_auth, write_method, Media,
+};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::recon::spec::operation_url;
 use serde::Deserialize;
@@ -39,6 +43,8 @@ use url::Url;
 
 /// Slots probed per check.
 pub const MAX_SLOTS: usize = 8;
+/// JSON body slots probed per check.
+pub const MAX_BODY_SLOTS: usize = 4;
 /// A probe value longer than this is not sent (bounded requests).
 const MAX_VALUE: usize = 256;
 /// Stands for a path parameter while its URL is built.
@@ -50,6 +56,8 @@ pub enum Place {
     Query,
     /// A path segment; `url` holds [`PATH_MARK`] in its place.
     Path,
+    /// A top-level field of the JSON request body.
+    Body,
 }
 
 impl Place {
@@ -57,6 +65,7 @@ impl Place {
         match self {
             Place::Query => "query",
             Place::Path => "path",
+            Place::Body => "JSON body",
         }
     }
 }
@@ -68,9 +77,11 @@ pub enum Source {
     Observed,
 }
 
-/// One parameter of one GET route, with the benign value the baseline uses.
+/// One parameter of one route, with the benign value the baseline uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
+    /// GET, except for JSON body slots of write operations.
+    pub method: HttpMethod,
     /// The route with every other parameter set (example or observed values).
     pub url: Url,
     pub param: String,
@@ -78,6 +89,9 @@ pub struct Slot {
     /// The benign value: the spec's example, or the value seen in use.
     pub value: String,
     pub source: Source,
+    /// For a body slot: the documented example body, the slot's field holding its
+    /// benign value.
+    pub body: Option<Map<String, Value>>,
 }
 
 impl Slot {
@@ -85,6 +99,7 @@ impl Slot {
     pub fn with_value(&self, value: &str) -> Url {
         match self.place {
             Place::Query => with_query_param(&self.url, &self.param, value),
+            Place::Body => self.url.clone(),
             Place::Path => {
                 let mut url = self.url.clone();
                 let path = url.path().replace(PATH_MARK, &encode_segment(value));
@@ -97,6 +112,25 @@ impl Slot {
     /// The URL of the baseline, for locations and titles.
     pub fn baseline_url(&self) -> Url {
         self.with_value(&self.value)
+    }
+
+    /// The request with the parameter set to `value` (a body slot's benign value keeps
+    /// its documented JSON type; a probe value goes in as a string).
+    pub fn request(&self, value: &str) -> ProbeRequest {
+        let mut req = ProbeRequest::new(self.method, self.with_value(value));
+        if let Some(body) = &self.body {
+            let mut body = body.clone();
+            if value != self.value || !body.contains_key(&self.param) {
+                body.insert(self.param.clone(), Value::String(value.to_string()));
+            }
+            req = req.header("content-type", "application/json");
+            req.body = Some(
+                serde_json::to_vec(&Value::Object(body))
+                    .unwrap_or_default()
+                    .into(),
+            );
+        }
+        req
     }
 }
 
@@ -155,6 +189,77 @@ pub fn slots(ctx: &CheckCtx) -> Vec<Slot> {
     out
 }
 
+/// Whether a parameter's schema is a scalar worth probing (not a URL, file, date).
+fn probeable(schema: Option<&tollgate_spec::Schema>) -> bool {
+    let scalar = schema.is_none_or(|s| {
+        s.types.is_empty()
+            || s.has_type(SchemaType::String)
+            || s.has_type(SchemaType::Integer)
+            || s.has_type(SchemaType::Number)
+    });
+    let uuid_or_date = schema.is_some_and(|s| {
+        matches!(
+            s.format.as_deref(),
+            Some("uri" | "url" | "binary" | "byte" | "date-time" | "date")
+        )
+    });
+    scalar && !uuid_or_date && !schema.is_some_and(|s| s.read_only)
+}
+
+/// Top-level fields of the documented JSON bodies of operations whose method is in
+/// `methods`, at most [`MAX_BODY_SLOTS`]: scalar fields with an example value, not in
+/// authentication flows (see `body_field_words.toml`), the rest of the body as
+/// documented. Path parameters get their example values.
+pub fn body_slots(ctx: &CheckCtx, methods: &[Method]) -> Vec<Slot> {
+    let (Some(spec), Ok(w)) = (ctx.target().spec.as_ref(), words()) else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let origin = ctx.target().url.origin();
+    let mut out = Vec::new();
+    for op in model
+        .operations
+        .iter()
+        .filter(|o| methods.contains(&o.method) && !route_has(&w.skip_routes, &o.path))
+    {
+        let (Some(method), Some(doc)) = (
+            http_method(op.method),
+            documented_body(model, op, Media::Json),
+        ) else {
+            continue;
+        };
+        if doc.form {
+            continue;
+        }
+        let Some(url) = operation_url(&ctx.target().url, spec, op, &HashMap::new()) else {
+            continue;
+        };
+        for (name, id) in model.properties(doc.schema) {
+            let value = match doc.body.get(&name) {
+                Some(Value::String(s)) if s.len() <= 64 => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => continue,
+            };
+            if skip_name(&name) || !probeable(Some(model.schema(id))) {
+                continue;
+            }
+            if out.len() >= MAX_BODY_SLOTS || url.origin() != origin {
+                return out;
+            }
+            out.push(Slot {
+                method,
+                url: url.clone(),
+                param: name,
+                place: Place::Body,
+                value,
+                source: Source::Spec,
+                body: Some(doc.body.clone()),
+            });
+        }
+    }
+    out
+}
+
 fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
     let Some(spec) = ctx.target().spec.as_ref() else {
         return Vec::new();
@@ -167,20 +272,7 @@ fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
             if skip_name(&p.name) {
                 continue;
             }
-            let schema = p.schema.map(|id| model.schema(id));
-            let scalar = schema.is_none_or(|s| {
-                s.types.is_empty()
-                    || s.has_type(SchemaType::String)
-                    || s.has_type(SchemaType::Integer)
-                    || s.has_type(SchemaType::Number)
-            });
-            let uuid_or_date = schema.is_some_and(|s| {
-                matches!(
-                    s.format.as_deref(),
-                    Some("uri" | "url" | "binary" | "byte" | "date-time" | "date")
-                )
-            });
-            if !scalar || uuid_or_date {
+            if !probeable(p.schema.map(|id| model.schema(id))) {
                 continue;
             }
             let value = example::param_value(model, p);
@@ -191,6 +283,8 @@ fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
                         continue;
                     };
                     query.push(Slot {
+                        method: HttpMethod::Get,
+                        body: None,
                         url: with_query_param(&url, &p.name, &value),
                         param: p.name.clone(),
                         place: Place::Query,
@@ -204,6 +298,8 @@ fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
                         continue;
                     };
                     path.push(Slot {
+                        method: HttpMethod::Get,
+                        body: None,
                         url,
                         param: p.name.clone(),
                         place: Place::Path,
@@ -232,6 +328,8 @@ fn observed_slots(ctx: &CheckCtx) -> Vec<Slot> {
                 continue;
             }
             out.push(Slot {
+                method: HttpMethod::Get,
+                body: None,
                 url: url.clone(),
                 param: k.to_string(),
                 place: Place::Query,
@@ -259,14 +357,16 @@ impl Prepared {
         if value.len() > MAX_VALUE {
             return None;
         }
-        let req = ProbeRequest::get(self.slot.with_value(value)).auth(self.auth.clone());
+        let req = self.slot.request(value).auth(self.auth.clone());
         send_quiet(ctx, req).await
     }
 
     /// The baseline value sent again, past the engine's de-duplication (with
     /// `Cache-Control: no-cache`), to see whether the answer is stable.
     pub async fn baseline_again(&self, ctx: &CheckCtx) -> Option<Arc<Exchange>> {
-        let req = ProbeRequest::get(self.slot.baseline_url())
+        let req = self
+            .slot
+            .request(&self.slot.value)
             .auth(self.auth.clone())
             .header("cache-control", "no-cache");
         send_quiet(ctx, req).await
@@ -299,12 +399,11 @@ impl Prepared {
 /// identity. `None` when the route does not answer, or answers 404/405 to its own
 /// benign value (nothing to compare with).
 pub async fn prepare(ctx: &CheckCtx, slot: Slot) -> Option<Prepared> {
-    let url = slot.baseline_url();
-    let anon = send_quiet(ctx, ProbeRequest::get(url.clone())).await?;
+    let anon = send_quiet(ctx, slot.request(&slot.value)).await?;
     let refused = matches!(anon.response.status, 401 | 403);
     let (auth, identity, baseline) = match (refused, ctx.target().primary_identity.clone()) {
         (true, Some(id)) => {
-            let req = ProbeRequest::get(url).auth(Auth::Identity(id.clone()));
+            let req = slot.request(&slot.value).auth(Auth::Identity(id.clone()));
             let ex = send_quiet(ctx, req).await?;
             (Auth::Identity(id.clone()), Some(id), ex)
         }
@@ -408,7 +507,7 @@ pub fn slot_finding(
         .into_owned();
     Finding::new(
         meta,
-        Location::http_param("GET", url, &prep.slot.param),
+        Location::http_param(prep.slot.method.as_str(), url, &prep.slot.param),
         title,
     )
     .with_exchange(crate::mask::exchange(probe.evidence(redactor, highlight)))

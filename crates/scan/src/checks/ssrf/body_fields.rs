@@ -7,7 +7,9 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
-use crate::checks::kit::body_urls::{body_candidates, is_registration_path, BodyCandidate};
+use crate::checks::kit::body_urls::{
+    body_candidates, header_candidates, is_registration_path, slot_name, BodyCandidate,
+};
 use crate::checks::kit::common::send_quiet;
 use crate::checks::kit::ssrf_probe::callback_hit_finding;
 use crate::engine::Exchange;
@@ -19,21 +21,27 @@ use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     Redactor, SafetyClass, Severity,
 };
+use tollgate_spec::Operation;
 
 pub struct BodyFieldSsrf;
 
 pub static META: CheckMeta = CheckMeta {
     id: CheckId::new_static("SSRF-005"),
-    name: "SSRF through a URL field of a request body",
+    name: "SSRF through a URL field of a request body or a URL header",
     category: Category::Ssrf,
     severity: Severity::High,
     cwe: 918,
     owasp: Owasp::Api7,
     safety: SafetyClass::Intrusive,
-    methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
+    methods: &[
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+    ],
     budget: 60,
     docs: CheckDocs {
-        what: "Reads the OpenAPI document's POST, PUT and PATCH operations (JSON and form bodies) for fields that hold URLs: `format: uri`/`url`, names such as `url`, `uri`, `link`, `callback`, `image`, `avatar`, `feed`, `import` or ending in `url`/`uri`, or an example value that is an http(s) URL. It sends the documented example body with one such field set to a callback URL on tollgate's own listener, which answers with a random marker. The field is reported when the API's answer carries the marker, as-is or decoded (base64, base64url, or a percent-encoded or base64 `data:` URL), or when the listener receives the callback. When a fetch is proven it also tries the cloud-metadata addresses in the same field and reports a metadata signature that the answer to a harmless value lacks. Webhook and subscription registrations are left to SSRF-006. Intrusive: the probes are writes, so it runs only with `--allow intrusive`.",
+        what: "Reads the OpenAPI document's POST, PUT and PATCH operations (JSON and form bodies) for fields that hold URLs: `format: uri`/`url`, names such as `url`, `uri`, `link`, `callback`, `image`, `avatar`, `feed`, `import` or ending in `url`/`uri`, or an example value that is an http(s) URL. It sends the documented example body with one such field set to a callback URL on tollgate's own listener, which answers with a random marker. The field is reported when the API's answer carries the marker, as-is or decoded (base64, base64url, or a percent-encoded or base64 `data:` URL), or when the listener receives the callback. When a fetch is proven it also tries the cloud-metadata addresses in the same field and reports a metadata signature that the answer to a harmless value lacks. It does the same with request headers that hold URLs: header parameters the document declares with `format: uri` or a URL-ish name (`X-Callback-Url`, `X-Webhook`, `Image-Uri`; never `Host`, `Origin`, `Referer`, `X-Forwarded-*`, `X-Original-URL` or `X-Rewrite-URL`, which name hosts or paths rather than URLs the server fetches), and `X-Callback-Url` and `X-Webhook-Url` on operations whose path has a fetch-like word (preview, fetch, import, proxy, …), each in the operation's documented request (at most 4 headers). A header is reported only when the listener is called or the fetched content comes back (as-is or decoded), never from a status code. Webhook and subscription registrations are left to SSRF-006. Intrusive: the probes are writes (and header probes follow the documented method), so it runs only with `--allow intrusive`.",
         why: "APIs fetch URLs from bodies far more often than from query strings: link previews, avatar and image imports, feed and document imports. The server makes the request from inside its own network, so the caller reaches metadata services and internal admin endpoints; returning the content base64-encoded (a preview, a thumbnail as a data URL) hands the response straight back.",
         evidence: "POST /api/previews `{\"url\": \"http://127.0.0.1:41231/9f3c…e1\"}` → 200 `{\"preview\": \"data:application/json;base64,eyJ0b2xsZ2F0ZSI6…\"}`; the base64 decodes to the listener's answer with its marker `tollgate-oast-5b0e…`.",
         remediation: "Do not fetch URLs supplied in request bodies. Where the feature needs it, allow-list destination hosts (and say so in the schema with a `pattern`), resolve the name and refuse loopback, private, link-local and IPv6-mapped addresses at fetch time and after every redirect, send no credentials, and fetch from a segment with no route to internal services.",
@@ -48,6 +56,8 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Body fields probed per check.
 const MAX_FIELDS: usize = 6;
+/// Request headers probed per check.
+const MAX_HEADERS: usize = 4;
 /// Metadata forms tried once a fetch is proven.
 const MAX_METADATA_FORMS: usize = 6;
 /// Base64 runs decoded per answer.
@@ -147,7 +157,10 @@ impl Check for BodyFieldSsrf {
         }
         let callbacks = ctx.reach().callbacks().ok();
         let mut findings = Vec::new();
-        for cand in body_candidates(ctx, |o| !is_registration_path(&o.path), MAX_FIELDS) {
+        let not_registration = |o: &Operation| !is_registration_path(&o.path);
+        let mut cands = body_candidates(ctx, not_registration, MAX_FIELDS);
+        cands.extend(header_candidates(ctx, not_registration, MAX_HEADERS));
+        for cand in cands {
             if ctx.requests_made() + 2 > META.budget {
                 break;
             }
@@ -182,6 +195,23 @@ impl Check for BodyFieldSsrf {
     }
 }
 
+/// The candidate's field in finding keys: as before for body fields, `header X` for
+/// headers.
+fn key_field(cand: &BodyCandidate) -> String {
+    if cand.header {
+        format!("header {}", cand.field)
+    } else {
+        cand.field.clone()
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn base_finding(
     cand: &BodyCandidate,
     ex: &Exchange,
@@ -198,8 +228,8 @@ fn base_finding(
     .with_exchange(crate::mask::exchange(ex.evidence(redactor, highlight)))
     .with_curl(ex.curl(redactor))
     .with_fact(format!(
-        "body field `{}` of {} {}: {}",
-        cand.field,
+        "{} of {} {}: {}",
+        cand.slot_name(),
         cand.method.as_str(),
         cand.path,
         cand.why
@@ -215,12 +245,12 @@ fn reflected_finding(
     how: &str,
 ) -> Finding {
     let title = format!(
-        "Body field `{}` makes the API fetch a caller-chosen URL and return its content",
-        cand.field
+        "{} makes the API fetch a caller-chosen URL and return its content",
+        capitalised(&cand.slot_name())
     );
     let highlight = (how == "as-is").then_some(probe.marker.as_str());
     base_finding(cand, ex, title, highlight, ctx.redactor())
-        .with_key(&format!("{} {} {}", cand.method.as_str(), cand.path, cand.field))
+        .with_key(&format!("{} {} {}", cand.method.as_str(), cand.path, key_field(cand)))
         .with_confidence(Confidence::Confirmed)
         .with_fact(format!(
             "the answer carries ({how}) the random marker `{}` that only tollgate's callback listener serves (callback {})",
@@ -251,8 +281,8 @@ async fn metadata(ctx: &CheckCtx, cand: &BodyCandidate) -> Option<Finding> {
         };
         if let Some((sig, how)) = recognise(Service::CloudMetadata, &ex.response.text()) {
             let title = format!(
-                "SSRF through body field `{}` reaches the cloud instance metadata service",
-                cand.field
+                "SSRF through {} reaches the cloud instance metadata service",
+                cand.slot_name()
             );
             let highlight = (how == "as-is").then_some(sig.matched.as_str());
             let severity = if sig.full_access {
@@ -266,7 +296,7 @@ async fn metadata(ctx: &CheckCtx, cand: &BodyCandidate) -> Option<Finding> {
                         "{} {} {} metadata",
                         cand.method.as_str(),
                         cand.path,
-                        cand.field
+                        key_field(cand)
                     ))
                     .with_severity(severity)
                     .with_confidence(Confidence::Confirmed)
@@ -288,13 +318,20 @@ fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding> {
     if find_marker(&ex.response.text(), &probe.marker).is_some() {
         return None; // reported with the content
     }
-    let field = probe.key.parameter.strip_prefix("body:")?;
-    let title =
-        format!("Body field `{field}` makes the API request a caller-chosen URL (blind SSRF)");
+    let parameter = &probe.key.parameter;
+    let (field, key) = match parameter.split_once(':')? {
+        ("body", f) => (f, f.to_string()),
+        ("header", h) => (h, parameter.clone()),
+        _ => return None,
+    };
+    let title = format!(
+        "{} makes the API request a caller-chosen URL (blind SSRF)",
+        capitalised(&slot_name(parameter))
+    );
     let fact = format!("callback URL {}", probe.callback);
     Some(
         callback_hit_finding(&META, probe, first, field, title, fact, redactor)?
-            .with_key(&format!("{} {} blind", ex.request.url.path(), field)),
+            .with_key(&format!("{} {key} blind", ex.request.url.path())),
     )
 }
 
@@ -413,6 +450,94 @@ mod tests {
         assert_eq!(
             find_marker("nothing here aGVsbG8gd29ybGQgaGVsbG8=", m),
             None
+        );
+    }
+
+    const HEADER_SPEC: &str = r##"{"openapi":"3.0.3","servers":[{"url":"/"}],
+      "paths":{
+        "/api/reports":{"get":{"parameters":[
+          {"name":"X-Report-Source","in":"header","schema":{"type":"string","format":"uri"}},
+          {"name":"X-Forwarded-Host","in":"header","schema":{"type":"string"}}]}},
+        "/api/link-preview":{"get":{}}
+      }}"##;
+
+    /// Fetches (loopback only) the URL in `X-Report-Source` and answers without it,
+    /// and the one in `X-Callback-Url` and answers with it base64-encoded; with
+    /// `fetch: false` it ignores both. Logs every header name it was sent.
+    async fn header_fetcher(
+        fetch: bool,
+        seen: Arc<std::sync::Mutex<Vec<String>>>,
+    ) -> std::net::SocketAddr {
+        serve(move |req| {
+            seen.lock()
+                .expect("seen")
+                .extend(req.headers.iter().map(|(k, _)| k.clone()));
+            let loopback = |h: &str| {
+                req.header(h)
+                    .filter(|u| fetch && u.starts_with("http://127.0.0.1:"))
+            };
+            if let Some(u) = loopback("x-report-source") {
+                fake_target_fetch(u);
+                return RawResponse::new(200, r#"{"report":"queued"}"#);
+            }
+            if let Some(u) = loopback("x-callback-url") {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(fake_target_fetch(u));
+                return RawResponse::new(200, format!(r#"{{"preview":"{b64}"}}"#));
+            }
+            RawResponse::new(200, r#"{"report":"none"}"#)
+        })
+        .await
+    }
+
+    async fn run_headers(fetch: bool) -> (Vec<Finding>, Vec<String>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let addr = header_fetcher(fetch, Arc::clone(&seen)).await;
+        let fx = Fixture::new(&format!("http://{addr}/"))
+            .spec(HEADER_SPEC)
+            .intrusive();
+        let (_e, ctx) = fake_target::ctx_from(fx, vec![], &META).await;
+        let f = BodyFieldSsrf.run(&ctx).await.expect("run");
+        println!("SSRF-005 header probes: {} requests", ctx.requests_made());
+        let seen = seen.lock().expect("seen").clone();
+        (f, seen)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fires_on_url_headers_the_server_fetches() {
+        let (f, seen) = run_headers(true).await;
+        let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
+        assert!(
+            titles.contains(
+                &"Header `X-Report-Source` makes the API request a caller-chosen URL (blind SSRF)"
+            ),
+            "{titles:?}"
+        );
+        assert!(
+            titles.contains(&"Header `X-Callback-Url` makes the API fetch a caller-chosen URL and return its content"),
+            "{titles:?}"
+        );
+        let blind = f
+            .iter()
+            .find(|f| f.title.contains("X-Report-Source"))
+            .expect("blind");
+        assert!(blind
+            .evidence
+            .facts
+            .iter()
+            .any(|x| x.starts_with("callback received: GET /")));
+        assert!(
+            !seen.iter().any(|h| h == "x-forwarded-host"),
+            "not a URL header"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn silent_when_url_headers_are_ignored() {
+        let (f, seen) = run_headers(false).await;
+        assert!(f.is_empty(), "{f:#?}");
+        assert!(
+            seen.iter().any(|h| h == "x-report-source"),
+            "the header was probed"
         );
     }
 }

@@ -44,7 +44,7 @@ use url::Url;
 /// Slots probed per check.
 pub const MAX_SLOTS: usize = 8;
 /// JSON body slots probed per check.
-pub const MAX_BODY_SLOTS: usize = 4;
+pub const MAX_BODY_SLOTS: usize = 5;
 /// A probe value longer than this is not sent (bounded requests).
 const MAX_VALUE: usize = 256;
 /// Stands for a path parameter while its URL is built.
@@ -206,47 +206,44 @@ fn probeable(schema: Option<&tollgate_spec::Schema>) -> bool {
     scalar && !uuid_or_date && !schema.is_some_and(|s| s.read_only)
 }
 
-/// Top-level fields of the documented JSON bodies of operations whose method is in
-/// `methods`, at most [`MAX_BODY_SLOTS`]: scalar fields with an example value, not in
-/// authentication flows (see `body_field_words.toml`), the rest of the body as
-/// documented. Path parameters get their example values.
+/// Top-level fields of the documented JSON bodies of operations (without path
+/// templates) whose method is in `methods`, at most [`MAX_BODY_SLOTS`]: scalar fields
+/// with an example value and no enum, not in authentication flows (see
+/// `body_field_words.toml`), the rest of the body as documented. Each operation's
+/// first field comes before any operation's second.
 pub fn body_slots(ctx: &CheckCtx, methods: &[Method]) -> Vec<Slot> {
     let (Some(spec), Ok(w)) = (ctx.target().spec.as_ref(), words()) else {
         return Vec::new();
     };
     let model = &spec.model;
     let origin = ctx.target().url.origin();
-    let mut out = Vec::new();
-    for op in model
-        .operations
-        .iter()
-        .filter(|o| methods.contains(&o.method) && !route_has(&w.skip_routes, &o.path))
-    {
+    let mut per_op: Vec<Vec<Slot>> = Vec::new();
+    for op in model.operations.iter().filter(|o| {
+        methods.contains(&o.method) && !o.is_templated() && !route_has(&w.skip_routes, &o.path)
+    }) {
         let (Some(method), Some(doc)) = (
             http_method(op.method),
             documented_body(model, op, Media::Json),
         ) else {
             continue;
         };
-        if doc.form {
-            continue;
-        }
-        let Some(url) = operation_url(&ctx.target().url, spec, op, &HashMap::new()) else {
+        let url = operation_url(&ctx.target().url, spec, op, &HashMap::new())
+            .filter(|u| u.origin() == origin);
+        let Some(url) = url.filter(|_| !doc.form) else {
             continue;
         };
+        let mut fields = Vec::new();
         for (name, id) in model.properties(doc.schema) {
             let value = match doc.body.get(&name) {
                 Some(Value::String(s)) if s.len() <= 64 => s.clone(),
                 Some(Value::Number(n)) => n.to_string(),
                 _ => continue,
             };
-            if skip_name(&name) || !probeable(Some(model.schema(id))) {
+            let schema = model.schema(id);
+            if skip_name(&name) || !probeable(Some(schema)) || !schema.enum_values.is_empty() {
                 continue;
             }
-            if out.len() >= MAX_BODY_SLOTS || url.origin() != origin {
-                return out;
-            }
-            out.push(Slot {
+            fields.push(Slot {
                 method,
                 url: url.clone(),
                 param: name,
@@ -256,7 +253,17 @@ pub fn body_slots(ctx: &CheckCtx, methods: &[Method]) -> Vec<Slot> {
                 body: Some(doc.body.clone()),
             });
         }
+        per_op.push(fields);
     }
+    let mut out = Vec::new();
+    for i in 0.. {
+        let round: Vec<Slot> = per_op.iter().filter_map(|f| f.get(i).cloned()).collect();
+        if round.is_empty() || out.len() >= MAX_BODY_SLOTS {
+            break;
+        }
+        out.extend(round);
+    }
+    out.truncate(MAX_BODY_SLOTS);
     out
 }
 

@@ -728,10 +728,11 @@ function createApp(ctx) {
     }
   });
 
-  // ---------------------------------------------------------------- report export (SSRF in a header)
-  app.get('/api/reports/export', auth, async (req, res) => {
+  // ---------------------------------------------------------------- catalog export (SSRF in a header)
+  app.get('/api/catalog/export', async (req, res) => {
     const callback = req.get('x-report-callback');
-    if (callback === undefined) return res.json({ status: 'exported', notified: false });
+    const products = db.get('SELECT COUNT(*) AS n FROM products').n;
+    if (callback === undefined) return res.json({ status: 'exported', products, notified: false });
     if (!V) {
       let u;
       try {
@@ -743,14 +744,14 @@ function createApp(ctx) {
         return res.status(400).json({ error: 'X-Report-Callback must be on https://hooks.shop.tollgate.test' });
       }
       // Hardened: allow-listed destinations only (none reachable from the testbed).
-      return res.json({ status: 'exported', notified: false });
+      return res.json({ status: 'exported', products, notified: false });
     }
     // VULNERABLE: the server calls whatever URL the header names.
     try {
-      const r = await fetchUrl(callback, { headers: { 'user-agent': 'shop-reports/1.0' } });
-      return res.json({ status: 'exported', notified: true, callback_status: r.status });
+      const r = await fetchUrl(callback, { headers: { 'user-agent': 'shop-catalog/1.0' } });
+      return res.json({ status: 'exported', products, notified: true, callback_status: r.status });
     } catch (e) {
-      return res.json({ status: 'exported', notified: false, error: e.message });
+      return res.json({ status: 'exported', products, notified: false, error: e.message });
     }
   });
 

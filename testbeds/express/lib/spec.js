@@ -279,11 +279,12 @@ function buildSpec(mode, serverUrl) {
           responses: { 200: ok('Summary', { type: 'object', properties: { user: { type: 'string' }, email: { type: 'string' }, notes: { type: 'integer' }, webhooks: { type: 'integer' } } }), 401: err('No token') },
         },
       },
-      '/api/reports/export': {
+      '/api/catalog/export': {
         get: {
-          operationId: 'exportReport',
-          tags: ['tools'],
-          summary: 'Export your report, optionally notifying a URL when done',
+          operationId: 'exportCatalog',
+          tags: ['products'],
+          summary: 'Export the catalog, optionally notifying a URL when done',
+          security: PUBLIC,
           parameters: [{ name: 'X-Report-Callback', in: 'header', required: false, description: V ? 'URL called when the export is ready' : 'URL called when the export is ready; must be on https://hooks.shop.tollgate.test', schema: V ? { type: 'string', format: 'uri' } : { type: 'string', format: 'uri', pattern: '^https://hooks\\.shop\\.tollgate\\.test/' } }],
           responses: { 200: ok('Exported', { type: 'object' }), 400: err('Callback refused') },
         },

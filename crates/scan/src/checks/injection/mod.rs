@@ -210,7 +210,7 @@ fn probeable(schema: Option<&tollgate_spec::Schema>) -> bool {
 /// templates) whose method is in `methods`, at most [`MAX_BODY_SLOTS`]: scalar fields
 /// with an example value and no enum, not in authentication flows (see
 /// `body_field_words.toml`), the rest of the body as documented. Each operation's
-/// first field comes before any operation's second.
+/// first field (string fields before numbers) comes before any operation's second.
 pub fn body_slots(ctx: &CheckCtx, methods: &[Method]) -> Vec<Slot> {
     let (Some(spec), Ok(w)) = (ctx.target().spec.as_ref(), words()) else {
         return Vec::new();
@@ -253,6 +253,9 @@ pub fn body_slots(ctx: &CheckCtx, methods: &[Method]) -> Vec<Slot> {
                 body: Some(doc.body.clone()),
             });
         }
+        // Strings first: numbers are usually parsed as JSON numbers, and a quote
+        // turns them into strings a validator refuses.
+        fields.sort_by_key(|f| f.body.as_ref().is_some_and(|b| !b[&f.param].is_string()));
         per_op.push(fields);
     }
     let mut out = Vec::new();
@@ -802,5 +805,49 @@ pub mod tests {
             assert!(yes.iter().all(|x| route_has(list, x)), "{yes:?}");
             assert!(!no.iter().any(|x| route_has(list, x)), "{no:?}");
         }
+    }
+
+    #[test]
+    fn body_slots_take_one_field_per_operation_first_strings_first() {
+        const BODIES: &str = r##"{"openapi":"3.0.3","paths":{
+          "/a":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"},"t":{"type":"string"}}},"example":{"n":2,"s":"x","t":"y"}}}}}},
+          "/b":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"kind":{"type":"string","enum":["k"]},"q":{"type":"string"},"callback_url":{"type":"string"}}},"example":{"kind":"k","q":"z","callback_url":"http://e.example/"}}}}}},
+          "/c/{id}":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"q":{"type":"string","example":"w"}}}}}}}},
+          "/api/auth/login":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"username":{"type":"string","example":"u"}}}}}}}},
+          "/g":{"get":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"q":{"type":"string","example":"v"}}}}}}}}
+        }}"##;
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
+            .spec(BODIES)
+            .ctx(&sql_error::META);
+        let got: Vec<(String, String, String)> = body_slots(&ctx, &[Method::Post])
+            .into_iter()
+            .map(|s| (s.url.path().to_string(), s.param, s.value))
+            .collect();
+        let want = [
+            ("/a", "s", "x"),
+            ("/b", "q", "z"),
+            ("/a", "t", "y"),
+            ("/a", "n", "2"),
+        ];
+        let want: Vec<(String, String, String)> = want
+            .iter()
+            .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
+            .collect();
+        assert_eq!(got, want, "no enum, URL, templated-path or login fields");
+        let get = body_slots(&ctx, &[Method::Get]);
+        assert_eq!(get.len(), 1);
+        let req = get[0].request("v'");
+        assert_eq!(req.method, HttpMethod::Get);
+        let body: Value = serde_json::from_slice(req.body.as_deref().expect("body")).expect("json");
+        assert_eq!(body["q"], "v'");
+        let base: Value = serde_json::from_slice(
+            body_slots(&ctx, &[Method::Post])[3]
+                .request("2")
+                .body
+                .as_deref()
+                .expect("body"),
+        )
+        .expect("json");
+        assert_eq!(base["n"], 2, "the baseline keeps the documented number");
     }
 }

@@ -482,6 +482,39 @@ function createApp(ctx) {
     return res.json(productView(row));
   });
 
+  // Issue 14 (body injection): a price check that pastes the JSON body's sku into SQL.
+  app.post('/api/products/price-check', (req, res) => {
+    const body = req.body || {};
+    const sku = typeof body.sku === 'string' ? body.sku.slice(0, 100) : '';
+    const qty = Number.isInteger(body.quantity) && body.quantity > 0 ? Math.min(body.quantity, 1000) : 1;
+    let row;
+    if (V) {
+      // VULNERABLE: SQL built by concatenation from the body; the database error goes back.
+      try {
+        row = db.unsafeAll(`SELECT sku, price_cents FROM products WHERE sku = '${sku}' LIMIT 1`)[0];
+      } catch (e) {
+        return res.status(500).json({ error: `SQLITE_ERROR: ${e.message}` });
+      }
+    } else {
+      row = db.get('SELECT sku, price_cents FROM products WHERE sku = ?', [sku]);
+    }
+    if (!row) return res.status(404).json({ error: 'no such SKU' });
+    return res.json({ sku: row.sku, quantity: qty, total_cents: row.price_cents * qty });
+  });
+
+  // Issue 14 (NoSQL operators in a filter body): products filtered by a Mongo-style query.
+  app.post('/api/products/filter', (req, res) => {
+    const body = req.body || {};
+    if (!V && (typeof body.name !== 'string' || (body.sku !== undefined && typeof body.sku !== 'string'))) {
+      return res.status(400).json({ error: 'name (and sku) must be strings' });
+    }
+    const query = { name: body.name };
+    if (body.sku !== undefined) query.sku = body.sku;
+    // VULNERABLE (vulnerable mode): objects in the body act as operators ({"$ne": null}).
+    const rows = db.all('SELECT * FROM products ORDER BY id').filter((p) => matches(p, query));
+    return res.json({ results: rows.slice(0, 50).map(productView) });
+  });
+
   app.get('/api/products/:id', (req, res) => {
     let id;
     if (V) {
@@ -692,6 +725,33 @@ function createApp(ctx) {
       return res.json({ url, status: r.status, content_type: type, preview: `data:${type};base64,${r.body.toString('base64')}` });
     } catch (e) {
       return res.status(502).json({ error: `could not fetch the preview: ${e.message}` });
+    }
+  });
+
+  // ---------------------------------------------------------------- catalog export (SSRF in a header)
+  app.get('/api/catalog/export', async (req, res) => {
+    const callback = req.get('x-report-callback');
+    const products = db.get('SELECT COUNT(*) AS n FROM products').n;
+    if (callback === undefined) return res.json({ status: 'exported', products, notified: false });
+    if (!V) {
+      let u;
+      try {
+        u = new URL(callback);
+      } catch {
+        return res.status(400).json({ error: 'X-Report-Callback is not a URL' });
+      }
+      if (u.protocol !== 'https:' || u.hostname !== 'hooks.shop.tollgate.test') {
+        return res.status(400).json({ error: 'X-Report-Callback must be on https://hooks.shop.tollgate.test' });
+      }
+      // Hardened: allow-listed destinations only (none reachable from the testbed).
+      return res.json({ status: 'exported', products, notified: false });
+    }
+    // VULNERABLE: the server calls whatever URL the header names.
+    try {
+      const r = await fetchUrl(callback, { headers: { 'user-agent': 'shop-catalog/1.0' } });
+      return res.json({ status: 'exported', products, notified: true, callback_status: r.status });
+    } catch (e) {
+      return res.json({ status: 'exported', products, notified: false, error: e.message });
     }
   });
 

@@ -186,6 +186,26 @@ function buildSpec(mode, serverUrl) {
           responses: { 200: ok('The product', ref('Product')), 404: err('No such SKU') },
         },
       },
+      '/api/products/price-check': {
+        post: {
+          operationId: 'priceCheck',
+          tags: ['products'],
+          summary: 'Price of a quantity of one SKU',
+          security: PUBLIC,
+          requestBody: body({ type: 'object', required: ['sku'], properties: { sku: { type: 'string' }, quantity: { type: 'integer', minimum: 1 } } }, { sku: 'SKU-1001', quantity: 2 }),
+          responses: { 200: ok('The price', { type: 'object' }), 404: err('No such SKU') },
+        },
+      },
+      '/api/products/filter': {
+        post: {
+          operationId: 'filterProducts',
+          tags: ['products'],
+          summary: 'Filter products by exact name',
+          security: PUBLIC,
+          requestBody: body({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }, { name: 'Teapot 1' }),
+          responses: { 200: ok('Matches', { type: 'object', properties: { results: { type: 'array', items: ref('Product') } } }), 400: err('Not a string') },
+        },
+      },
       '/api/products/{id}': {
         parameters: [pathId('id', 'Product id')],
         get: { operationId: 'getProduct', tags: ['products'], summary: 'A product', security: PUBLIC, responses: { 200: ok('The product', ref('Product')), 404: err('Not found') } },
@@ -257,6 +277,16 @@ function buildSpec(mode, serverUrl) {
           operationId: 'getReportSummary',
           summary: 'Your activity summary',
           responses: { 200: ok('Summary', { type: 'object', properties: { user: { type: 'string' }, email: { type: 'string' }, notes: { type: 'integer' }, webhooks: { type: 'integer' } } }), 401: err('No token') },
+        },
+      },
+      '/api/catalog/export': {
+        get: {
+          operationId: 'exportCatalog',
+          tags: ['products'],
+          summary: 'Export the catalog, optionally notifying a URL when done',
+          security: PUBLIC,
+          parameters: [{ name: 'X-Report-Callback', in: 'header', required: false, description: V ? 'URL called when the export is ready' : 'URL called when the export is ready; must be on https://hooks.shop.tollgate.test', schema: V ? { type: 'string', format: 'uri' } : { type: 'string', format: 'uri', pattern: '^https://hooks\\.shop\\.tollgate\\.test/' } }],
+          responses: { 200: ok('Exported', { type: 'object' }), 400: err('Callback refused') },
         },
       },
       '/api/previews': {

@@ -82,6 +82,7 @@ static CHECKS: &[&'static dyn Check] = &[
     &ssrf::webhook_registration::WebhookRegistration,
     &injection::os_command::OsCommand,
     &injection::slow_input::SlowInput,
+    &injection::sql_error_body::SqlErrorInjectionBody,
     // ---- Container & host exposure (CONT-)
     &container::host_ports::HostPorts,
     &container::ssrf_reach::SsrfReachesRuntime,

@@ -2,16 +2,14 @@
 //! Kubernetes API): the container-escape finding.
 
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::ssrf::reflected::provenance;
-use crate::checks::ssrf::{
-    callback_probe, candidates, first_reached, has_budget, param_finding, prepare,
+use crate::checks::kit::ssrf_probe::{
+    callback_probe, candidates, first_reached, has_budget, prepare, reached_finding,
     worth_internal_probes, Prepared, Reached, MAX_FORMS, SSRF_HUNT,
 };
 use crate::oast::Service;
 use async_trait::async_trait;
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
-    Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, SafetyClass, Severity,
 };
 
 pub struct SsrfReachesRuntime;
@@ -97,11 +95,6 @@ fn probes_per_candidate(ctx: &CheckCtx) -> u32 {
 
 fn finding(ctx: &CheckCtx, prep: &Prepared, r: &Reached) -> Finding {
     let service = r.target.service;
-    let severity = if r.signature.full_access {
-        Severity::Critical
-    } else {
-        Severity::High
-    };
     let escape = if service == Service::DockerEngine {
         " (container escape)"
     } else {
@@ -112,29 +105,7 @@ fn finding(ctx: &CheckCtx, prep: &Prepared, r: &Reached) -> Finding {
         prep.cand.param,
         service.name()
     );
-    let [source, who] = provenance(prep);
-    param_finding(
-        &META,
-        Some(&r.exchange),
-        "",
-        &prep.cand.param,
-        title,
-        Some(&r.signature.matched),
-        ctx.redactor(),
-    )
-    .with_key(service.key())
-    .with_severity(severity)
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(format!(
-        "value sent: {} ({})",
-        r.target.value, r.target.label
-    ))
-    .with_fact(format!(
-        "{} in the answer; absent from the answer to a harmless value",
-        r.signature.description
-    ))
-    .with_fact(source)
-    .with_fact(who)
+    reached_finding(&META, prep, r, title, ctx.redactor()).with_key(service.key())
 }
 
 #[cfg(test)]

@@ -11,25 +11,40 @@
 //! place, and how two answers are compared when one of them echoes its own value.
 //! Every check sends the same baseline for the same slot, so the engine's
 //! de-duplication sends it once.
+//!
+//! Also shared: the free-form string fields of the document's JSON write operations
+//! (INJ-003, INJ-006), with the word lists of `body_field_words.toml` that order them
+//! and keep authentication flows out.
 
 pub mod nosql_operator;
 pub mod os_command;
 pub mod slow_input;
 pub mod sql_boolean;
 pub mod sql_error;
+pub mod sql_error_body;
+pub mod sql_errors;
 pub mod template;
 
-use crate::check::CheckCtx;
+use crate::check::{CheckCtx, CheckError};
+use crate::checks::kit::api_support;
+use crate::checks::kit::common::{send_quiet, with_query_param};
+use crate::checks::kit::request_bodies::{
+    documented_body, http_method, operation_auth, write_method, Media,
+};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::recon::spec::operation_url;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::Arc;
-use tollgate_core::{CheckMeta, Finding, Location, Redactor};
-use tollgate_spec::{example, Method, ParamLocation, SchemaType};
+use std::sync::{Arc, LazyLock};
+use tollgate_core::{CheckMeta, Finding, HttpMethod, Location, Redactor};
+use tollgate_spec::{example, ApiModel, Method, Operation, ParamLocation, SchemaType};
 use url::Url;
 
 /// Slots probed per check.
 pub const MAX_SLOTS: usize = 8;
+/// JSON body slots probed per check.
+pub const MAX_BODY_SLOTS: usize = 5;
 /// A probe value longer than this is not sent (bounded requests).
 const MAX_VALUE: usize = 256;
 /// Stands for a path parameter while its URL is built.
@@ -41,6 +56,8 @@ pub enum Place {
     Query,
     /// A path segment; `url` holds [`PATH_MARK`] in its place.
     Path,
+    /// A top-level field of the JSON request body.
+    Body,
 }
 
 impl Place {
@@ -48,6 +65,7 @@ impl Place {
         match self {
             Place::Query => "query",
             Place::Path => "path",
+            Place::Body => "JSON body",
         }
     }
 }
@@ -59,9 +77,11 @@ pub enum Source {
     Observed,
 }
 
-/// One parameter of one GET route, with the benign value the baseline uses.
+/// One parameter of one route, with the benign value the baseline uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slot {
+    /// GET, except for JSON body slots of write operations.
+    pub method: HttpMethod,
     /// The route with every other parameter set (example or observed values).
     pub url: Url,
     pub param: String,
@@ -69,6 +89,9 @@ pub struct Slot {
     /// The benign value: the spec's example, or the value seen in use.
     pub value: String,
     pub source: Source,
+    /// For a body slot: the documented example body, the slot's field holding its
+    /// benign value.
+    pub body: Option<Map<String, Value>>,
 }
 
 impl Slot {
@@ -76,6 +99,7 @@ impl Slot {
     pub fn with_value(&self, value: &str) -> Url {
         match self.place {
             Place::Query => with_query_param(&self.url, &self.param, value),
+            Place::Body => self.url.clone(),
             Place::Path => {
                 let mut url = self.url.clone();
                 let path = url.path().replace(PATH_MARK, &encode_segment(value));
@@ -85,26 +109,24 @@ impl Slot {
         }
     }
 
-    /// The URL of the baseline, for locations and titles.
-    pub fn baseline_url(&self) -> Url {
-        self.with_value(&self.value)
+    /// The request with the parameter set to `value` (a body slot's benign value keeps
+    /// its documented JSON type; a probe value goes in as a string).
+    pub fn request(&self, value: &str) -> ProbeRequest {
+        let mut req = ProbeRequest::new(self.method, self.with_value(value));
+        if let Some(body) = &self.body {
+            let mut body = body.clone();
+            if value != self.value || !body.contains_key(&self.param) {
+                body.insert(self.param.clone(), Value::String(value.to_string()));
+            }
+            req = req.header("content-type", "application/json");
+            req.body = Some(
+                serde_json::to_vec(&Value::Object(body))
+                    .unwrap_or_default()
+                    .into(),
+            );
+        }
+        req
     }
-}
-
-/// The URL with query parameter `name` set to `value` (replacing it in place).
-pub fn with_query_param(url: &Url, name: &str, value: &str) -> Url {
-    let mut pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    match pairs.iter_mut().find(|(k, _)| k == name) {
-        Some(pair) => pair.1 = value.to_string(),
-        None => pairs.push((name.to_string(), value.to_string())),
-    }
-    let mut out = url.clone();
-    out.set_query(None);
-    out.query_pairs_mut().extend_pairs(pairs);
-    out
 }
 
 fn encode_segment(v: &str) -> String {
@@ -162,6 +184,87 @@ pub fn slots(ctx: &CheckCtx) -> Vec<Slot> {
     out
 }
 
+/// Whether a parameter's schema is a scalar worth probing (not a URL, file, date).
+fn probeable(schema: Option<&tollgate_spec::Schema>) -> bool {
+    let scalar = schema.is_none_or(|s| {
+        s.types.is_empty()
+            || s.has_type(SchemaType::String)
+            || s.has_type(SchemaType::Integer)
+            || s.has_type(SchemaType::Number)
+    });
+    let uuid_or_date = schema.is_some_and(|s| {
+        matches!(
+            s.format.as_deref(),
+            Some("uri" | "url" | "binary" | "byte" | "date-time" | "date")
+        )
+    });
+    scalar && !uuid_or_date && !schema.is_some_and(|s| s.read_only)
+}
+
+/// Top-level fields of the documented JSON bodies of operations (without path
+/// templates) whose method is in `methods`, at most [`MAX_BODY_SLOTS`]: scalar fields
+/// with an example value and no enum, not in authentication flows (see
+/// `body_field_words.toml`), the rest of the body as documented. Each operation's
+/// first field (string fields before numbers) comes before any operation's second.
+pub fn body_slots(ctx: &CheckCtx, methods: &[Method]) -> Vec<Slot> {
+    let (Some(spec), Ok(w)) = (ctx.target().spec.as_ref(), words()) else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let origin = ctx.target().url.origin();
+    let mut per_op: Vec<Vec<Slot>> = Vec::new();
+    for op in model.operations.iter().filter(|o| {
+        methods.contains(&o.method) && !o.is_templated() && !route_has(&w.skip_routes, &o.path)
+    }) {
+        let (Some(method), Some(doc)) = (
+            http_method(op.method),
+            documented_body(model, op, Media::Json),
+        ) else {
+            continue;
+        };
+        let url = operation_url(&ctx.target().url, spec, op, &HashMap::new())
+            .filter(|u| u.origin() == origin);
+        let Some(url) = url.filter(|_| !doc.form) else {
+            continue;
+        };
+        let mut fields = Vec::new();
+        for (name, id) in model.properties(doc.schema) {
+            let value = match doc.body.get(&name) {
+                Some(Value::String(s)) if s.len() <= 64 => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => continue,
+            };
+            let schema = model.schema(id);
+            if skip_name(&name) || !probeable(Some(schema)) || !schema.enum_values.is_empty() {
+                continue;
+            }
+            fields.push(Slot {
+                method,
+                url: url.clone(),
+                param: name,
+                place: Place::Body,
+                value,
+                source: Source::Spec,
+                body: Some(doc.body.clone()),
+            });
+        }
+        // Strings first: numbers are usually parsed as JSON numbers, and a quote
+        // turns them into strings a validator refuses.
+        fields.sort_by_key(|f| f.body.as_ref().is_some_and(|b| !b[&f.param].is_string()));
+        per_op.push(fields);
+    }
+    let mut out = Vec::new();
+    for i in 0.. {
+        let round: Vec<Slot> = per_op.iter().filter_map(|f| f.get(i).cloned()).collect();
+        if round.is_empty() || out.len() >= MAX_BODY_SLOTS {
+            break;
+        }
+        out.extend(round);
+    }
+    out.truncate(MAX_BODY_SLOTS);
+    out
+}
+
 fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
     let Some(spec) = ctx.target().spec.as_ref() else {
         return Vec::new();
@@ -174,20 +277,7 @@ fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
             if skip_name(&p.name) {
                 continue;
             }
-            let schema = p.schema.map(|id| model.schema(id));
-            let scalar = schema.is_none_or(|s| {
-                s.types.is_empty()
-                    || s.has_type(SchemaType::String)
-                    || s.has_type(SchemaType::Integer)
-                    || s.has_type(SchemaType::Number)
-            });
-            let uuid_or_date = schema.is_some_and(|s| {
-                matches!(
-                    s.format.as_deref(),
-                    Some("uri" | "url" | "binary" | "byte" | "date-time" | "date")
-                )
-            });
-            if !scalar || uuid_or_date {
+            if !probeable(p.schema.map(|id| model.schema(id))) {
                 continue;
             }
             let value = example::param_value(model, p);
@@ -198,6 +288,8 @@ fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
                         continue;
                     };
                     query.push(Slot {
+                        method: HttpMethod::Get,
+                        body: None,
                         url: with_query_param(&url, &p.name, &value),
                         param: p.name.clone(),
                         place: Place::Query,
@@ -211,6 +303,8 @@ fn spec_slots(ctx: &CheckCtx) -> Vec<Slot> {
                         continue;
                     };
                     path.push(Slot {
+                        method: HttpMethod::Get,
+                        body: None,
                         url,
                         param: p.name.clone(),
                         place: Place::Path,
@@ -239,6 +333,8 @@ fn observed_slots(ctx: &CheckCtx) -> Vec<Slot> {
                 continue;
             }
             out.push(Slot {
+                method: HttpMethod::Get,
+                body: None,
                 url: url.clone(),
                 param: k.to_string(),
                 place: Place::Query,
@@ -266,14 +362,16 @@ impl Prepared {
         if value.len() > MAX_VALUE {
             return None;
         }
-        let req = ProbeRequest::get(self.slot.with_value(value)).auth(self.auth.clone());
+        let req = self.slot.request(value).auth(self.auth.clone());
         send_quiet(ctx, req).await
     }
 
     /// The baseline value sent again, past the engine's de-duplication (with
     /// `Cache-Control: no-cache`), to see whether the answer is stable.
     pub async fn baseline_again(&self, ctx: &CheckCtx) -> Option<Arc<Exchange>> {
-        let req = ProbeRequest::get(self.slot.baseline_url())
+        let req = self
+            .slot
+            .request(&self.slot.value)
             .auth(self.auth.clone())
             .header("cache-control", "no-cache");
         send_quiet(ctx, req).await
@@ -306,12 +404,11 @@ impl Prepared {
 /// identity. `None` when the route does not answer, or answers 404/405 to its own
 /// benign value (nothing to compare with).
 pub async fn prepare(ctx: &CheckCtx, slot: Slot) -> Option<Prepared> {
-    let url = slot.baseline_url();
-    let anon = send_quiet(ctx, ProbeRequest::get(url.clone())).await?;
+    let anon = send_quiet(ctx, slot.request(&slot.value)).await?;
     let refused = matches!(anon.response.status, 401 | 403);
     let (auth, identity, baseline) = match (refused, ctx.target().primary_identity.clone()) {
         (true, Some(id)) => {
-            let req = ProbeRequest::get(url).auth(Auth::Identity(id.clone()));
+            let req = slot.request(&slot.value).auth(Auth::Identity(id.clone()));
             let ex = send_quiet(ctx, req).await?;
             (Auth::Identity(id.clone()), Some(id), ex)
         }
@@ -326,16 +423,6 @@ pub async fn prepare(ctx: &CheckCtx, slot: Slot) -> Option<Prepared> {
         identity,
         baseline,
     })
-}
-
-async fn send_quiet(ctx: &CheckCtx, req: ProbeRequest) -> Option<Arc<Exchange>> {
-    match ctx.send(req).await {
-        Ok(ex) => Some(ex),
-        Err(e) => {
-            tracing::debug!(check = %ctx.meta().id, error = %e, "injection probe failed");
-            None
-        }
-    }
 }
 
 /// The forms in which an answer may echo `value`: JSON-escaped, HTML-escaped (two
@@ -376,6 +463,36 @@ pub fn same_answer(a: &Exchange, a_value: &str, b: &Exchange, b_value: &str) -> 
         && echo_as(&a.response.text(), a_value, b_value) == b.response.text()
 }
 
+/// An injection check's probes of one prepared slot: the finding, if they prove one.
+pub type SlotProbe = for<'a> fn(&'a CheckCtx, &'a Prepared) -> SlotFuture<'a>;
+pub type SlotFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<Finding>> + Send + 'a>>;
+
+/// Each slot in turn, while the budget allows a whole slot more: its baseline sent
+/// ([`prepare`]), then the check's probes. The findings, in slot order.
+///
+/// `per_slot` is the most requests one slot costs, its baseline included.
+pub async fn for_each_slot(
+    ctx: &CheckCtx,
+    slots: Vec<Slot>,
+    per_slot: u32,
+    probe: SlotProbe,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for slot in slots {
+        if !has_budget(ctx, per_slot) {
+            break;
+        }
+        let Some(prep) = prepare(ctx, slot).await else {
+            continue;
+        };
+        if let Some(f) = probe(ctx, &prep).await {
+            findings.push(f);
+        }
+    }
+    findings
+}
+
 /// Whether the check has budget for `requests` more.
 pub fn has_budget(ctx: &CheckCtx, requests: u32) -> bool {
     ctx.requests_made() + requests <= ctx.meta().budget
@@ -395,7 +512,7 @@ pub fn slot_finding(
         .into_owned();
     Finding::new(
         meta,
-        Location::http_param("GET", url, &prep.slot.param),
+        Location::http_param(prep.slot.method.as_str(), url, &prep.slot.param),
         title,
     )
     .with_exchange(crate::mask::exchange(probe.evidence(redactor, highlight)))
@@ -405,6 +522,173 @@ pub fn slot_finding(
     .with_curl(probe.curl(redactor))
     .with_fact(prep.source())
     .with_fact(prep.who())
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) struct Words {
+    pub command_words: Vec<String>,
+    command_match: Vec<String>,
+    command_no_match: Vec<String>,
+    pub validated_words: Vec<String>,
+    validated_match: Vec<String>,
+    validated_no_match: Vec<String>,
+    pub command_routes: Vec<String>,
+    command_routes_match: Vec<String>,
+    command_routes_no_match: Vec<String>,
+    pub validated_routes: Vec<String>,
+    validated_routes_match: Vec<String>,
+    validated_routes_no_match: Vec<String>,
+    pub skip_routes: Vec<String>,
+    skip_routes_match: Vec<String>,
+    skip_routes_no_match: Vec<String>,
+}
+
+static WORDS: LazyLock<Result<Words, String>> = LazyLock::new(|| {
+    toml::from_str(include_str!("body_field_words.toml")).map_err(|e| e.to_string())
+});
+
+pub(crate) fn words() -> Result<&'static Words, CheckError> {
+    WORDS
+        .as_ref()
+        .map_err(|e| CheckError::Skipped(format!("body_field_words.toml: {e}")))
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a path has a segment word (cut at `/ - _ .`) in `list`.
+pub(crate) fn route_has(list: &[String], path: &str) -> bool {
+    path.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| list.iter().any(|l| l == w))
+}
+
+/// Whether a field name contains one of `list`.
+pub(crate) fn name_has(list: &[String], name: &str) -> bool {
+    let n = squash(name);
+    list.iter().any(|w| n.contains(w.as_str()))
+}
+
+/// A free-form string field of a JSON write operation.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub method: HttpMethod,
+    pub url: Url,
+    pub path: String,
+    pub name: String,
+    pub max_length: Option<u64>,
+    pub body: Map<String, Value>,
+    pub auth: Auth,
+}
+
+impl Field {
+    pub fn request(&self, value: &str) -> ProbeRequest {
+        let mut body = self.body.clone();
+        body.insert(self.name.clone(), Value::String(value.to_string()));
+        let mut req = ProbeRequest::new(self.method, self.url.clone())
+            .header("content-type", "application/json")
+            .auth(self.auth.clone());
+        req.body = Some(
+            serde_json::to_vec(&Value::Object(body))
+                .unwrap_or_default()
+                .into(),
+        );
+        req
+    }
+}
+
+/// The free-form string fields of the document's JSON write operations without path
+/// templates and outside authentication flows: fields of operations whose path has a
+/// word of `routes` first, then fields whose name contains one of `names`.
+fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec<Field> {
+    let Ok(w) = words() else {
+        return Vec::new();
+    };
+    let Some(spec) = api_support::spec(ctx) else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let mut out = Vec::new();
+    for op in api_support::write_operations(model)
+        .filter(|o| !o.is_templated() && !route_has(&w.skip_routes, &o.path))
+    {
+        let Some(method) = write_method(op.method) else {
+            continue;
+        };
+        let Some((auth, _)) = operation_auth(ctx, op) else {
+            continue;
+        };
+        let url = ctx.url(&format!("{}{}", model.base_path(), op.path));
+        out.extend(
+            op_fields(model, op)
+                .into_iter()
+                .map(|(name, max_length, body)| Field {
+                    method,
+                    url: url.clone(),
+                    path: op.path.clone(),
+                    name,
+                    max_length,
+                    body,
+                    auth: auth.clone(),
+                }),
+        );
+    }
+    out.sort_by_key(|f| (!route_has(routes, &f.path), !name_has(names, &f.name)));
+    out
+}
+
+/// Which fields a check probes first: route words and name words of the table.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldOrder {
+    /// Fields that may reach a shell (INJ-003).
+    Command,
+    /// Fields that are validated or matched (INJ-006).
+    Validated,
+}
+
+/// The string fields a body-field check probes, in its order, at most `max`. Skipped
+/// without an OpenAPI document or a readable word table.
+pub fn fields_to_probe(
+    ctx: &CheckCtx,
+    order: FieldOrder,
+    max: usize,
+) -> Result<Vec<Field>, CheckError> {
+    let w = words()?;
+    if api_support::spec(ctx).is_none() {
+        return Err(CheckError::Skipped("no OpenAPI document".into()));
+    }
+    let (routes, names) = match order {
+        FieldOrder::Command => (&w.command_routes, &w.command_words),
+        FieldOrder::Validated => (&w.validated_routes, &w.validated_words),
+    };
+    let mut fields = string_fields(ctx, routes, names);
+    fields.truncate(max);
+    Ok(fields)
+}
+
+fn op_fields(model: &ApiModel, op: &Operation) -> Vec<(String, Option<u64>, Map<String, Value>)> {
+    let Some(doc) = documented_body(model, op, Media::Json) else {
+        return Vec::new();
+    };
+    model
+        .properties(doc.schema)
+        .into_iter()
+        .filter_map(|(name, id)| {
+            let s = model.schema(id);
+            let free = s.types.contains(&SchemaType::String)
+                && s.enum_values.is_empty()
+                && s.const_value.is_none()
+                && s.format.is_none()
+                && s.pattern.is_none()
+                && !s.read_only;
+            free.then(|| (name, s.max_length, doc.body.clone()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -475,5 +759,90 @@ pub mod tests {
             echo_as(r#"{"sku":"S-1"}"#, "S-1' AND '1'='1", "S-1"),
             r#"{"sku":"S-1"}"#
         );
+    }
+
+    #[test]
+    fn word_lists_match_their_examples() {
+        let w = words().expect("words");
+        assert!(w
+            .command_match
+            .iter()
+            .all(|x| name_has(&w.command_words, x)));
+        assert!(!w
+            .command_no_match
+            .iter()
+            .any(|x| name_has(&w.command_words, x)));
+        assert!(w
+            .validated_match
+            .iter()
+            .all(|x| name_has(&w.validated_words, x)));
+        assert!(!w
+            .validated_no_match
+            .iter()
+            .any(|x| name_has(&w.validated_words, x)));
+        for (list, yes, no) in [
+            (
+                &w.command_routes,
+                &w.command_routes_match,
+                &w.command_routes_no_match,
+            ),
+            (
+                &w.validated_routes,
+                &w.validated_routes_match,
+                &w.validated_routes_no_match,
+            ),
+            (
+                &w.skip_routes,
+                &w.skip_routes_match,
+                &w.skip_routes_no_match,
+            ),
+        ] {
+            assert!(yes.iter().all(|x| route_has(list, x)), "{yes:?}");
+            assert!(!no.iter().any(|x| route_has(list, x)), "{no:?}");
+        }
+    }
+
+    #[test]
+    fn body_slots_take_one_field_per_operation_first_strings_first() {
+        const BODIES: &str = r##"{"openapi":"3.0.3","paths":{
+          "/a":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"n":{"type":"integer"},"s":{"type":"string"},"t":{"type":"string"}}},"example":{"n":2,"s":"x","t":"y"}}}}}},
+          "/b":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"kind":{"type":"string","enum":["k"]},"q":{"type":"string"},"callback_url":{"type":"string"}}},"example":{"kind":"k","q":"z","callback_url":"http://e.example/"}}}}}},
+          "/c/{id}":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"q":{"type":"string","example":"w"}}}}}}}},
+          "/api/auth/login":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"username":{"type":"string","example":"u"}}}}}}}},
+          "/g":{"get":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"q":{"type":"string","example":"v"}}}}}}}}
+        }}"##;
+        let (_e, ctx) = Fixture::new("http://127.0.0.1:9/")
+            .spec(BODIES)
+            .ctx(&sql_error::META);
+        let got: Vec<(String, String, String)> = body_slots(&ctx, &[Method::Post])
+            .into_iter()
+            .map(|s| (s.url.path().to_string(), s.param, s.value))
+            .collect();
+        let want = [
+            ("/a", "s", "x"),
+            ("/b", "q", "z"),
+            ("/a", "t", "y"),
+            ("/a", "n", "2"),
+        ];
+        let want: Vec<(String, String, String)> = want
+            .iter()
+            .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
+            .collect();
+        assert_eq!(got, want, "no enum, URL, templated-path or login fields");
+        let get = body_slots(&ctx, &[Method::Get]);
+        assert_eq!(get.len(), 1);
+        let req = get[0].request("v'");
+        assert_eq!(req.method, HttpMethod::Get);
+        let body: Value = serde_json::from_slice(req.body.as_deref().expect("body")).expect("json");
+        assert_eq!(body["q"], "v'");
+        let base: Value = serde_json::from_slice(
+            body_slots(&ctx, &[Method::Post])[3]
+                .request("2")
+                .body
+                .as_deref()
+                .expect("body"),
+        )
+        .expect("json");
+        assert_eq!(base["n"], 2, "the baseline keeps the documented number");
     }
 }

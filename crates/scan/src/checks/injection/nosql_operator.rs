@@ -1,8 +1,12 @@
 //! INJ-005: a JSON login accepts a query operator (`{"$ne": …}`) in place of the
-//! password.
+//! password, or a JSON search/filter body takes one in place of a value and returns
+//! records the value does not match.
 
+use super::{route_has, words};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::engine::{Exchange, ProbeRequest};
+use crate::checks::kit::common::send_quiet;
+use crate::checks::kit::request_bodies::{documented_body, operation_auth, Media};
+use crate::engine::{Auth, Exchange, ProbeRequest};
 use async_trait::async_trait;
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
@@ -11,25 +15,25 @@ use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     SafetyClass, Severity,
 };
-use tollgate_spec::{example, Method};
+use tollgate_spec::{example, Method, Operation, SchemaType};
 use url::Url;
 
 pub struct NosqlOperatorLogin;
 
 pub static META: CheckMeta = CheckMeta {
     id: CheckId::new_static("INJ-005"),
-    name: "NoSQL operator injection in a JSON login",
+    name: "NoSQL operator injection in a JSON login or filter body",
     category: Category::InputValidationMisconfiguration,
     severity: Severity::Critical,
     cwe: 943,
     owasp: Owasp::Api8,
     safety: SafetyClass::Intrusive,
     methods: &[HttpMethod::Post],
-    budget: 16,
+    budget: 32,
     docs: CheckDocs {
-        what: "Finds JSON login operations (POST operations of the OpenAPI document whose JSON body has a user field such as `username`/`email`/`login` and a `password` field) and sends, with `--allow intrusive` only, a baseline login with the documented username and a random wrong password, then the same login with the password replaced by a query-operator object (`{\"$ne\": \"<random>\"}`, then with the username also `{\"$ne\": …}`), confirmed by a second operator (`{\"$gt\": \"\"}`). It reports the operation when the wrong-password baseline is refused and the operator login is answered 2xx with a token-like field or a new session cookie. At most four requests per operation; one of them is a failed login.",
-        why: "Document databases (MongoDB, and query helpers that imitate it) treat an object with `$` keys as an operator: `{\"password\": {\"$ne\": \"x\"}}` means \"any password but x\" and logs in without knowing it, as any user, often the first one in the collection (an administrator). The same hole in filter bodies reads other users' data.",
-        evidence: "POST /api/auth/login {\"username\":\"alice\",\"password\":\"tg-wrong-…\"} → 401; {\"username\":\"alice\",\"password\":{\"$ne\":\"tg-wrong-…\"}} → 200 `{\"access_token\":\"eyJ…(masked)\"}`; {\"$gt\":\"\"} → 200 too. Both exchanges are attached, the token masked.",
+        what: "Finds JSON login operations (POST operations of the OpenAPI document whose JSON body has a user field such as `username`/`email`/`login` and a `password` field) and sends, with `--allow intrusive` only, a baseline login with the documented username and a random wrong password, then the same login with the password replaced by a query-operator object (`{\"$ne\": \"<random>\"}`, then with the username also `{\"$ne\": …}`), confirmed by a second operator (`{\"$gt\": \"\"}`). It reports the operation when the wrong-password baseline is refused and the operator login is answered 2xx with a token-like field or a new session cookie. At most four requests per login; one of them is a failed login. It also finds search and filter operations (POST operations whose path or operation id says search, filter, query, find or lookup, outside authentication flows) and, for up to three string fields of their documented JSON body, sends the documented body (baseline), the field set to a random value that matches nothing (control), to `{\"$ne\": null}` and to `{\"$gt\": \"\"}` (operators that match every record), and to `{\"$eq\": <the random value>}` (an operator that matches nothing). The field is reported only when both widening operators return more records than the baseline and the control, and the narrowing operator returns the control's answer: the operators were evaluated, not dropped or stringified. Records are counted in the top-level JSON array or the first array field of the answer; a 2xx alone never counts.",
+        why: "Document databases (MongoDB, and query helpers that imitate it) treat an object with `$` keys as an operator: `{\"password\": {\"$ne\": \"x\"}}` means \"any password but x\" and logs in without knowing it, as any user, often the first one in the collection (an administrator). The same hole in search and filter bodies widens a query past its intended scope: `{\"owner\": {\"$ne\": null}}` returns every tenant's records.",
+        evidence: "POST /api/auth/login {\"username\":\"alice\",\"password\":\"tg-wrong-…\"} → 401; {\"username\":\"alice\",\"password\":{\"$ne\":\"tg-wrong-…\"}} → 200 `{\"access_token\":\"eyJ…(masked)\"}`; {\"$gt\":\"\"} → 200 too. Or POST /api/notes/search {\"owner\":\"alice\"} → 2 records; {\"owner\":\"tg-none-…\"} → 0; {\"owner\":{\"$ne\":null}} → 9; {\"$gt\":\"\"} → 9; {\"$eq\":\"tg-none-…\"} → 0. Operator and baseline exchanges are attached, credentials masked.",
         remediation: "Validate the login body with a strict schema: both fields must be strings (reject objects and arrays with 400) before they reach the query; with MongoDB drivers, cast values (`String(x)`), use `$eq` explicitly, or enable the driver's sanitising option (`sanitizeFilter`, `express-mongo-sanitize`). Compare password hashes in code, never inside the query.",
         remediation_django: Some("Validate the body with a serializer (`serializers.CharField()` for username and password rejects objects) before querying; with djongo/pymongo build the filter from `str(value)` and compare the password with `check_password`, never as a query condition."),
         references: &[
@@ -42,6 +46,16 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Login operations probed.
 const MAX_LOGINS: usize = 3;
+/// Filter-body fields probed.
+const MAX_FILTER_FIELDS: usize = 3;
+/// Baseline, control, two widening operators, one narrowing operator.
+const PER_FILTER: u32 = 5;
+/// Words (in the path or operation id) of search and filter operations.
+const FILTER_WORDS: &[&str] = &["search", "filter", "query", "find", "lookup"];
+/// Answer fields that hold the records, tried first.
+const RECORD_FIELDS: &[&str] = &[
+    "results", "items", "data", "records", "docs", "hits", "rows",
+];
 /// Baseline, two operator shapes, one confirmation.
 const PER_LOGIN: u32 = 4;
 
@@ -164,6 +178,14 @@ impl Check for NosqlOperatorLogin {
                 findings.push(f);
             }
         }
+        for field in filter_fields(ctx) {
+            if ctx.requests_made() + PER_FILTER > META.budget {
+                break;
+            }
+            if let Some(f) = probe_filter(ctx, &field).await {
+                findings.push(f);
+            }
+        }
         Ok(findings)
     }
 }
@@ -188,17 +210,16 @@ fn body_with(op: &LoginOp, user: Value, password: Value) -> Value {
 }
 
 async fn post(ctx: &CheckCtx, op: &LoginOp, body: &Value) -> Option<Arc<Exchange>> {
-    let mut req = ProbeRequest::new(HttpMethod::Post, op.url.clone())
+    post_json(ctx, &op.url, Auth::Anonymous, body).await
+}
+
+async fn post_json(ctx: &CheckCtx, url: &Url, auth: Auth, body: &Value) -> Option<Arc<Exchange>> {
+    let mut req = ProbeRequest::new(HttpMethod::Post, url.clone())
         .header("content-type", "application/json")
-        .header("accept", "application/json");
+        .header("accept", "application/json")
+        .auth(auth);
     req.body = Some(Bytes::from(body.to_string()));
-    match ctx.send(req).await {
-        Ok(ex) => Some(ex),
-        Err(e) => {
-            tracing::debug!(check = %META.id, error = %e, "login probe failed");
-            None
-        }
-    }
+    send_quiet(ctx, req).await
 }
 
 /// The credential a login answer carries: a token-like field's value, or a cookie.
@@ -289,6 +310,174 @@ async fn probe_login(ctx: &CheckCtx, op: &LoginOp) -> Option<Finding> {
         return Some(crate::mask::known_values(f, &[credential, credential2]));
     }
     None
+}
+
+/// A string field of a search or filter operation's documented JSON body.
+#[derive(Debug, Clone)]
+pub struct FilterField {
+    pub url: Url,
+    pub path: String,
+    pub field: String,
+    pub body: Map<String, Value>,
+    pub auth: Auth,
+    pub identity: Option<String>,
+}
+
+impl FilterField {
+    fn body_with(&self, value: Value) -> Value {
+        let mut body = self.body.clone();
+        body.insert(self.field.clone(), value);
+        Value::Object(body)
+    }
+}
+
+fn is_filter(op: &Operation) -> bool {
+    let words_in = |t: &str| {
+        t.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| FILTER_WORDS.contains(&w))
+    };
+    let id = op
+        .operation_id
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    op.method == Method::Post
+        && !op.is_templated()
+        && (words_in(&op.path) || FILTER_WORDS.iter().any(|w| id.contains(w)))
+}
+
+/// String fields (no enum, const, format or pattern) of search and filter bodies,
+/// outside authentication flows and logins, at most [`MAX_FILTER_FIELDS`].
+pub fn filter_fields(ctx: &CheckCtx) -> Vec<FilterField> {
+    let (Some(spec), Ok(w)) = (ctx.target().spec.as_ref(), words()) else {
+        return Vec::new();
+    };
+    let model = &spec.model;
+    let mut out = Vec::new();
+    for op in model
+        .operations
+        .iter()
+        .filter(|o| is_filter(o) && !route_has(&w.skip_routes, &o.path))
+    {
+        let Some(doc) = documented_body(model, op, Media::Json).filter(|d| !d.form) else {
+            continue;
+        };
+        let props = model.properties(doc.schema);
+        if props
+            .iter()
+            .any(|(n, _)| PASSWORD_FIELDS.iter().any(|p| p.eq_ignore_ascii_case(n)))
+        {
+            continue; // a login: probed as one above
+        }
+        let Some((auth, identity)) = operation_auth(ctx, op) else {
+            continue;
+        };
+        let url = ctx.url(&format!("{}{}", model.base_path(), op.path));
+        for (name, id) in props {
+            let s = model.schema(id);
+            let plain = s.has_type(SchemaType::String)
+                && s.enum_values.is_empty()
+                && s.const_value.is_none()
+                && s.format.is_none()
+                && s.pattern.is_none()
+                && !s.read_only;
+            if !plain || out.len() >= MAX_FILTER_FIELDS {
+                continue;
+            }
+            out.push(FilterField {
+                url: url.clone(),
+                path: op.path.clone(),
+                field: name,
+                body: doc.body.clone(),
+                auth: auth.clone(),
+                identity: identity.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// How many records a 2xx JSON answer holds: the length of a top-level array, or of
+/// the first records-like array field (then any array field). `None` otherwise.
+pub fn record_count(ex: &Exchange) -> Option<usize> {
+    if !ex.response.is_success() {
+        return None;
+    }
+    match serde_json::from_slice::<Value>(&ex.response.body).ok()? {
+        Value::Array(a) => Some(a.len()),
+        Value::Object(m) => {
+            let named = RECORD_FIELDS.iter().find_map(|f| m.get(*f)?.as_array());
+            named
+                .or_else(|| m.values().find_map(Value::as_array))
+                .map(Vec::len)
+        }
+        _ => None,
+    }
+}
+
+async fn probe_filter(ctx: &CheckCtx, field: &FilterField) -> Option<Finding> {
+    let send = |value: Value| {
+        let body = field.body_with(value);
+        async move { post_json(ctx, &field.url, field.auth.clone(), &body).await }
+    };
+    let nothing = format!("tg-none-{:08x}", fastrand::u32(..));
+    let baseline_body = Value::Object(field.body.clone());
+    let baseline = post_json(ctx, &field.url, field.auth.clone(), &baseline_body).await?;
+    let base_n = record_count(&baseline)?;
+    let control = send(json!(nothing)).await?;
+    let control_n = record_count(&control)?;
+    let ne = send(json!({"$ne": null})).await?;
+    let ne_n = record_count(&ne)?;
+    if ne_n <= base_n.max(control_n) {
+        return None;
+    }
+    let gt = send(json!({"$gt": ""})).await?;
+    let gt_n = record_count(&gt)?;
+    if gt_n <= base_n.max(control_n) {
+        return None;
+    }
+    // An operator that matches nothing must give the control's answer: a server that
+    // drops a non-string filter returns everything here too.
+    let eq = send(json!({"$eq": nothing})).await?;
+    if record_count(&eq) != Some(control_n) || eq.response.status != control.response.status {
+        return None;
+    }
+    let redactor = ctx.redactor();
+    let url = redactor.redact(field.url.as_str()).into_owned();
+    let who = field
+        .identity
+        .as_ref()
+        .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
+    let title = format!(
+        "Filter field `{}` of POST {} evaluates a `$ne` operator object and returns records the value does not match",
+        field.field, field.path
+    );
+    Some(
+        Finding::new(&META, Location::http_param("POST", url, &field.field), title)
+            .with_key(&format!("filter {} {}", field.path, field.field))
+            .with_exchange(crate::mask::exchange(ne.evidence(redactor, None)))
+            .with_exchange(crate::mask::exchange(baseline.evidence(redactor, None)))
+            .with_curl(ne.curl(redactor))
+            .with_confidence(Confidence::Confirmed)
+            .with_fact(format!(
+                "baseline (documented body): {} with {base_n} records",
+                baseline.response.status
+            ))
+            .with_fact(format!(
+                "control `{nothing}` (matches nothing): {} with {control_n} records",
+                control.response.status
+            ))
+            .with_fact(format!(
+                "`{{\"$ne\": null}}`: {} with {ne_n} records; `{{\"$gt\": \"\"}}`: {} with {gt_n} records",
+                ne.response.status, gt.response.status
+            ))
+            .with_fact(format!(
+                "`{{\"$eq\": \"{nothing}\"}}`: {} with {control_n} records, the control's answer (the operator was evaluated)",
+                eq.response.status
+            ))
+            .with_fact(format!("probes sent {who}")),
+    )
 }
 
 #[cfg(test)]
@@ -391,5 +580,120 @@ mod tests {
             .spec(SPEC)
             .ctx(&META);
         assert!(NosqlOperatorLogin.run(&ctx).await.expect("run").is_empty());
+    }
+
+    const FILTER_SPEC: &str = r##"{"openapi":"3.0.3","paths":{
+      "/api/notes/search":{"post":{"requestBody":{"content":{"application/json":{
+        "schema":{"type":"object","properties":{"owner":{"type":"string"},"sort":{"type":"string","enum":["new","old"]}}},
+        "example":{"owner":"alice","sort":"new"}}}}}},
+      "/api/notes":{"post":{"requestBody":{"content":{"application/json":{
+        "schema":{"type":"object","properties":{"owner":{"type":"string"}}}}}}}}
+    }}"##;
+
+    /// How a fake search treats a filter value that is not a string.
+    #[derive(Clone, Copy)]
+    enum Objects {
+        /// Evaluates `$ne`, `$gt` and `$eq` like a document database.
+        Evaluated,
+        /// Drops the filter and returns everything.
+        Dropped,
+        /// Refuses with 400.
+        Refused,
+    }
+
+    /// Notes of three owners, searched by `owner`.
+    fn search(objects: Objects) -> impl Fn(&crate::testkit::RawRequest) -> RawResponse {
+        move |r| {
+            assert_eq!(r.path, "/api/notes/search", "only the search is probed");
+            let owners = ["alice", "alice", "bob", "bob", "bob", "carol"];
+            let body: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            let want = &body["owner"];
+            let keep = |o: &str| -> Option<bool> {
+                match want {
+                    Value::String(s) => Some(o == s),
+                    Value::Object(m) => match objects {
+                        Objects::Refused => None,
+                        Objects::Dropped => Some(true),
+                        Objects::Evaluated => Some(match m.iter().next() {
+                            Some((op, v)) if op == "$ne" => v.as_str() != Some(o),
+                            Some((op, v)) if op == "$gt" => o > v.as_str().unwrap_or(""),
+                            Some((op, v)) if op == "$eq" => v.as_str() == Some(o),
+                            _ => false,
+                        }),
+                    },
+                    _ => Some(true),
+                }
+            };
+            let mut hits = Vec::new();
+            for (i, o) in owners.iter().enumerate() {
+                match keep(o) {
+                    Some(true) => hits.push(json!({"id": i, "owner": o})),
+                    Some(false) => {}
+                    None => return RawResponse::new(400, r#"{"error":"owner must be a string"}"#),
+                }
+            }
+            RawResponse::new(200, json!({"results": hits}).to_string())
+        }
+    }
+
+    async fn run_filter(objects: Objects) -> (Vec<Finding>, u32) {
+        let addr = serve(search(objects)).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(FILTER_SPEC)
+            .intrusive()
+            .ctx(&META);
+        let f = NosqlOperatorLogin.run(&ctx).await.expect("run");
+        (f, ctx.requests_made())
+    }
+
+    #[tokio::test]
+    async fn fires_when_a_filter_body_evaluates_operators() {
+        let (f, sent) = run_filter(Objects::Evaluated).await;
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0]
+            .title
+            .contains("Filter field `owner` of POST /api/notes/search"));
+        let facts = f[0].evidence.facts.join("\n");
+        assert!(
+            facts.contains("baseline (documented body): 200 with 2 records"),
+            "{facts}"
+        );
+        assert!(
+            facts.contains("with 0 records, the control's answer"),
+            "{facts}"
+        );
+        assert_eq!(
+            sent, PER_FILTER,
+            "one field (sort is an enum), five requests"
+        );
+    }
+
+    #[tokio::test]
+    async fn silent_when_operators_are_refused_or_the_filter_is_dropped() {
+        for objects in [Objects::Refused, Objects::Dropped] {
+            let (f, _) = run_filter(objects).await;
+            assert!(f.is_empty(), "{f:#?}");
+        }
+    }
+
+    #[test]
+    fn records_are_counted_in_arrays_and_record_fields() {
+        use crate::testkit::exchange;
+        let ex = |status, body| exchange(HttpMethod::Post, "http://h/s", status, &[], body);
+        assert_eq!(record_count(&ex(200, "[1,2,3]")), Some(3));
+        assert_eq!(
+            record_count(&ex(200, r#"{"total":9,"items":[1]}"#)),
+            Some(1)
+        );
+        assert_eq!(
+            record_count(&ex(200, r#"{"page":{"n":1},"notes":[1,2]}"#)),
+            Some(2)
+        );
+        assert_eq!(record_count(&ex(200, r#"{"ok":true}"#)), None);
+        assert_eq!(
+            record_count(&ex(400, "[1]")),
+            None,
+            "a refusal holds no records"
+        );
     }
 }

@@ -1,23 +1,16 @@
 //! INJ-003: a request-body field reaches a shell command line, proven by a marker
 //! that only a shell assembles (`echo A''B` prints `AB`), confirmed by shell
 //! arithmetic (`$((a+b))`).
-//!
-//! Also the shared field finder for the injection checks in this folder: the string
-//! fields of the OpenAPI document's JSON write operations.
 
+use super::{fields_to_probe, Field, FieldOrder};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::kit::api_support;
-use crate::engine::{Auth, Exchange, ProbeRequest};
+use crate::checks::kit::common::send_quiet as send;
 use async_trait::async_trait;
-use serde::Deserialize;
-use serde_json::{Map, Value};
-use std::sync::{Arc, LazyLock};
+use serde_json::Value;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     SafetyClass, Severity,
 };
-use tollgate_spec::{example, ApiModel, Method, Operation, SchemaType};
-use url::Url;
 
 pub struct OsCommand;
 
@@ -48,181 +41,6 @@ pub static META: CheckMeta = CheckMeta {
 /// Fields probed per scan.
 const MAX_FIELDS: usize = 8;
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) struct Words {
-    pub command_words: Vec<String>,
-    command_match: Vec<String>,
-    command_no_match: Vec<String>,
-    pub validated_words: Vec<String>,
-    validated_match: Vec<String>,
-    validated_no_match: Vec<String>,
-    pub command_routes: Vec<String>,
-    command_routes_match: Vec<String>,
-    command_routes_no_match: Vec<String>,
-    pub validated_routes: Vec<String>,
-    validated_routes_match: Vec<String>,
-    validated_routes_no_match: Vec<String>,
-    pub skip_routes: Vec<String>,
-    skip_routes_match: Vec<String>,
-    skip_routes_no_match: Vec<String>,
-}
-
-static WORDS: LazyLock<Result<Words, String>> = LazyLock::new(|| {
-    toml::from_str(include_str!("os_command_words.toml")).map_err(|e| e.to_string())
-});
-
-pub(crate) fn words() -> Result<&'static Words, CheckError> {
-    WORDS
-        .as_ref()
-        .map_err(|e| CheckError::Skipped(format!("os_command_words.toml: {e}")))
-}
-
-fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Whether a path has a segment word (cut at `/ - _ .`) in `list`.
-pub(crate) fn route_has(list: &[String], path: &str) -> bool {
-    path.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| list.iter().any(|l| l == w))
-}
-
-/// Whether a field name contains one of `list`.
-pub(crate) fn name_has(list: &[String], name: &str) -> bool {
-    let n = squash(name);
-    list.iter().any(|w| n.contains(w.as_str()))
-}
-
-/// A free-form string field of a JSON write operation.
-#[derive(Debug, Clone)]
-pub struct Field {
-    pub method: HttpMethod,
-    pub url: Url,
-    pub path: String,
-    pub name: String,
-    pub max_length: Option<u64>,
-    pub body: Map<String, Value>,
-    pub auth: Auth,
-}
-
-impl Field {
-    pub fn request(&self, value: &str) -> ProbeRequest {
-        let mut body = self.body.clone();
-        body.insert(self.name.clone(), Value::String(value.to_string()));
-        let mut req = ProbeRequest::new(self.method, self.url.clone())
-            .header("content-type", "application/json")
-            .auth(self.auth.clone());
-        req.body = Some(
-            serde_json::to_vec(&Value::Object(body))
-                .unwrap_or_default()
-                .into(),
-        );
-        req
-    }
-}
-
-fn to_http(m: Method) -> Option<HttpMethod> {
-    match m {
-        Method::Post => Some(HttpMethod::Post),
-        Method::Put => Some(HttpMethod::Put),
-        Method::Patch => Some(HttpMethod::Patch),
-        _ => None,
-    }
-}
-
-/// The free-form string fields of the document's JSON write operations without path
-/// templates and outside authentication flows: fields of operations whose path has a
-/// word of `routes` first, then fields whose name contains one of `names`.
-pub fn string_fields(ctx: &CheckCtx, routes: &[String], names: &[String]) -> Vec<Field> {
-    let Ok(w) = words() else {
-        return Vec::new();
-    };
-    let Some(spec) = api_support::spec(ctx) else {
-        return Vec::new();
-    };
-    let model = &spec.model;
-    let mut out = Vec::new();
-    for op in api_support::write_operations(model)
-        .filter(|o| !o.is_templated() && !route_has(&w.skip_routes, &o.path))
-    {
-        let Some(method) = to_http(op.method) else {
-            continue;
-        };
-        let auth = if op.allows_anonymous() {
-            Auth::Anonymous
-        } else if let Some(id) = ctx.target().primary_identity.clone() {
-            Auth::Identity(id)
-        } else {
-            continue;
-        };
-        let url = ctx.url(&format!("{}{}", model.base_path(), op.path));
-        out.extend(
-            op_fields(model, op)
-                .into_iter()
-                .map(|(name, max_length, body)| Field {
-                    method,
-                    url: url.clone(),
-                    path: op.path.clone(),
-                    name,
-                    max_length,
-                    body,
-                    auth: auth.clone(),
-                }),
-        );
-    }
-    out.sort_by_key(|f| (!route_has(routes, &f.path), !name_has(names, &f.name)));
-    out
-}
-
-fn op_fields(model: &ApiModel, op: &Operation) -> Vec<(String, Option<u64>, Map<String, Value>)> {
-    let Some(content) = op.request_body.as_ref().and_then(|rb| {
-        rb.content
-            .iter()
-            .find(|c| c.media_type.to_ascii_lowercase().contains("json"))
-    }) else {
-        return Vec::new();
-    };
-    let Some(schema) = content.schema else {
-        return Vec::new();
-    };
-    let body = match content.example.clone() {
-        Some(Value::Object(m)) => m,
-        _ => match example::value_for(model, schema, example::Direction::Request) {
-            Value::Object(m) => m,
-            _ => return Vec::new(),
-        },
-    };
-    model
-        .properties(schema)
-        .into_iter()
-        .filter_map(|(name, id)| {
-            let s = model.schema(id);
-            let free = s.types.contains(&SchemaType::String)
-                && s.enum_values.is_empty()
-                && s.const_value.is_none()
-                && s.format.is_none()
-                && s.pattern.is_none()
-                && !s.read_only;
-            free.then(|| (name, s.max_length, body.clone()))
-        })
-        .collect()
-}
-
-pub async fn send(ctx: &CheckCtx, req: ProbeRequest) -> Option<Arc<Exchange>> {
-    match ctx.send(req).await {
-        Ok(ex) => Some(ex),
-        Err(e) => {
-            tracing::debug!(check = %ctx.meta().id, error = %e, "injection probe failed");
-            None
-        }
-    }
-}
-
 /// Command separators around `CMD`, for values in no quotes, double and single quotes.
 const SHAPES: &[&str] = &[
     ";CMD;",
@@ -246,15 +64,8 @@ impl Check for OsCommand {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let w = words()?;
-        if api_support::spec(ctx).is_none() {
-            return Err(CheckError::Skipped("no OpenAPI document".into()));
-        }
         let mut findings = Vec::new();
-        for field in string_fields(ctx, &w.command_routes, &w.command_words)
-            .into_iter()
-            .take(MAX_FIELDS)
-        {
+        for field in fields_to_probe(ctx, FieldOrder::Command, MAX_FIELDS)? {
             if ctx.requests_made() + 2 + SHAPES.len() as u32 > META.budget {
                 break;
             }
@@ -385,46 +196,5 @@ mod tests {
         let (f, sent) = run(false).await;
         assert!(f.is_empty(), "{f:#?}");
         assert_eq!(sent, 1 + SHAPES.len() as u32, "enum field left alone");
-    }
-
-    #[test]
-    fn word_lists_match_their_examples() {
-        let w = words().expect("words");
-        assert!(w
-            .command_match
-            .iter()
-            .all(|x| name_has(&w.command_words, x)));
-        assert!(!w
-            .command_no_match
-            .iter()
-            .any(|x| name_has(&w.command_words, x)));
-        assert!(w
-            .validated_match
-            .iter()
-            .all(|x| name_has(&w.validated_words, x)));
-        assert!(!w
-            .validated_no_match
-            .iter()
-            .any(|x| name_has(&w.validated_words, x)));
-        for (list, yes, no) in [
-            (
-                &w.command_routes,
-                &w.command_routes_match,
-                &w.command_routes_no_match,
-            ),
-            (
-                &w.validated_routes,
-                &w.validated_routes_match,
-                &w.validated_routes_no_match,
-            ),
-            (
-                &w.skip_routes,
-                &w.skip_routes_match,
-                &w.skip_routes_no_match,
-            ),
-        ] {
-            assert!(yes.iter().all(|x| route_has(list, x)), "{yes:?}");
-            assert!(!no.iter().any(|x| route_has(list, x)), "{no:?}");
-        }
     }
 }

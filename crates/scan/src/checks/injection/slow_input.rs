@@ -1,9 +1,9 @@
 //! INJ-006: input-dependent slowness (ReDoS): a near-miss input of repeated characters
 //! takes much longer than a short one on the same field, twice in a row.
 
-use super::os_command::{send, string_fields, words, Field};
+use super::{fields_to_probe, Field, FieldOrder};
 use crate::check::{Check, CheckCtx, CheckError};
-use crate::checks::kit::api_support;
+use crate::checks::kit::common::send_quiet as send;
 use async_trait::async_trait;
 use std::time::Duration;
 use tollgate_core::{
@@ -64,14 +64,7 @@ impl Check for SlowInput {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let w = words()?;
-        if api_support::spec(ctx).is_none() {
-            return Err(CheckError::Skipped("no OpenAPI document".into()));
-        }
-        for field in string_fields(ctx, &w.validated_routes, &w.validated_words)
-            .into_iter()
-            .take(MAX_FIELDS)
-        {
+        for field in fields_to_probe(ctx, FieldOrder::Validated, MAX_FIELDS)? {
             if ctx.requests_made() + 6 > META.budget {
                 break;
             }

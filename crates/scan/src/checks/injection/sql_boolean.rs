@@ -1,7 +1,7 @@
 //! INJ-002: a true SQL condition appended to a parameter gives one answer, the same
 //! condition made false gives another.
 
-use super::{has_budget, prepare, same_answer, slot_finding, slots, Prepared};
+use super::{for_each_slot, same_answer, slot_finding, slots, Prepared};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::Exchange;
 use async_trait::async_trait;
@@ -85,19 +85,7 @@ impl Check for SqlBooleanInjection {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let mut findings = Vec::new();
-        for slot in slots(ctx) {
-            if !has_budget(ctx, PER_SLOT) {
-                break;
-            }
-            let Some(prep) = prepare(ctx, slot).await else {
-                continue;
-            };
-            if let Some(f) = probe_slot(ctx, &prep).await {
-                findings.push(f);
-            }
-        }
-        Ok(findings)
+        Ok(for_each_slot(ctx, slots(ctx), PER_SLOT, |c, p| Box::pin(probe_slot(c, p))).await)
     }
 }
 

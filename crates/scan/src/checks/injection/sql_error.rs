@@ -1,16 +1,14 @@
 //! INJ-001: a quote (or backslash, or comment terminator) in a parameter makes the API
 //! answer with a database parser error.
 
-use super::{has_budget, prepare, slot_finding, slots, Prepared};
+use super::sql_errors::{probe_slot, PER_SLOT};
+use super::{body_slots, for_each_slot, slots};
 use crate::check::{Check, CheckCtx, CheckError};
 use async_trait::async_trait;
-use regex::Regex;
-use serde::Deserialize;
-use std::sync::OnceLock;
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
-    Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, SafetyClass, Severity,
 };
+use tollgate_spec::Method;
 
 pub struct SqlErrorInjection;
 
@@ -23,9 +21,9 @@ pub static META: CheckMeta = CheckMeta {
     owasp: Owasp::Api8,
     safety: SafetyClass::Safe,
     methods: &[HttpMethod::Get],
-    budget: 64,
+    budget: 96,
     docs: CheckDocs {
-        what: "Sends GET requests that put a single quote, a double quote, a backslash or a comment terminator (`*/`) after the benign value of query and path parameters (from the OpenAPI document's GET operations, or seen in use) and looks for error messages that only a SQL parser or its driver writes: SQLite, PostgreSQL, MySQL/MariaDB, Microsoft SQL Server and Oracle signatures kept as data with test examples. A parameter is reported only when the error is absent from the baseline (the same request with the benign value), absent again when the character is doubled (`''` is an escaped quote, so a parser that chokes on `'` and accepts `''` is counting quotes), and present again with three of them.",
+        what: "Sends GET requests that put a single quote, a double quote, a backslash or a comment terminator (`*/`) after the benign value of query and path parameters (from the OpenAPI document's GET operations, or seen in use) and of top-level fields of JSON bodies the document gives GET operations (rare; at most 5 fields), and looks for error messages that only a SQL parser or its driver writes: SQLite, PostgreSQL, MySQL/MariaDB, Microsoft SQL Server and Oracle signatures kept as data with test examples. A parameter is reported only when the error is absent from the baseline (the same request with the benign value), absent again when the character is doubled (`''` is an escaped quote, so a parser that chokes on `'` and accepts `''` is counting quotes), and present again with three of them. Safe: it sends only GET. JSON bodies of POST operations are INJ-007's, which runs only with `--allow intrusive` because those requests may change state; HEAD is not probed (its answers carry no body to show an error in).",
         why: "A value that breaks the SQL text is pasted into it: the same parameter lets an attacker add conditions or UNION another SELECT and read every table the API's database account can read (other users' records, password hashes, tokens), and on many databases write or run commands. Error messages also hand out the query's shape, which makes the rest easy.",
         evidence: "GET /api/products/search?q=Kettle' → 500 `{\"error\":\"SQLITE_ERROR: unrecognized token: \\\"'%Kettle'%'\\\"\"}`; q=Kettle → 200; q=Kettle'' → 200; q=Kettle''' → 500 with the same error. Both exchanges (probe and baseline) are attached.",
         remediation: "Build every query with bound parameters (placeholders) or the ORM's query builder, never by formatting or concatenating request values into SQL text; for identifiers (sort columns, table names) map request values through an allow-list. Do not return database error messages to callers: log them and answer with a generic error.",
@@ -39,115 +37,6 @@ pub static META: CheckMeta = CheckMeta {
     },
 };
 
-/// One way of breaking SQL text: a suffix that unbalances it, one that balances it
-/// again, and a second, differently shaped unbalancing suffix.
-struct Family {
-    label: &'static str,
-    breaks: &'static str,
-    balanced: &'static str,
-    breaks_again: &'static str,
-}
-
-const FAMILIES: &[Family] = &[
-    Family {
-        label: "a single quote",
-        breaks: "'",
-        balanced: "''",
-        breaks_again: "'''",
-    },
-    Family {
-        label: "a double quote",
-        breaks: "\"",
-        balanced: "\"\"",
-        breaks_again: "\"\"\"",
-    },
-    Family {
-        label: "a backslash",
-        breaks: "\\",
-        balanced: "\\\\",
-        breaks_again: "\\\\\\",
-    },
-    Family {
-        label: "a comment terminator",
-        breaks: "*/",
-        balanced: "/**/",
-        breaks_again: "*/*/",
-    },
-];
-
-/// Baseline, the breaking probes, the balanced and second probes of one family.
-const PER_SLOT: u32 = 1 + FAMILIES.len() as u32 + 2;
-
-/// The examples are read only by the table test.
-#[derive(Deserialize)]
-#[cfg_attr(not(test), allow(dead_code))]
-struct Table {
-    benign: Benign,
-    signature: Vec<SignatureRow>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(not(test), allow(dead_code))]
-struct Benign {
-    texts: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[cfg_attr(not(test), allow(dead_code))]
-struct SignatureRow {
-    db: String,
-    pattern: String,
-    #[serde(default)]
-    must_match: Vec<String>,
-    #[serde(default)]
-    must_not_match: Vec<String>,
-}
-
-/// A compiled database error signature.
-pub struct Signature {
-    pub db: String,
-    pub regex: Regex,
-}
-
-const TABLE: &str = include_str!("sql_errors.toml");
-
-fn table() -> Table {
-    toml::from_str(TABLE).expect("sql_errors.toml parses (checked by a test)")
-}
-
-/// The signatures of `sql_errors.toml`.
-pub fn signatures() -> &'static [Signature] {
-    static SIGS: OnceLock<Vec<Signature>> = OnceLock::new();
-    SIGS.get_or_init(|| {
-        table()
-            .signature
-            .into_iter()
-            .filter_map(|s| {
-                Regex::new(&s.pattern)
-                    .ok()
-                    .map(|regex| Signature { db: s.db, regex })
-            })
-            .collect()
-    })
-}
-
-/// The first database error in `text` (as served, or with JSON string escapes undone,
-/// since APIs often return the message inside a JSON string): the database and the
-/// matched text as it appears in `text`'s unescaped form.
-pub fn database_error(text: &str) -> Option<(&'static str, String)> {
-    let find = |t: &str| {
-        signatures().iter().find_map(|s| {
-            s.regex
-                .find(t)
-                .map(|m| (s.db.as_str(), m.as_str().to_string()))
-        })
-    };
-    find(text).or_else(|| {
-        let unescaped = text.replace("\\\"", "\"").replace("\\\\", "\\");
-        (unescaped != text).then(|| find(&unescaped)).flatten()
-    })
-}
-
 #[async_trait]
 impl Check for SqlErrorInjection {
     fn meta(&self) -> &'static CheckMeta {
@@ -155,103 +44,18 @@ impl Check for SqlErrorInjection {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let mut findings = Vec::new();
-        for slot in slots(ctx) {
-            if !has_budget(ctx, PER_SLOT) {
-                break;
-            }
-            let Some(prep) = prepare(ctx, slot).await else {
-                continue;
-            };
-            if database_error(&prep.baseline.response.text()).is_some() {
-                continue; // the route always shows a database error: nothing to prove
-            }
-            if let Some(f) = probe_slot(ctx, &prep).await {
-                findings.push(f);
-            }
-        }
-        Ok(findings)
+        // Bodies only on GET: a body on another method may change state (INJ-007).
+        let mut all = slots(ctx);
+        all.extend(body_slots(ctx, &[Method::Get]));
+        Ok(for_each_slot(ctx, all, PER_SLOT, |c, p| Box::pin(probe_slot(c, p, &META))).await)
     }
-}
-
-async fn probe_slot(ctx: &CheckCtx, prep: &Prepared) -> Option<Finding> {
-    let v = &prep.slot.value;
-    for family in FAMILIES {
-        let value = format!("{v}{}", family.breaks);
-        let Some(probe) = prep.probe(ctx, &value).await else {
-            continue;
-        };
-        let Some((db, matched)) = database_error(&probe.response.text()) else {
-            continue;
-        };
-        // Confirmation: the balanced form parses, the second unbalanced form does not.
-        let balanced = prep.probe(ctx, &format!("{v}{}", family.balanced)).await?;
-        if database_error(&balanced.response.text()).is_some() {
-            return None;
-        }
-        let again = prep
-            .probe(ctx, &format!("{v}{}", family.breaks_again))
-            .await?;
-        let (db2, _) = database_error(&again.response.text())?;
-        let title = format!(
-            "SQL error from {db} after {} in `{}`",
-            family.label, prep.slot.param
-        );
-        let f = slot_finding(&META, prep, &probe, title, Some(&matched), ctx.redactor())
-            .with_confidence(Confidence::Confirmed)
-            .with_fact(format!(
-                "probe `{value}`: {} with the {db} error `{matched}`",
-                probe.response.status
-            ))
-            .with_fact(format!(
-                "baseline `{v}`: {} without any database error",
-                prep.baseline.response.status
-            ))
-            .with_fact(format!(
-                "balanced `{v}{}`: {} without the error; `{v}{}`: {} with a {db2} error again",
-                family.balanced,
-                balanced.response.status,
-                family.breaks_again,
-                again.response.status
-            ));
-        return Some(f);
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testkit::{serve, Fixture, RawResponse};
-
-    #[test]
-    fn signature_table_examples() {
-        let t = table();
-        assert!(t.signature.len() >= 15);
-        for db in ["SQLite", "PostgreSQL", "MySQL/MariaDB", "MSSQL", "Oracle"] {
-            assert!(t.signature.iter().any(|s| s.db == db), "{db} covered");
-        }
-        for s in &t.signature {
-            let re = Regex::new(&s.pattern).unwrap_or_else(|e| panic!("{}: {e}", s.pattern));
-            assert!(!s.must_match.is_empty(), "{} has examples", s.pattern);
-            for m in &s.must_match {
-                assert!(re.is_match(m), "{} must match {m}", s.pattern);
-            }
-            for m in s.must_not_match.iter().chain(&t.benign.texts) {
-                assert!(!re.is_match(m), "{} must not match {m}", s.pattern);
-            }
-        }
-        assert_eq!(signatures().len(), t.signature.len(), "all compile");
-    }
-
-    #[test]
-    fn errors_inside_json_strings_are_found() {
-        let body = r#"{"error":"OperationalError: unrecognized token: \"'\""}"#;
-        let (db, matched) = database_error(body).expect("found");
-        assert_eq!(db, "SQLite");
-        assert_eq!(matched, "unrecognized token: \"");
-        assert!(database_error(r#"{"error":"not found"}"#).is_none());
-    }
+    use std::sync::{Arc, Mutex};
 
     /// A search endpoint that pastes `q` into `LIKE '%q%'` and returns SQLite's error,
     /// counting quotes as SQLite does.
@@ -308,7 +112,66 @@ mod tests {
             .spec(SPEC)
             .ctx(&META);
         assert!(SqlErrorInjection.run(&ctx).await.expect("run").is_empty());
-        assert_eq!(ctx.requests_made(), 1 + FAMILIES.len() as u32);
+        // The baseline and one breaking probe per family: the last two of a slot were not needed.
+        assert_eq!(ctx.requests_made(), PER_SLOT - 2);
+    }
+
+    const BODY_SPEC: &str = r##"{"openapi":"3.0.3","paths":{
+      "/reports":{"get":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"q":{"type":"string"},"limit":{"type":"integer"}}},"example":{"q":"Kettle","limit":5}}}}}},
+      "/notes":{"post":{"requestBody":{"content":{"application/json":{"schema":{"type":"object","properties":{"q":{"type":"string","example":"Kettle"}}}}}}}}
+    }}"##;
+
+    /// A reports endpoint that pastes the JSON body's `q` into SQL text (when
+    /// `pastes`) and logs every request's method.
+    async fn body_server(pastes: bool, log: Arc<Mutex<Vec<String>>>) -> std::net::SocketAddr {
+        serve(move |r| {
+            log.lock().expect("log").push(r.method.clone());
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            let q = body["q"].as_str().unwrap_or_default().to_string();
+            if pastes && q.matches('\'').count() % 2 == 1 {
+                RawResponse::new(500, format!("SQLITE_ERROR: unrecognized token: \"'{q}'\""))
+            } else {
+                RawResponse::new(200, r#"{"rows":[]}"#)
+            }
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn fires_on_a_get_body_field_and_never_sends_a_write() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let addr = body_server(true, Arc::clone(&log)).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(BODY_SPEC)
+            .intrusive()
+            .ctx(&META);
+        let f = SqlErrorInjection.run(&ctx).await.expect("run");
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            f[0].title,
+            "SQL error from SQLite after a single quote in `q`"
+        );
+        assert!(
+            matches!(&f[0].location, tollgate_core::Location::Http { method, .. } if method == "GET")
+        );
+        let seen = log.lock().expect("log").clone();
+        assert!(seen.iter().all(|m| m == "GET"), "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn silent_on_a_get_body_bound_as_a_parameter() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let addr = body_server(false, Arc::clone(&log)).await;
+        let (_e, ctx) = Fixture::new(&format!("http://{addr}/"))
+            .spec(BODY_SPEC)
+            .intrusive()
+            .ctx(&META);
+        assert!(SqlErrorInjection.run(&ctx).await.expect("run").is_empty());
+        let seen = log.lock().expect("log").clone();
+        assert!(
+            !seen.is_empty() && seen.iter().all(|m| m == "GET"),
+            "{seen:?}"
+        );
     }
 
     #[tokio::test]

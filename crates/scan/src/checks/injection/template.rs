@@ -1,7 +1,7 @@
 //! INJ-004: a template expression in a parameter comes back evaluated (server-side
 //! template injection).
 
-use super::{has_budget, prepare, slot_finding, slots, Prepared};
+use super::{for_each_slot, slot_finding, slots, Prepared};
 use crate::check::{Check, CheckCtx, CheckError};
 use async_trait::async_trait;
 use tollgate_core::{
@@ -70,19 +70,7 @@ impl Check for TemplateInjection {
     }
 
     async fn run(&self, ctx: &CheckCtx) -> Result<Vec<Finding>, CheckError> {
-        let mut findings = Vec::new();
-        for slot in slots(ctx) {
-            if !has_budget(ctx, PER_SLOT) {
-                break;
-            }
-            let Some(prep) = prepare(ctx, slot).await else {
-                continue;
-            };
-            if let Some(f) = probe_slot(ctx, &prep).await {
-                findings.push(f);
-            }
-        }
-        Ok(findings)
+        Ok(for_each_slot(ctx, slots(ctx), PER_SLOT, |c, p| Box::pin(probe_slot(c, p))).await)
     }
 }
 

@@ -1,8 +1,10 @@
 //! SSRF-002: a URL parameter makes the API call tollgate's callback listener, without
 //! returning what it fetched (blind SSRF, proven out of band).
 
-use super::{callback_probe, candidates, has_budget, param_finding, prepare, reflected, SSRF_HUNT};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::ssrf_probe::{
+    callback_probe, candidates, has_budget, param_finding, prepare, reflected, SSRF_HUNT,
+};
 use crate::oast::{Hit, Probe};
 use async_trait::async_trait;
 use tollgate_core::{

@@ -2,39 +2,46 @@
 //! caller-chosen URL, proven with the callback listener (the fetched content coming
 //! back as-is, base64-encoded or inside a `data:` URL, or a callback arriving).
 //!
-//! Also the shared machinery for body probes: finding URL fields in the OpenAPI
-//! document's write operations and sending a body with one field replaced.
+//! The fields come from the kit (`body_urls`); this file holds the check and how the
+//! fetched content is recognised in the answer, encoded or not.
 
-use super::{normalise, SSRF_HUNT};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
-use crate::engine::{Auth, Exchange, ProbeRequest};
-use crate::oast::{Hit, InternalTarget, Probe, ProbeKey, Service, Signature};
+use crate::checks::kit::body_urls::{
+    body_candidates, header_candidates, is_registration_path, slot_name, BodyCandidate,
+};
+use crate::checks::kit::common::send_quiet;
+use crate::checks::kit::ssrf_probe::callback_hit_finding;
+use crate::engine::Exchange;
+use crate::oast::{Hit, InternalTarget, Probe, Service, Signature};
 use async_trait::async_trait;
 use base64::Engine as _;
-use serde_json::{Map, Value};
 use std::sync::Arc;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     Redactor, SafetyClass, Severity,
 };
-use tollgate_spec::{example, ApiModel, Method, Operation};
-use url::Url;
+use tollgate_spec::Operation;
 
 pub struct BodyFieldSsrf;
 
 pub static META: CheckMeta = CheckMeta {
     id: CheckId::new_static("SSRF-005"),
-    name: "SSRF through a URL field of a request body",
+    name: "SSRF through a URL field of a request body or a URL header",
     category: Category::Ssrf,
     severity: Severity::High,
     cwe: 918,
     owasp: Owasp::Api7,
     safety: SafetyClass::Intrusive,
-    methods: &[HttpMethod::Post, HttpMethod::Put, HttpMethod::Patch],
+    methods: &[
+        HttpMethod::Get,
+        HttpMethod::Post,
+        HttpMethod::Put,
+        HttpMethod::Patch,
+    ],
     budget: 60,
     docs: CheckDocs {
-        what: "Reads the OpenAPI document's POST, PUT and PATCH operations (JSON and form bodies) for fields that hold URLs: `format: uri`/`url`, names such as `url`, `uri`, `link`, `callback`, `image`, `avatar`, `feed`, `import` or ending in `url`/`uri`, or an example value that is an http(s) URL. It sends the documented example body with one such field set to a callback URL on tollgate's own listener, which answers with a random marker. The field is reported when the API's answer carries the marker, as-is or decoded (base64, base64url, or a percent-encoded or base64 `data:` URL), or when the listener receives the callback. When a fetch is proven it also tries the cloud-metadata addresses in the same field and reports a metadata signature that the answer to a harmless value lacks. Webhook and subscription registrations are left to SSRF-006. Intrusive: the probes are writes, so it runs only with `--allow intrusive`.",
+        what: "Reads the OpenAPI document's POST, PUT and PATCH operations (JSON and form bodies) for fields that hold URLs: `format: uri`/`url`, names such as `url`, `uri`, `link`, `callback`, `image`, `avatar`, `feed`, `import` or ending in `url`/`uri`, or an example value that is an http(s) URL. It sends the documented example body with one such field set to a callback URL on tollgate's own listener, which answers with a random marker. The field is reported when the API's answer carries the marker, as-is or decoded (base64, base64url, or a percent-encoded or base64 `data:` URL), or when the listener receives the callback. When a fetch is proven it also tries the cloud-metadata addresses in the same field and reports a metadata signature that the answer to a harmless value lacks. It does the same with request headers that hold URLs: header parameters the document declares with `format: uri` or a URL-ish name (`X-Callback-Url`, `X-Webhook`, `Image-Uri`; never `Host`, `Origin`, `Referer`, `X-Forwarded-*`, `X-Original-URL` or `X-Rewrite-URL`, which name hosts or paths rather than URLs the server fetches), and `X-Callback-Url` and `X-Webhook-Url` on operations whose path has a fetch-like word (preview, fetch, import, proxy, …), each in the operation's documented request (at most 4 headers). A header is reported only when the listener is called or the fetched content comes back (as-is or decoded), never from a status code. Webhook and subscription registrations are left to SSRF-006. Intrusive: the probes are writes (and header probes follow the documented method), so it runs only with `--allow intrusive`.",
         why: "APIs fetch URLs from bodies far more often than from query strings: link previews, avatar and image imports, feed and document imports. The server makes the request from inside its own network, so the caller reaches metadata services and internal admin endpoints; returning the content base64-encoded (a preview, a thumbnail as a data URL) hands the response straight back.",
         evidence: "POST /api/previews `{\"url\": \"http://127.0.0.1:41231/9f3c…e1\"}` → 200 `{\"preview\": \"data:application/json;base64,eyJ0b2xsZ2F0ZSI6…\"}`; the base64 decodes to the listener's answer with its marker `tollgate-oast-5b0e…`.",
         remediation: "Do not fetch URLs supplied in request bodies. Where the feature needs it, allow-list destination hosts (and say so in the schema with a `pattern`), resolve the name and refuse loopback, private, link-local and IPv6-mapped addresses at fetch time and after every redirect, send no credentials, and fetch from a segment with no route to internal services.",
@@ -49,6 +56,8 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Body fields probed per check.
 const MAX_FIELDS: usize = 6;
+/// Request headers probed per check.
+const MAX_HEADERS: usize = 4;
 /// Metadata forms tried once a fetch is proven.
 const MAX_METADATA_FORMS: usize = 6;
 /// Base64 runs decoded per answer.
@@ -57,215 +66,6 @@ const MAX_RUNS: usize = 64;
 const MIN_RUN: usize = 16;
 /// A harmless value: the answer every metadata signature is compared against.
 const CONTROL_VALUE: &str = "http://tollgate-control.invalid/";
-
-/// Path words of webhook/subscription registrations (SSRF-006's operations).
-pub const REGISTRATION_WORDS: &[&str] = &[
-    "webhook",
-    "webhooks",
-    "hook",
-    "hooks",
-    "callback",
-    "callbacks",
-    "subscription",
-    "subscriptions",
-    "subscribe",
-    "notifications",
-];
-
-/// A URL-holding body field of one documented write operation, ready to probe.
-#[derive(Debug, Clone)]
-pub struct BodyCandidate {
-    pub method: HttpMethod,
-    pub url: Url,
-    /// The operation's path template, as the document writes it.
-    pub path: String,
-    pub field: String,
-    /// Form-encoded rather than JSON.
-    pub form: bool,
-    /// The example body the field is set in.
-    pub body: Map<String, Value>,
-    pub auth: Auth,
-    pub identity: Option<String>,
-    /// Why the field was chosen.
-    pub why: &'static str,
-}
-
-impl BodyCandidate {
-    /// The probe with the field set to `value`.
-    pub fn request(&self, value: &str) -> ProbeRequest {
-        let mut body = self.body.clone();
-        body.insert(self.field.clone(), Value::String(value.to_string()));
-        let (ctype, bytes) = if self.form {
-            let mut ser = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in &body {
-                ser.append_pair(k, &example::as_url_text(v));
-            }
-            (
-                "application/x-www-form-urlencoded",
-                ser.finish().into_bytes(),
-            )
-        } else {
-            (
-                "application/json",
-                serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-            )
-        };
-        let mut req = ProbeRequest::new(self.method, self.url.clone())
-            .header("content-type", ctype)
-            .auth(self.auth.clone());
-        req.body = Some(bytes.into());
-        req
-    }
-
-    /// The key tying callbacks to this probe (`body:` keeps it apart from a query
-    /// parameter of the same name on the same route).
-    pub fn key(&self, redactor: &Redactor) -> ProbeKey {
-        ProbeKey {
-            url: redactor.redact(self.url.as_str()).into_owned(),
-            parameter: format!("body:{}", self.field),
-            identity: self.identity.clone(),
-        }
-    }
-
-    /// Who the probe went out as, for a finding's facts.
-    pub fn who(&self) -> String {
-        self.identity
-            .as_ref()
-            .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"))
-    }
-}
-
-fn to_http(m: Method) -> Option<HttpMethod> {
-    match m {
-        Method::Post => Some(HttpMethod::Post),
-        Method::Put => Some(HttpMethod::Put),
-        Method::Patch => Some(HttpMethod::Patch),
-        _ => None,
-    }
-}
-
-/// Whether a path names a webhook/subscription registration.
-pub fn is_registration_path(path: &str) -> bool {
-    path.to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| REGISTRATION_WORDS.contains(&w))
-}
-
-/// Why a body field holds a URL, if it does.
-fn url_field_reason(
-    name: &str,
-    schema: &tollgate_spec::Schema,
-    example: Option<&Value>,
-) -> Option<&'static str> {
-    if schema.read_only || !schema.enum_values.is_empty() || schema.const_value.is_some() {
-        return None;
-    }
-    let format = schema.format.as_deref().map(str::to_ascii_lowercase);
-    if matches!(
-        format.as_deref(),
-        Some("uri" | "url" | "iri" | "uri-reference")
-    ) {
-        return Some("`format: uri` in the OpenAPI document");
-    }
-    let n = normalise(name);
-    if (SSRF_HUNT.is_name)(name) || n == "import" || n.ends_with("link") {
-        return Some("its name suggests a URL");
-    }
-    let looks = |v: &Value| v.as_str().is_some_and(super::is_http_url);
-    if example.is_some_and(looks) || schema.example.as_ref().is_some_and(looks) {
-        return Some("its example value is a URL");
-    }
-    None
-}
-
-/// URL-holding fields of the document's write operations (without path templates)
-/// chosen by `want` on the operation, at most `max`. Operations that need a
-/// credential are sent as the primary identity; without one they are left out.
-pub fn body_candidates(
-    ctx: &CheckCtx,
-    want: fn(&Operation) -> bool,
-    max: usize,
-) -> Vec<BodyCandidate> {
-    let Some(spec) = api_support::spec(ctx) else {
-        return Vec::new();
-    };
-    let model = &spec.model;
-    let mut out = Vec::new();
-    for op in api_support::write_operations(model).filter(|o| !o.is_templated() && want(o)) {
-        let Some(method) = to_http(op.method) else {
-            continue;
-        };
-        let (auth, identity) = if op.allows_anonymous() {
-            (Auth::Anonymous, None)
-        } else if let Some(id) = ctx.target().primary_identity.clone() {
-            (Auth::Identity(id.clone()), Some(id))
-        } else {
-            continue;
-        };
-        let url = ctx.url(&format!("{}{}", model.base_path(), op.path));
-        for (field, form, body, why) in url_fields(model, op) {
-            if out.len() >= max {
-                return out;
-            }
-            out.push(BodyCandidate {
-                method,
-                url: url.clone(),
-                path: op.path.clone(),
-                field,
-                form,
-                body,
-                auth: auth.clone(),
-                identity: identity.clone(),
-                why,
-            });
-        }
-    }
-    out
-}
-
-type Field = (String, bool, Map<String, Value>, &'static str);
-
-fn url_fields(model: &ApiModel, op: &Operation) -> Vec<Field> {
-    let Some(rb) = &op.request_body else {
-        return Vec::new();
-    };
-    let Some(content) = rb.content.iter().find(|c| {
-        let t = c.media_type.to_ascii_lowercase();
-        t.contains("json") || t.contains("x-www-form-urlencoded")
-    }) else {
-        return Vec::new();
-    };
-    let form = content.media_type.to_ascii_lowercase().contains("form");
-    let Some(schema) = content.schema else {
-        return Vec::new();
-    };
-    let body = match content.example.clone() {
-        Some(Value::Object(m)) => m,
-        _ => match example::value_for(model, schema, example::Direction::Request) {
-            Value::Object(m) => m,
-            _ => return Vec::new(),
-        },
-    };
-    model
-        .properties(schema)
-        .into_iter()
-        .filter_map(|(name, prop)| {
-            let why = url_field_reason(&name, model.schema(prop), body.get(&name))?;
-            Some((name, form, body.clone(), why))
-        })
-        .collect()
-}
-
-/// Sends a probe; a failure (a timeout while the target fetches) is logged only.
-pub async fn send_quiet(ctx: &CheckCtx, req: ProbeRequest) -> Option<Arc<Exchange>> {
-    match ctx.send(req).await {
-        Ok(ex) => Some(ex),
-        Err(e) => {
-            tracing::debug!(check = %ctx.meta().id, error = %e, "body probe failed");
-            None
-        }
-    }
-}
 
 /// How `marker` appears in `text`: as-is, or inside a base64 run or a percent-encoded
 /// `data:` URL. `None` when it does not.
@@ -357,7 +157,10 @@ impl Check for BodyFieldSsrf {
         }
         let callbacks = ctx.reach().callbacks().ok();
         let mut findings = Vec::new();
-        for cand in body_candidates(ctx, |o| !is_registration_path(&o.path), MAX_FIELDS) {
+        let not_registration = |o: &Operation| !is_registration_path(&o.path);
+        let mut cands = body_candidates(ctx, not_registration, MAX_FIELDS);
+        cands.extend(header_candidates(ctx, not_registration, MAX_HEADERS));
+        for cand in cands {
             if ctx.requests_made() + 2 > META.budget {
                 break;
             }
@@ -392,6 +195,23 @@ impl Check for BodyFieldSsrf {
     }
 }
 
+/// The candidate's field in finding keys: as before for body fields, `header X` for
+/// headers.
+fn key_field(cand: &BodyCandidate) -> String {
+    if cand.header {
+        format!("header {}", cand.field)
+    } else {
+        cand.field.clone()
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn base_finding(
     cand: &BodyCandidate,
     ex: &Exchange,
@@ -408,8 +228,8 @@ fn base_finding(
     .with_exchange(crate::mask::exchange(ex.evidence(redactor, highlight)))
     .with_curl(ex.curl(redactor))
     .with_fact(format!(
-        "body field `{}` of {} {}: {}",
-        cand.field,
+        "{} of {} {}: {}",
+        cand.slot_name(),
         cand.method.as_str(),
         cand.path,
         cand.why
@@ -425,12 +245,12 @@ fn reflected_finding(
     how: &str,
 ) -> Finding {
     let title = format!(
-        "Body field `{}` makes the API fetch a caller-chosen URL and return its content",
-        cand.field
+        "{} makes the API fetch a caller-chosen URL and return its content",
+        capitalised(&cand.slot_name())
     );
     let highlight = (how == "as-is").then_some(probe.marker.as_str());
     base_finding(cand, ex, title, highlight, ctx.redactor())
-        .with_key(&format!("{} {} {}", cand.method.as_str(), cand.path, cand.field))
+        .with_key(&format!("{} {} {}", cand.method.as_str(), cand.path, key_field(cand)))
         .with_confidence(Confidence::Confirmed)
         .with_fact(format!(
             "the answer carries ({how}) the random marker `{}` that only tollgate's callback listener serves (callback {})",
@@ -461,8 +281,8 @@ async fn metadata(ctx: &CheckCtx, cand: &BodyCandidate) -> Option<Finding> {
         };
         if let Some((sig, how)) = recognise(Service::CloudMetadata, &ex.response.text()) {
             let title = format!(
-                "SSRF through body field `{}` reaches the cloud instance metadata service",
-                cand.field
+                "SSRF through {} reaches the cloud instance metadata service",
+                cand.slot_name()
             );
             let highlight = (how == "as-is").then_some(sig.matched.as_str());
             let severity = if sig.full_access {
@@ -476,7 +296,7 @@ async fn metadata(ctx: &CheckCtx, cand: &BodyCandidate) -> Option<Finding> {
                         "{} {} {} metadata",
                         cand.method.as_str(),
                         cand.path,
-                        cand.field
+                        key_field(cand)
                     ))
                     .with_severity(severity)
                     .with_confidence(Confidence::Confirmed)
@@ -498,25 +318,21 @@ fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding> {
     if find_marker(&ex.response.text(), &probe.marker).is_some() {
         return None; // reported with the content
     }
-    let field = probe.key.parameter.strip_prefix("body:")?;
-    let title =
-        format!("Body field `{field}` makes the API request a caller-chosen URL (blind SSRF)");
-    let url = redactor.redact(ex.request.url.as_str()).into_owned();
-    let mut f = Finding::new(
-        &META,
-        Location::http_param(ex.request.method.as_str(), url, field),
-        title,
+    let parameter = &probe.key.parameter;
+    let (field, key) = match parameter.split_once(':')? {
+        ("body", f) => (f, f.to_string()),
+        ("header", h) => (h, parameter.clone()),
+        _ => return None,
+    };
+    let title = format!(
+        "{} makes the API request a caller-chosen URL (blind SSRF)",
+        capitalised(&slot_name(parameter))
+    );
+    let fact = format!("callback URL {}", probe.callback);
+    Some(
+        callback_hit_finding(&META, probe, first, field, title, fact, redactor)?
+            .with_key(&format!("{} {key} blind", ex.request.url.path())),
     )
-    .with_key(&format!("{} {} blind", ex.request.url.path(), field))
-    .with_exchange(crate::mask::exchange(ex.evidence(redactor, None)))
-    .with_curl(ex.curl(redactor))
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(first.describe(probe))
-    .with_fact(format!("callback URL {}", probe.callback));
-    if let Some(ua) = first.header("user-agent") {
-        f = f.with_fact(format!("the callback's User-Agent: {ua}"));
-    }
-    Some(f)
 }
 
 #[cfg(test)]
@@ -525,7 +341,9 @@ mod tests {
     use crate::engine::Identity;
     use crate::oast::fake_target;
     use crate::testkit::{serve, Fixture, RawResponse};
+    use serde_json::Value;
     use tollgate_core::Secret;
+    use url::Url;
 
     const SPEC: &str = r##"{"openapi":"3.0.3","servers":[{"url":"/"}],
       "components":{"securitySchemes":{"b":{"type":"http","scheme":"bearer"}}},
@@ -556,14 +374,23 @@ mod tests {
         .await
     }
 
-    /// A blocking loopback GET (the test server's handler is synchronous).
+    /// A blocking loopback GET (the test server's handler is synchronous): the
+    /// runtime worker's other tasks move to another thread meanwhile, and every step
+    /// gives up after two seconds.
     fn fake_target_fetch(url: &str) -> String {
+        tokio::task::block_in_place(|| blocking_get(url))
+    }
+
+    fn blocking_get(url: &str) -> String {
         use std::io::{Read, Write};
+        const LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
         let u = Url::parse(url).expect("url");
-        let addr = format!("127.0.0.1:{}", u.port().unwrap_or(80));
-        let Ok(mut s) = std::net::TcpStream::connect(addr) else {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], u.port().unwrap_or(80)));
+        let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, LIMIT) else {
             return String::new();
         };
+        let _ = s.set_read_timeout(Some(LIMIT));
+        let _ = s.set_write_timeout(Some(LIMIT));
         let _ = write!(s, "GET {} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", u.path());
         let mut out = String::new();
         let _ = s.read_to_string(&mut out);
@@ -626,22 +453,91 @@ mod tests {
         );
     }
 
-    #[test]
-    fn chooses_fields_by_format_name_and_example() {
-        let doc = r#"{"openapi":"3.0.3","paths":{"/x":{"post":{"requestBody":{"content":{"application/x-www-form-urlencoded":{"schema":{"type":"object","properties":{
-          "avatar_url":{"type":"string"},"import":{"type":"string"},"source_link":{"type":"string"},
-          "x":{"type":"string","format":"uri"},"y":{"type":"string","example":"https://e.example/a"},
-          "title":{"type":"string"},"url":{"type":"string","enum":["a"]},"self_url":{"type":"string","readOnly":true}}}}}}}}}}"#;
-        let m = tollgate_spec::parse(doc.as_bytes(), tollgate_spec::no_files).expect("spec");
-        let got: Vec<String> = url_fields(&m, &m.operations[0])
-            .into_iter()
-            .map(|(name, form, _, _)| {
-                assert!(form);
-                name
-            })
-            .collect();
-        assert_eq!(got, ["avatar_url", "import", "source_link", "x", "y"]);
-        assert!(is_registration_path("/api/v2/webhooks"));
-        assert!(!is_registration_path("/api/previews"));
+    const HEADER_SPEC: &str = r##"{"openapi":"3.0.3","servers":[{"url":"/"}],
+      "paths":{
+        "/api/reports":{"get":{"parameters":[
+          {"name":"X-Report-Source","in":"header","schema":{"type":"string","format":"uri"}},
+          {"name":"X-Forwarded-Host","in":"header","schema":{"type":"string"}}]}},
+        "/api/link-preview":{"get":{}}
+      }}"##;
+
+    /// Fetches (loopback only) the URL in `X-Report-Source` and answers without it,
+    /// and the one in `X-Callback-Url` and answers with it base64-encoded; with
+    /// `fetch: false` it ignores both. Logs every header name it was sent.
+    async fn header_fetcher(
+        fetch: bool,
+        seen: Arc<std::sync::Mutex<Vec<String>>>,
+    ) -> std::net::SocketAddr {
+        serve(move |req| {
+            seen.lock()
+                .expect("seen")
+                .extend(req.headers.iter().map(|(k, _)| k.clone()));
+            let loopback = |h: &str| {
+                req.header(h)
+                    .filter(|u| fetch && u.starts_with("http://127.0.0.1:"))
+            };
+            if let Some(u) = loopback("x-report-source") {
+                fake_target_fetch(u);
+                return RawResponse::new(200, r#"{"report":"queued"}"#);
+            }
+            if let Some(u) = loopback("x-callback-url") {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(fake_target_fetch(u));
+                return RawResponse::new(200, format!(r#"{{"preview":"{b64}"}}"#));
+            }
+            RawResponse::new(200, r#"{"report":"none"}"#)
+        })
+        .await
+    }
+
+    async fn run_headers(fetch: bool) -> (Vec<Finding>, Vec<String>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let addr = header_fetcher(fetch, Arc::clone(&seen)).await;
+        let fx = Fixture::new(&format!("http://{addr}/"))
+            .spec(HEADER_SPEC)
+            .intrusive();
+        let (_e, ctx) = fake_target::ctx_from(fx, vec![], &META).await;
+        let f = BodyFieldSsrf.run(&ctx).await.expect("run");
+        assert!(ctx.requests_made() <= META.budget);
+        let seen = seen.lock().expect("seen").clone();
+        (f, seen)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn fires_on_url_headers_the_server_fetches() {
+        let (f, seen) = run_headers(true).await;
+        let titles: Vec<&str> = f.iter().map(|f| f.title.as_str()).collect();
+        assert!(
+            titles.contains(
+                &"Header `X-Report-Source` makes the API request a caller-chosen URL (blind SSRF)"
+            ),
+            "{titles:?}"
+        );
+        assert!(
+            titles.contains(&"Header `X-Callback-Url` makes the API fetch a caller-chosen URL and return its content"),
+            "{titles:?}"
+        );
+        let blind = f
+            .iter()
+            .find(|f| f.title.contains("X-Report-Source"))
+            .expect("blind");
+        assert!(blind
+            .evidence
+            .facts
+            .iter()
+            .any(|x| x.starts_with("callback received: GET /")));
+        assert!(
+            !seen.iter().any(|h| h == "x-forwarded-host"),
+            "not a URL header"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn silent_when_url_headers_are_ignored() {
+        let (f, seen) = run_headers(false).await;
+        assert!(f.is_empty(), "{f:#?}");
+        assert!(
+            seen.iter().any(|h| h == "x-report-source"),
+            "the header was probed"
+        );
     }
 }

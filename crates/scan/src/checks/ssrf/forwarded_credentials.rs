@@ -1,7 +1,9 @@
 //! SSRF-004: the API sends a credential along when it fetches a caller-chosen URL.
 
-use super::{callback_probe, candidates, has_budget, param_finding, prepare, SSRF_HUNT};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::ssrf_probe::{
+    callback_probe, candidates, has_budget, param_finding, prepare, SSRF_HUNT,
+};
 use crate::engine::Auth;
 use crate::oast::{Hit, Probe};
 use async_trait::async_trait;

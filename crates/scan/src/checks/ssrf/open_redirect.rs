@@ -1,10 +1,10 @@
 //! UC-001: an API route redirects to whatever host a parameter names.
 
-use super::{
-    candidates, has_budget, normalise, param_finding, prepare, with_param, Hunt, Prepared,
-    CONTROL_HOST,
-};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::common::with_query_param;
+use crate::checks::kit::ssrf_probe::{
+    candidates, has_budget, normalise, param_finding, prepare, Hunt, Prepared, CONTROL_HOST,
+};
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -124,7 +124,7 @@ async fn probe(ctx: &CheckCtx, prep: &Prepared) -> Option<Finding> {
     if let Some(f) = judge(ctx, prep, &prep.control, "absolute URL") {
         return Some(f);
     }
-    let url = with_param(&prep.cand.route, &prep.cand.param, RELATIVE);
+    let url = with_query_param(&prep.cand.route, &prep.cand.param, RELATIVE);
     let ex = ctx
         .send(ProbeRequest::get(url).auth(prep.auth.clone()))
         .await

@@ -1,10 +1,10 @@
 //! SSRF-001: a URL parameter makes the API fetch a URL and return what it got.
 
-use super::{
-    callback_probe, candidates, first_reached, has_budget, param_finding, prepare, reflected,
-    worth_internal_probes, Prepared, Reached, Source, MAX_FORMS, SSRF_HUNT,
-};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::ssrf_probe::{
+    callback_probe, candidates, first_reached, has_budget, param_finding, prepare, provenance,
+    reached_finding, reflected, worth_internal_probes, Prepared, Reached, MAX_FORMS, SSRF_HUNT,
+};
 use crate::oast::{Probe, Service};
 use async_trait::async_trait;
 use tollgate_core::{
@@ -71,23 +71,6 @@ impl Check for ReflectedSsrf {
     }
 }
 
-/// Where the parameter came from and who sent the probe, as facts.
-pub fn provenance(prep: &Prepared) -> [String; 2] {
-    let source = match prep.cand.source {
-        Source::Spec => "a query parameter of the OpenAPI document",
-        Source::Observed => "a query parameter seen in use",
-        Source::Guessed => "a common parameter name tried on a fetch-like route",
-    };
-    let who = prep
-        .identity
-        .as_ref()
-        .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
-    [
-        format!("parameter `{}`: {source}", prep.cand.param),
-        format!("probes sent {who}"),
-    ]
-}
-
 fn callback_finding(ctx: &CheckCtx, prep: &Prepared, probe: &Probe) -> Finding {
     let title = format!(
         "`{}` makes the API fetch a caller-chosen URL and return its content",
@@ -114,38 +97,11 @@ fn callback_finding(ctx: &CheckCtx, prep: &Prepared, probe: &Probe) -> Finding {
 }
 
 fn metadata_finding(ctx: &CheckCtx, prep: &Prepared, r: &Reached) -> Finding {
-    let severity = if r.signature.full_access {
-        Severity::Critical
-    } else {
-        Severity::High
-    };
     let title = format!(
         "SSRF through `{}` reaches the cloud instance metadata service",
         prep.cand.param
     );
-    let [source, who] = provenance(prep);
-    param_finding(
-        &META,
-        Some(&r.exchange),
-        "",
-        &prep.cand.param,
-        title,
-        Some(&r.signature.matched),
-        ctx.redactor(),
-    )
-    .with_key("metadata")
-    .with_severity(severity)
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(format!(
-        "value sent: {} ({})",
-        r.target.value, r.target.label
-    ))
-    .with_fact(format!(
-        "{} in the answer; absent from the answer to a harmless value",
-        r.signature.description
-    ))
-    .with_fact(source)
-    .with_fact(who)
+    reached_finding(&META, prep, r, title, ctx.redactor()).with_key("metadata")
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! SSRF-003: validating a bearer token makes the API fetch a URL named in the token
 //! (`jku`, `x5u`, or an `iss` used for discovery).
 
-use super::param_finding;
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::ssrf_probe::param_finding;
 use crate::engine::{Auth, ProbeRequest};
 use crate::jwt::{forge, Signer};
 use crate::oast::{Hit, Probe, ProbeKey};

@@ -2,9 +2,11 @@
 //! caller-chosen URL, proven when tollgate's callback listener is called. The
 //! registration is deleted again where the API documents how.
 
-use super::body_fields::{body_candidates, is_registration_path, send_quiet, BodyCandidate};
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
+use crate::checks::kit::body_urls::{body_candidates, is_registration_path, BodyCandidate};
+use crate::checks::kit::common::send_quiet;
+use crate::checks::kit::ssrf_probe::callback_hit_finding;
 use crate::engine::{Exchange, ProbeRequest};
 use crate::oast::{Hit, Probe};
 use async_trait::async_trait;
@@ -12,8 +14,8 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tollgate_core::{
-    Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
-    Redactor, SafetyClass, Severity,
+    Category, CheckDocs, CheckId, CheckMeta, Finding, HttpMethod, Owasp, Redactor, SafetyClass,
+    Severity,
 };
 use tollgate_spec::{Method, Operation};
 
@@ -171,30 +173,16 @@ fn judge(probe: &Probe, hits: &[Hit], redactor: &Redactor) -> Option<Finding> {
         "Registering a webhook at {} {route} makes the server call a caller-chosen URL (`{field}`)",
         ex.request.method.as_str()
     );
-    let url = redactor.redact(ex.request.url.as_str()).into_owned();
     let who = probe
         .key
         .identity
         .as_ref()
         .map_or("anonymously".to_string(), |i| format!("as identity `{i}`"));
-    let mut f = Finding::new(
-        &META,
-        Location::http_param(ex.request.method.as_str(), url, field),
-        title,
+    let fact = format!("registered {who} with callback URL {}", probe.callback);
+    Some(
+        callback_hit_finding(&META, probe, first, field, title, fact, redactor)?
+            .with_key(&format!("{route} {field}")),
     )
-    .with_key(&format!("{route} {field}"))
-    .with_exchange(crate::mask::exchange(ex.evidence(redactor, None)))
-    .with_curl(ex.curl(redactor))
-    .with_confidence(Confidence::Confirmed)
-    .with_fact(first.describe(probe))
-    .with_fact(format!(
-        "registered {who} with callback URL {}",
-        probe.callback
-    ));
-    if let Some(ua) = first.header("user-agent") {
-        f = f.with_fact(format!("the callback's User-Agent: {ua}"));
-    }
-    Some(f)
 }
 
 #[cfg(test)]
@@ -220,7 +208,9 @@ mod tests {
     /// A registration endpoint that pings the URL (loopback only) when `ping`.
     async fn hooks(ping: bool, log: Arc<Mutex<Vec<String>>>) -> std::net::SocketAddr {
         serve(move |req| {
-            log.lock().expect("log").push(format!("{} {}", req.method, req.path));
+            log.lock()
+                .expect("log")
+                .push(format!("{} {}", req.method, req.path));
             if req.method == "DELETE" {
                 return RawResponse::new(204, "");
             }
@@ -228,16 +218,36 @@ mod tests {
             let url = body["url"].as_str().unwrap_or("").to_string();
             if ping && url.starts_with("http://127.0.0.1:") {
                 let u = url::Url::parse(&url).expect("url");
-                if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", u.port().unwrap_or(80))) {
-                    use std::io::{Read, Write};
-                    let _ = write!(s, "POST {} HTTP/1.0\r\nHost: x\r\nUser-Agent: hooks/1\r\nContent-Length: 0\r\n\r\n", u.path());
-                    let _ = s.read_to_end(&mut Vec::new());
-                }
+                // The handler is synchronous and runs on a runtime worker: hand the
+                // worker's other tasks (the listener among them) to another thread while
+                // this one blocks, and bound every step.
+                tokio::task::block_in_place(|| ping_once(u.port().unwrap_or(80), u.path()));
             }
-            RawResponse::new(201, r#"{"id":7,"url":"x"}"#).header("content-type", "application/json")
+            RawResponse::new(201, r#"{"id":7,"url":"x"}"#)
+                .header("content-type", "application/json")
         })
         .await
     }
+
+    /// One blocking loopback POST to the listener; every step gives up after
+    /// [`IO_LIMIT`].
+    fn ping_once(port: u16, path: &str) {
+        use std::io::{Read, Write};
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let Ok(mut s) = std::net::TcpStream::connect_timeout(&addr, IO_LIMIT) else {
+            return;
+        };
+        let _ = s.set_read_timeout(Some(IO_LIMIT));
+        let _ = s.set_write_timeout(Some(IO_LIMIT));
+        let _ = write!(
+            s,
+            "POST {path} HTTP/1.0\r\nHost: x\r\nUser-Agent: hooks/1\r\nContent-Length: 0\r\n\r\n"
+        );
+        let _ = s.read_to_end(&mut Vec::new());
+    }
+
+    /// The longest a fake server's own connection may block on one step.
+    const IO_LIMIT: Duration = Duration::from_secs(2);
 
     async fn run(ping: bool) -> (Vec<Finding>, Vec<String>) {
         let log = Arc::new(Mutex::new(Vec::new()));

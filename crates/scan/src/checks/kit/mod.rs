@@ -23,9 +23,9 @@ pub mod body_urls;
 pub mod common;
 pub mod credential_fields;
 pub mod error_probes;
-pub mod tables;
 pub mod request_bodies;
 pub mod ssrf_probe;
+pub mod tables;
 pub mod write_support;
 
 /// A check's metadata for the kit's own tests (every method, a large budget).

@@ -291,8 +291,8 @@ impl Fixture {
 /// Internals that the crate's own integration tests, examples and benches reach.
 /// Not part of the public API: only built with the `testkit` feature.
 pub mod internals {
-    pub use crate::checks::auth::support::now;
     pub use crate::checks::auth::test_support;
+    pub use crate::checks::kit::token_probes::now;
     /// The JWT signing and cracking internals (the cracking bench uses them).
     pub mod jwt {
         pub use crate::jwt::{

@@ -1,7 +1,9 @@
 //! AUTH-002: an invalid, garbage or empty bearer token accepted.
 
-use super::support::{answer, bearer, garbage_bearer, is_denied, sibling_versions};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
+    answer, bearer, garbage_bearer, is_denied, sibling_versions,
+};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use async_trait::async_trait;
 use std::sync::Arc;

@@ -1,10 +1,10 @@
 //! AUTH-010: unsigned tokens (`alg: none`) accepted.
 
-use super::support::{
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
     accepted, forged_facts, header_with_alg, primary_jwt, probe_endpoints, send_token,
     MAX_PROBE_ROUTES,
 };
-use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::Exchange;
 use crate::jwt::Signer;
 use async_trait::async_trait;

@@ -1,10 +1,10 @@
 //! AUTH-013: tokens for another audience (or issuer) accepted.
 
-use super::support::{
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
     accepted, edited_claims, forged_facts, forger, fresh_jti, primary_jwt, probe_endpoint,
     send_token, Forger, Protected,
 };
-use crate::check::{Check, CheckCtx, CheckError};
 use crate::jwt::Token;
 use async_trait::async_trait;
 use serde_json::Value;

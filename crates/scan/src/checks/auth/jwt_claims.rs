@@ -69,13 +69,15 @@ pub fn issues(t: &Token) -> Vec<Issue> {
             Severity::Low,
             format!("lifetime of {} (`iat` → `exp`)", human(exp - iat)),
         )),
-        (Some(exp), None) if exp - super::support::now() > 30 * MAX_LIFETIME => out.push(issue(
-            Severity::Low,
-            format!(
-                "expires in {} and has no `iat`",
-                human(exp - super::support::now())
-            ),
-        )),
+        (Some(exp), None) if exp - crate::checks::kit::token_probes::now() > 30 * MAX_LIFETIME => {
+            out.push(issue(
+                Severity::Low,
+                format!(
+                    "expires in {} and has no `iat`",
+                    human(exp - crate::checks::kit::token_probes::now())
+                ),
+            ))
+        }
         _ => {}
     }
     out.extend(sensitive(t));

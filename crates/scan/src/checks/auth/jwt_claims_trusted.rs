@@ -1,11 +1,11 @@
 //! AUTH-014: role and scope claims decide access, unchecked (elevated role accepted,
 //! missing scope ignored).
 
-use super::support::{
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
     accepted, edited_claims, forged_facts, forger, fresh_jti, garbage_bearer, is_denied,
     primary_jwt, probe_endpoint, recorded, send_token, Forger, Protected,
 };
-use crate::check::{Check, CheckCtx, CheckError};
 use crate::jwt::Token;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
@@ -115,7 +115,7 @@ impl Check for JwtClaimsTrusted {
         for url in forbidden_routes(ctx, &name) {
             findings.extend(elevation(ctx, &name, &token, &forger, &url).await?);
         }
-        for p in super::support::protected_routes(ctx, &name)
+        for p in crate::checks::kit::token_probes::protected_routes(ctx, &name)
             .into_iter()
             .take(MAX_ROUTES)
         {
@@ -127,7 +127,7 @@ impl Check for JwtClaimsTrusted {
 
 /// Discovered routes that refuse anonymous callers and answer the identity 403.
 fn forbidden_routes(ctx: &CheckCtx, name: &str) -> Vec<Url> {
-    super::support::known_routes(ctx)
+    crate::checks::kit::token_probes::known_routes(ctx)
         .into_iter()
         .filter(|u| {
             let anon = recorded(ctx, u, None).is_some_and(|e| is_denied(e.response.status));

@@ -1,10 +1,10 @@
 //! AUTH-012: expired tokens accepted (`exp` not verified).
 
-use super::support::{
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
     accepted, edited_claims, forged_facts, forger, fresh_jti, now, primary_jwt, probe_endpoints,
     send_token, MAX_PROBE_ROUTES,
 };
-use crate::check::{Check, CheckCtx, CheckError};
 use async_trait::async_trait;
 use serde_json::Value;
 use tollgate_core::{

@@ -1,8 +1,10 @@
 //! AUTH-017: the JWT `kid` header chooses a key *file*: a path-traversal `kid` naming an
 //! empty file (`/dev/null`) lets anyone sign tokens with an empty key.
 
-use super::support::{accepted, forged_facts, primary_jwt, probe_endpoint, send_token};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
+    accepted, forged_facts, primary_jwt, probe_endpoint, send_token,
+};
 use crate::jwt::{HmacAlg, Signer};
 use async_trait::async_trait;
 use serde_json::Value;

@@ -1,9 +1,9 @@
 //! AUTH-016: the token's signature is not verified at all.
 
-use super::support::{
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
     accepted, forged_facts, primary_jwt, probe_endpoints, send_token, MAX_PROBE_ROUTES,
 };
-use crate::check::{Check, CheckCtx, CheckError};
 use crate::jwt::Alg;
 use async_trait::async_trait;
 use tollgate_core::{

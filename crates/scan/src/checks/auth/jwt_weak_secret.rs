@@ -1,9 +1,9 @@
 //! AUTH-011: a JWT HMAC secret found in the built-in wordlist (cracked offline).
 
-use super::support::{
+use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{
     accepted, edited_claims, forged_facts, fresh_jti, probe_endpoint, send_token, Forger,
 };
-use crate::check::{Check, CheckCtx, CheckError};
 use crate::engine::Exchange;
 use crate::jwt::{crack_builtin_blocking, crack_listed, find_in_text, Cracked, HmacJob, Token};
 use async_trait::async_trait;

@@ -15,8 +15,6 @@ pub mod jwt_signature_not_verified;
 pub mod jwt_weak_secret;
 pub mod login_surface;
 pub mod method_bypass;
-pub mod spec_hint;
-pub mod support;
 pub mod token_in_query;
 pub mod token_reflection;
 pub mod unauthenticated_data;

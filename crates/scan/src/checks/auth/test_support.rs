@@ -25,7 +25,7 @@ pub fn jwt_identity(secret: &str, claims: Value) -> String {
 
 /// Claims of an ordinary user token, valid for an hour.
 pub fn user_claims() -> Value {
-    let now = super::support::now();
+    let now = crate::checks::kit::token_probes::now();
     json!({
         "iss": ISSUER, "aud": AUDIENCE, "sub": "2", "username": "alice",
         "role": "user", "scope": "orders:read orders:write profile:read",
@@ -122,7 +122,11 @@ fn validate(f: &Flaws, raw: &str) -> Option<Value> {
         _ => return None,
     }
     let c = Value::Object(t.claims().clone());
-    if !f.skip_exp && c["exp"].as_i64().is_none_or(|e| e < super::support::now()) {
+    if !f.skip_exp
+        && c["exp"]
+            .as_i64()
+            .is_none_or(|e| e < crate::checks::kit::token_probes::now())
+    {
         return None;
     }
     if !f.skip_aud && (c["aud"] != AUDIENCE || c["iss"] != ISSUER) {

@@ -1,7 +1,7 @@
 //! AUTH-003: the bearer token accepted from the query string.
 
-use super::support::{accepted, primary_jwt, probe_endpoint};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::token_probes::{accepted, primary_jwt, probe_endpoint};
 use crate::engine::ProbeRequest;
 use async_trait::async_trait;
 use tollgate_core::{

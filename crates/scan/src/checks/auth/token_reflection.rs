@@ -1,8 +1,8 @@
 //! AUTH-005: the bearer token reappears in a response (echo endpoints, error messages,
 //! debug pages).
 
-use super::support::{bearer, recorded};
 use crate::check::{Check, CheckCtx, CheckError, Phase};
+use crate::checks::kit::token_probes::{bearer, recorded};
 use crate::engine::{Exchange, ProbeRequest};
 use async_trait::async_trait;
 use serde_json::Value;

@@ -1,8 +1,10 @@
 //! AUTH-001: an endpoint that answers anonymous callers with data it should protect.
 
-use super::spec_hint::{documented_get, Documented, SpecHint};
-use super::support::{answer, bearer, garbage_bearer, same_content, sibling_versions};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::spec_hint::{documented_get, Documented, SpecHint};
+use crate::checks::kit::token_probes::{
+    answer, bearer, garbage_bearer, same_content, sibling_versions,
+};
 use crate::engine::{Auth, Exchange};
 use async_trait::async_trait;
 use regex::Regex;

@@ -1,7 +1,7 @@
 //! AUTH-004: a 401 without a (well-formed) `WWW-Authenticate` challenge.
 
-use super::support::{answer, sibling_versions};
 use crate::check::{Check, CheckCtx, CheckError, Phase};
+use crate::checks::kit::token_probes::{answer, sibling_versions};
 use crate::engine::{Auth, Exchange};
 use async_trait::async_trait;
 use std::collections::BTreeSet;

@@ -2,10 +2,10 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support::{self, json_body};
+use crate::checks::kit::api_versions::{documented_versions, version_of};
 use crate::engine::{Exchange, ProbeRequest};
 use crate::recon::spec::ApiSpec;
 use async_trait::async_trait;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Owasp, SafetyClass,
@@ -41,30 +41,6 @@ pub static META: CheckMeta = CheckMeta {
 
 /// Routes tried per sibling version at most.
 const PER_VERSION: usize = 12;
-
-/// `(prefix, n)` for a path with a `v<n>` segment: `/api/v2/users/` → (`/api/`, 2).
-pub fn version_of(path: &str) -> Option<(String, u32)> {
-    let mut prefix = String::from("/");
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        let lower = seg.to_ascii_lowercase();
-        if let Some(n) = lower.strip_prefix('v').and_then(|d| d.parse::<u32>().ok()) {
-            return Some((prefix, n));
-        }
-        prefix.push_str(seg);
-        prefix.push('/');
-    }
-    None
-}
-
-/// The versioned prefixes the document covers, with the server base path.
-pub fn documented_versions(spec: &ApiSpec) -> BTreeSet<(String, u32)> {
-    let base = spec.model.base_path();
-    spec.model
-        .operations
-        .iter()
-        .filter_map(|o| version_of(&format!("{base}{}", o.path)))
-        .collect()
-}
 
 /// The path with its version segment replaced.
 fn with_version(path: &str, prefix: &str, to: u32) -> Option<String> {

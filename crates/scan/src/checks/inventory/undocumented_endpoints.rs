@@ -115,8 +115,8 @@ fn known(ctx: &CheckCtx, spec: Option<&ApiSpec>, url: &Url) -> bool {
 /// Paths under another version of a documented versioned prefix (`/api/v1/…` beside
 /// `/api/v2/…`) are INV-002's.
 fn in_sibling_version(spec: &ApiSpec, url: &Url) -> bool {
-    let documented = super::sibling_versions::documented_versions(spec);
-    super::sibling_versions::version_of(url.path())
+    let documented = crate::checks::kit::api_versions::documented_versions(spec);
+    crate::checks::kit::api_versions::version_of(url.path())
         .is_some_and(|(prefix, v)| documented.iter().any(|(p, d)| *p == prefix && *d != v))
 }
 

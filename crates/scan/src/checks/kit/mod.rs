@@ -5,9 +5,14 @@
 //!   a query parameter, sending a probe whose failure is not an error;
 //! - `api_support`: who the identities are, JSON answers, the API document's operations;
 //! - `api_surface`: whether a route is an API operation (not a static asset or page);
+//! - `api_versions`: version segments in paths and the versions a document covers;
 //! - `body_urls`: URL-holding fields of documented request bodies, and the request
 //!   that sets one of them (SSRF-005, SSRF-006);
 //! - `credential_fields`: whether a field's name and value make it a credential;
+//! - `leaked_secrets`: secrets a response leaks, judged and masked (LEAK- checks);
+//! - `spec_hint`: what the served OpenAPI document says about an operation's security;
+//! - `token_probes`: bearer and forged-JWT probing, protected routes, sibling API
+//!   versions (AUTH- checks);
 //! - `error_probes`: safe requests planned to make a framework fail (LEAK-002);
 //! - `tables`: loading the detection tables (TOML with examples) and checking them;
 //! - `request_bodies`: the documented example body of a write operation, its method
@@ -19,13 +24,17 @@
 pub mod admin_operations;
 pub mod api_support;
 pub mod api_surface;
+pub mod api_versions;
 pub mod body_urls;
 pub mod common;
 pub mod credential_fields;
 pub mod error_probes;
+pub mod leaked_secrets;
 pub mod request_bodies;
+pub mod spec_hint;
 pub mod ssrf_probe;
 pub mod tables;
+pub mod token_probes;
 pub mod write_support;
 
 /// A check's metadata for the kit's own tests (every method, a large budget).

@@ -7,10 +7,10 @@
 //! Rails, Laravel, ASP.NET, PHP and Go, and for SQL error text. What the page leaks
 //! (environment, settings, tokens) decides the severity.
 
-use super::support::{self, Leaked};
 use crate::check::Check;
 use crate::check::{CheckCtx, CheckError};
 use crate::checks::kit::error_probes::{mutable_routes, plan, probe_limit, spec_probes, Probe};
+use crate::checks::kit::leaked_secrets::{self, Leaked};
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use crate::recon::discovery::html_unescape;
 use async_trait::async_trait;
@@ -143,9 +143,9 @@ struct Judged {
 fn judge(ctx: &CheckCtx, ex: &Exchange, kind: &'static PageKind, text: &str) -> Judged {
     let rows = django_rows(&ex.response.text());
     let synthetic: String = rows.iter().map(|(n, v)| format!("{n}={v}\n")).collect();
-    let echoed = support::echoed_by_request(ex);
-    let mut leaks = support::find_leaks(&synthetic, ctx.redactor(), &echoed);
-    for l in support::find_leaks(text, ctx.redactor(), &echoed) {
+    let echoed = leaked_secrets::echoed_by_request(ex);
+    let mut leaks = leaked_secrets::find_leaks(&synthetic, ctx.redactor(), &echoed);
+    for l in leaked_secrets::find_leaks(text, ctx.redactor(), &echoed) {
         if !leaks.iter().any(|k| k.raw() == l.raw()) {
             leaks.push(l);
         }
@@ -154,8 +154,8 @@ fn judge(ctx: &CheckCtx, ex: &Exchange, kind: &'static PageKind, text: &str) -> 
     let mut facts = Vec::new();
     let mut severity = kind
         .severity
-        .max(support::worst(&leaks).unwrap_or(Severity::Info));
-    if support::shows_own_credential(&ex.response.text(), ctx.redactor()) {
+        .max(leaked_secrets::worst(&leaks).unwrap_or(Severity::Info));
+    if leaked_secrets::shows_own_credential(&ex.response.text(), ctx.redactor()) {
         severity = Severity::Critical;
         facts.push("the page shows the scanner's own credential (shown here as $TOKEN)".into());
     }
@@ -335,8 +335,8 @@ fn page_finding(
     for fact in &j.facts {
         f = f.with_fact(fact.clone());
     }
-    f = support::with_leak_facts(f, &j.leaks);
-    Some(crate::mask::leaked(f, &support::known(&j.leaks)))
+    f = leaked_secrets::with_leak_facts(f, &j.leaks);
+    Some(crate::mask::leaked(f, &leaked_secrets::known(&j.leaks)))
 }
 
 fn title(j: &Judged) -> String {

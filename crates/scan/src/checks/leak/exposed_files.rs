@@ -5,9 +5,9 @@
 //! file's own shape (`KEY=value` lines for `.env`, `[core]` for `.git/config`,
 //! `FROM` for a Dockerfile, …). Secrets inside raise the severity.
 
-use super::support::{self, Leaked};
 use crate::check::{Check, CheckCtx, CheckError, Profile};
 use crate::checks::kit::common::is_html;
+use crate::checks::kit::leaked_secrets::{self, Leaked};
 use crate::engine::Exchange;
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -439,7 +439,7 @@ fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
     if !(shaped || served_file) {
         return None;
     }
-    let leaks: Vec<Leaked> = support::find_leaks(&ex.response.text(), ctx.redactor(), &[])
+    let leaks: Vec<Leaked> = leaked_secrets::find_leaks(&ex.response.text(), ctx.redactor(), &[])
         .into_iter()
         .filter(|l| l.kind != tollgate_secrets::Kind::Pii)
         .collect();
@@ -448,7 +448,7 @@ fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
     }
     let severity = cand
         .severity
-        .max(support::worst(&leaks).unwrap_or(Severity::Info));
+        .max(leaked_secrets::worst(&leaks).unwrap_or(Severity::Info));
     let title = match leaks.iter().filter(|l| l.is_credential()).count() {
         0 => format!("Exposed {}", cand.what),
         n => format!("Exposed {} with {n} credential(s)", cand.what),
@@ -471,8 +471,8 @@ fn judge(ctx: &CheckCtx, cand: &Candidate, ex: &Exchange) -> Option<Finding> {
             cand.what
         ));
     }
-    f = support::with_leak_facts(f, &leaks);
-    f = crate::mask::leaked(f, &support::known(&leaks));
+    f = leaked_secrets::with_leak_facts(f, &leaks);
+    f = crate::mask::leaked(f, &leaked_secrets::known(&leaks));
     if cand.assignments {
         f = crate::mask::assignments(f);
     }
@@ -561,7 +561,7 @@ mod tests {
     async fn ctx_for(
         handler: impl Fn(&RawRequest) -> RawResponse + Send + Sync + 'static,
     ) -> (crate::engine::Engine, CheckCtx) {
-        support::tests::ctx_with_baseline(&META, handler).await
+        leaked_secrets::tests::ctx_with_baseline(&META, handler).await
     }
 
     #[tokio::test]

@@ -6,9 +6,9 @@
 //! lines), or, whatever its shape, carries credentials. A log carrying
 //! `Authorization` headers or other credentials is critical.
 
-use super::support::{self, Leaked};
 use crate::check::{Check, CheckCtx, CheckError, Profile};
 use crate::checks::kit::common::is_html;
+use crate::checks::kit::leaked_secrets::{self, Leaked};
 use crate::engine::Exchange;
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -217,14 +217,15 @@ impl Check for ExposedLogs {
 fn finding(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
     let text = ex.response.text();
     let log_shaped = looks_like_log(&text);
-    let leaks: Vec<Leaked> = support::find_leaks(&text, ctx.redactor(), &[])
+    let leaks: Vec<Leaked> = leaked_secrets::find_leaks(&text, ctx.redactor(), &[])
         .into_iter()
         .filter(|l| l.kind != tollgate_secrets::Kind::Pii)
         .collect();
     let auth_lines = authorization_lines(&text);
     let redactor = ctx.redactor();
-    let own = support::own_credentials(&text, redactor)
-        .max(usize::from(support::shows_own_credential(&text, redactor)));
+    let own = leaked_secrets::own_credentials(&text, redactor).max(usize::from(
+        leaked_secrets::shows_own_credential(&text, redactor),
+    ));
     let credentials = leaks.iter().filter(|l| l.is_credential()).count() + own;
     if !log_shaped && auth_lines == 0 && credentials == 0 {
         return None;
@@ -232,7 +233,7 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
     let severity = if auth_lines > 0 || credentials > 0 {
         Severity::Critical
     } else {
-        Severity::Medium.max(support::worst(&leaks).unwrap_or(Severity::Info))
+        Severity::Medium.max(leaked_secrets::worst(&leaks).unwrap_or(Severity::Info))
     };
     let title = match (auth_lines, credentials) {
         (0, 0) => "Exposed log file".to_string(),
@@ -268,10 +269,10 @@ fn finding(ctx: &CheckCtx, ex: &Exchange) -> Option<Finding> {
             "{own} of them are credentials tollgate was given for this scan (shown as $TOKEN): the log hands them to anyone"
         ));
     }
-    f = support::with_leak_facts(f, &leaks);
-    Some(support::whole_lines(crate::mask::leaked(
+    f = leaked_secrets::with_leak_facts(f, &leaks);
+    Some(leaked_secrets::whole_lines(crate::mask::leaked(
         f,
-        &support::known(&leaks),
+        &leaked_secrets::known(&leaks),
     )))
 }
 
@@ -376,7 +377,7 @@ mod tests {
 
     #[tokio::test]
     async fn catch_all_server_reports_nothing() {
-        let (_e, ctx) = support::tests::ctx_with_baseline(&META, |_| {
+        let (_e, ctx) = leaked_secrets::tests::ctx_with_baseline(&META, |_| {
             RawResponse::new(200, "<!doctype html><html><body>app shell</body></html>")
                 .header("content-type", "text/html")
         })
@@ -387,7 +388,7 @@ mod tests {
 
     #[tokio::test]
     async fn catch_all_serving_the_same_log_everywhere_reports_nothing() {
-        let (_e, ctx) = support::tests::ctx_with_baseline(&META, |_| {
+        let (_e, ctx) = leaked_secrets::tests::ctx_with_baseline(&META, |_| {
             RawResponse::new(200, access_log()).header("content-type", "text/plain")
         })
         .await;

@@ -9,4 +9,3 @@ pub mod django_debug_404;
 pub mod exposed_files;
 pub mod exposed_logs;
 pub mod secrets_in_responses;
-mod support;

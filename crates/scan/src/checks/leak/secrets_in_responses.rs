@@ -5,8 +5,8 @@
 //! redacted first and values the request itself carried are ignored, so only what the
 //! API hands out on its own counts. Files and debug pages are left to LEAK-002/004/005.
 
-use super::support::{self, Leaked};
 use crate::check::{Check, CheckCtx, CheckError};
+use crate::checks::kit::leaked_secrets::{self, Leaked};
 use crate::engine::Exchange;
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -134,12 +134,16 @@ fn leaks_in(ctx: &CheckCtx, ex: &Exchange) -> Leaks {
     if is_api_description(&text) {
         return Leaks::default();
     }
-    let found = support::find_leaks(&text, ctx.redactor(), &support::echoed_by_request(ex))
-        .into_iter()
-        .filter(|l| l.kind != Kind::Pii || l.rule_id != "pii.email")
-        .collect();
+    let found = leaked_secrets::find_leaks(
+        &text,
+        ctx.redactor(),
+        &leaked_secrets::echoed_by_request(ex),
+    )
+    .into_iter()
+    .filter(|l| l.kind != Kind::Pii || l.rule_id != "pii.email")
+    .collect();
     let own = match ex.request.identity {
-        None => support::own_credentials(&text, ctx.redactor()),
+        None => leaked_secrets::own_credentials(&text, ctx.redactor()),
         Some(_) => 0,
     };
     Leaks { found, own }
@@ -158,7 +162,7 @@ fn severity(leaks: &Leaks) -> Severity {
     leaks
         .found
         .iter()
-        .map(|l| support::severity_of(l.level))
+        .map(|l| leaked_secrets::severity_of(l.level))
         .max()
         .unwrap_or(Severity::Info)
 }
@@ -251,8 +255,8 @@ fn finding(ctx: &CheckCtx, ex: &Exchange, leaks: &Leaks) -> Finding {
             subjects.len()
         ));
     }
-    f = support::with_leak_facts(f, &leaks.found);
-    crate::mask::leaked(f, &support::known(&leaks.found))
+    f = leaked_secrets::with_leak_facts(f, &leaks.found);
+    crate::mask::leaked(f, &leaked_secrets::known(&leaks.found))
 }
 
 #[cfg(test)]

@@ -330,7 +330,7 @@ pub(crate) mod tests {
         // Evidence is redacted before masking: the other token's payload must go too.
         let excerpt = r.redact(&text).into_owned();
         let f = tollgate_core::Finding::new(
-            &crate::checks::leak::secrets_in_responses::META,
+            &crate::checks::kit::TEST_META,
             tollgate_core::Location::http("GET", "http://h/"),
             "t",
         )

@@ -491,7 +491,7 @@ mod tests {
                 tollgate_core::Secret::new(String::from("t0k")),
             ))
             .spec(doc)
-            .ctx(&crate::checks::auth::jwt_alg_none::META);
+            .ctx(&crate::checks::kit::TEST_META);
         let spec = ctx.target().spec.clone().expect("spec");
         crate::recon::spec::exercise(&engine, &ctx.target().url, &spec, Some("alice")).await;
         let paths: Vec<String> = protected_routes(&ctx, "alice")

@@ -29,6 +29,10 @@ async fn stub_target(delay: Duration) -> SocketAddr {
             .header("access-control-allow-origin", "*"),
             "/api/items" => json(200, r#"[{"id":1,"name":"mug"},{"id":2,"name":"hat"}]"#),
             "/api/items/1" => json(200, r#"{"id":1,"name":"mug"}"#),
+            "/docs/openapi.json" => json(
+                200,
+                r#"{"openapi":"3.0.3","info":{"title":"stub","version":"1"},"paths":{"/api/items":{"get":{"responses":{"200":{"description":"items"}}}}}}"#,
+            ),
             _ => json(404, r#"{"detail":"not found"}"#),
         }
     })
@@ -746,5 +750,56 @@ async fn the_openapi_document_describes_the_api() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    running.stop().await;
+}
+
+/// A target's spec URL is fetched through the guard and used; one that cannot be
+/// loaded fails the scan with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_targets_spec_url_is_loaded_or_fails_the_scan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let running = support::server(Database::DataDir(dir.path().to_path_buf()), 2).await;
+    let api = Api::new(running.addr);
+    let admin = running.first_admin_key.clone().expect("key");
+    let stub = stub_target(Duration::ZERO).await;
+    let mut states = Vec::new();
+    for spec in ["docs/openapi.json", "docs/missing.json"] {
+        let t = api
+            .call(
+                "POST",
+                "/api/v1/targets",
+                Some(&admin),
+                Some(json!({"url": format!("http://{stub}/"), "spec_url": format!("http://{stub}/{spec}"), "profile": "quick"})),
+            )
+            .await;
+        assert_eq!(t.status, 201, "{}", String::from_utf8_lossy(&t.body));
+        let target_id = t.json()["id"].as_str().expect("id").to_string();
+        let scan = api
+            .call(
+                "POST",
+                "/api/v1/scans",
+                Some(&admin),
+                Some(json!({"target_id": target_id})),
+            )
+            .await
+            .json();
+        let id = scan["id"].as_str().expect("id").to_string();
+        states.push(
+            api.wait_for(
+                &admin,
+                &id,
+                &["completed", "failed", "cancelled"],
+                Duration::from_secs(120),
+            )
+            .await,
+        );
+    }
+    assert_eq!(states[0]["state"], "completed", "{}", states[0]);
+    assert_eq!(states[1]["state"], "failed", "{}", states[1]);
+    let error = states[1]["error"].as_str().expect("error");
+    assert!(
+        error.contains("API description") && error.contains("404"),
+        "{error}"
+    );
     running.stop().await;
 }

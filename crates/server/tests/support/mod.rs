@@ -42,7 +42,10 @@ impl PgDb {
                 if std::env::var("CI").as_deref() == Ok("true") {
                     panic!("PostgreSQL at {admin} does not answer ({why}), and CI=true needs it");
                 }
-                eprintln!(
+                // Straight to stderr, past the test harness's capture: a skip must show.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
                     "PostgreSQL tests SKIPPED ({test}): no PostgreSQL answers at {admin} ({why})"
                 );
                 return None;

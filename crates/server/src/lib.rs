@@ -154,11 +154,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         Database::DataDir(dir) => Store::open_data_dir(dir).await?,
         Database::Url(url) => Store::connect(url).await?,
     };
-    let first_admin_key = keys::first_admin_key(&store).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr()?;
+    // The last step that can fail before the key is shown: a key created by a start
+    // that then failed would never be seen, and the database would have no usable admin.
+    let first_admin_key = keys::first_admin_key(&store).await?;
     let guard = Guard::new(config.allow.clone()).with_own_listener(addr);
     let shutdown = CancelToken::new();
     let mut job_config = JobConfig::new(config.workers, guard.clone());

@@ -50,6 +50,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Audit deployment files (Dockerfile, compose, Kubernetes, entrypoints, Django settings, Python) without running anything.
     Audit(AuditArgs),
+    /// Run as a service: a REST API (/api/v1) with API keys, a scan queue and
+    /// in-process workers, on SQLite or PostgreSQL (see docs/server.md).
+    Serve(tollgate_server::ServeArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate completions for.

@@ -635,11 +635,16 @@ async fn run_checks(
     if cancel.is_cancelled() {
         return Vec::new();
     }
-    futures::stream::iter(checks.iter().copied())
-        .map(|check| {
-            let ctx = CheckCtx::new(engine.clone(), check.meta(), Arc::clone(target), profile)
-                .with_reach(Arc::clone(reach));
-            async move {
+    // The checks' futures are built before the stream (owned, boxed, each building its
+    // context when first polled), so that no closure is part of the scan's future type:
+    // that keeps the future provably `Send` for embedders that spawn it (the server).
+    let tasks: Vec<futures::future::BoxFuture<'static, CheckResult>> = checks
+        .iter()
+        .map(|&check| {
+            let (engine, target, reach) = (engine.clone(), Arc::clone(target), Arc::clone(reach));
+            let progress = Arc::clone(progress);
+            futures::FutureExt::boxed(async move {
+                let ctx = CheckCtx::new(engine, check.meta(), target, profile).with_reach(reach);
                 let result = check.run(&ctx).await;
                 let findings = result.as_ref().map_or(0, Vec::len);
                 progress(ProgressEvent::CheckFinished {
@@ -647,8 +652,10 @@ async fn run_checks(
                     findings,
                 });
                 (check, result)
-            }
+            })
         })
+        .collect();
+    futures::stream::iter(tasks)
         .buffer_unordered(CHECK_CONCURRENCY)
         .take_until(cancel.cancelled())
         .collect()

@@ -6,6 +6,7 @@ mod demo;
 mod diff;
 mod rules;
 mod scan;
+mod serve;
 
 use crate::args::{Cli, Command, ConfigCommand};
 use crate::exit::Failure;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => config::show(cli.config.as_deref(), &args),
         Command::Diff(args) => diff::run(&args),
         Command::Audit(args) => audit::run(&args, color),
+        Command::Serve(args) => serve::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

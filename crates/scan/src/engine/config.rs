@@ -1,6 +1,8 @@
 //! Engine limits. Every one of them is bounded by default.
 
+use std::sync::Arc;
 use std::time::Duration;
+use url::Url;
 
 /// Limits and behaviour of the probe engine.
 #[derive(Debug, Clone)]
@@ -32,6 +34,32 @@ pub struct EngineConfig {
     pub transcript_body_cap: usize,
     /// Bytes of bodies the transcript keeps in all.
     pub transcript_total_cap: usize,
+    /// Where the engine may connect besides what the scope allows: an embedder that
+    /// scans URLs submitted by others (the server's SSRF guard) vets every destination.
+    /// `None` (the CLI) leaves it to the scope guard.
+    pub destinations: Option<Destinations>,
+}
+
+/// A policy on destinations, applied to every request and redirect hop after the
+/// scope guard: [`DestinationPolicy::vet`] refuses a URL (an IP literal the policy
+/// denies, a denied host name), and the HTTP client resolves host names only through
+/// [`DestinationPolicy::resolver`], which returns vetted addresses or fails, so the
+/// connection goes to the address that was vetted.
+pub trait DestinationPolicy: Send + Sync {
+    /// Why `url` may not be contacted, if it may not.
+    fn vet(&self, url: &Url) -> Result<(), String>;
+    /// The resolver the HTTP client uses for host names.
+    fn resolver(&self) -> Arc<dyn reqwest::dns::Resolve>;
+}
+
+/// A shared [`DestinationPolicy`].
+#[derive(Clone)]
+pub struct Destinations(pub Arc<dyn DestinationPolicy>);
+
+impl std::fmt::Debug for Destinations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Destinations(..)")
+    }
 }
 
 impl Default for EngineConfig {
@@ -52,6 +80,7 @@ impl Default for EngineConfig {
             user_agent: format!("tollgate/{}", env!("CARGO_PKG_VERSION")),
             transcript_body_cap: 256 * 1024,
             transcript_total_cap: 64 * 1024 * 1024,
+            destinations: None,
         }
     }
 }

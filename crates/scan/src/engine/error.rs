@@ -8,6 +8,8 @@ use tollgate_core::{CheckId, HttpMethod, Redactor};
 pub enum EngineError {
     #[error("{url} is out of scope: only {allowed} may be contacted (add origins with --scope)")]
     OutOfScope { url: String, allowed: String },
+    #[error("{url} may not be contacted: {reason}")]
+    DestinationRefused { url: String, reason: String },
     #[error("check {check} tried {method}, which it does not declare")]
     MethodNotDeclared { check: CheckId, method: HttpMethod },
     #[error("check {check} exceeded its request budget of {budget}")]
@@ -97,6 +99,10 @@ impl EngineError {
             EngineError::OutOfScope { url, allowed } => EngineError::OutOfScope {
                 url: r(url),
                 allowed,
+            },
+            EngineError::DestinationRefused { url, reason } => EngineError::DestinationRefused {
+                url: r(url),
+                reason: r(reason),
             },
             EngineError::Connect { url, detail } => EngineError::Connect {
                 url: r(url),

@@ -21,7 +21,7 @@ mod scope;
 mod transcript;
 
 // What an embedder configures a scan with.
-pub use config::EngineConfig;
+pub use config::{DestinationPolicy, Destinations, EngineConfig};
 pub use error::EngineError;
 pub use identity::{redactor_for, Credential, Identity};
 pub use login::{Login, LoginKind};
@@ -262,6 +262,13 @@ impl Engine {
     /// One request on the wire, retried after back-off on 429/503.
     async fn send_one(&self, req: &ProbeRequest, url: &Url) -> Result<Response, EngineError> {
         self.inner.scope.check(url)?;
+        if let Some(d) = &self.inner.config.destinations {
+            d.0.vet(url)
+                .map_err(|reason| EngineError::DestinationRefused {
+                    url: url.to_string(),
+                    reason,
+                })?;
+        }
         let host = url.host_str().unwrap_or_default().to_string();
         let mut attempt = 0;
         loop {
@@ -446,7 +453,11 @@ fn redirect_target(url: &Url, response: &Response) -> Option<Url> {
 }
 
 fn build_client(config: &EngineConfig) -> Result<reqwest::Client, EngineError> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if let Some(d) = &config.destinations {
+        builder = builder.dns_resolver2(d.0.resolver());
+    }
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(config.connect_timeout)
         .read_timeout(config.read_timeout)

@@ -1,0 +1,231 @@
+//! tollgate as a service: `tollgate serve`.
+//!
+//! - [`store`]: SQLite (data directory) or PostgreSQL behind one interface, with
+//!   migrations per backend.
+//! - [`guard`]: the server-side SSRF guard every submitted URL and every scan request
+//!   passes.
+//! - [`keys`]: API keys with roles.
+//! - [`jobs`]: scans as leased jobs run by in-process workers.
+//! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
+
+pub mod api;
+pub mod guard;
+pub mod jobs;
+pub mod keys;
+pub mod store;
+
+use guard::{Allow, Guard};
+use jobs::{JobConfig, Jobs};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use store::Store;
+use tollgate_scan::CancelToken;
+
+/// `tollgate serve`'s flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on. The server speaks plain HTTP: keep it on
+    /// 127.0.0.1 or put a TLS-terminating proxy in front of it.
+    #[arg(
+        long,
+        env = "TOLLGATE_LISTEN",
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: SocketAddr,
+
+    /// Directory of the embedded SQLite database (created if missing)
+    /// [default: $XDG_DATA_HOME/tollgate, else ~/.local/share/tollgate].
+    #[arg(long, env = "TOLLGATE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Use PostgreSQL instead of the embedded SQLite database, e.g.
+    /// postgres://tollgate@db.internal/tollgate (sqlite://PATH works too).
+    #[arg(
+        long,
+        env = "TOLLGATE_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "data_dir",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// Scans run at once by this process (in-process workers).
+    #[arg(long, env = "TOLLGATE_WORKERS", value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: u16,
+
+    /// Let submitted targets and spec URLs reach an internal range or host that the
+    /// SSRF guard refuses by default (loopback, private, link-local/metadata, CGNAT,
+    /// …): a CIDR (10.0.0.0/8), an address (127.0.0.1) or a host name
+    /// (staging.internal). Repeat for more. The server's own listener stays refused.
+    #[arg(long = "allow-target", value_name = "CIDR|HOST")]
+    pub allow_target: Vec<Allow>,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum Database {
+    DataDir(PathBuf),
+    Url(String),
+}
+
+impl ServeArgs {
+    /// The database the flags name (the XDG data directory by default).
+    pub fn database(&self) -> anyhow::Result<Database> {
+        if let Some(url) = &self.database_url {
+            return Ok(Database::Url(url.clone()));
+        }
+        if let Some(dir) = &self.data_dir {
+            return Ok(Database::DataDir(dir.clone()));
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
+            })
+            .ok_or_else(|| {
+                anyhow::anyhow!("neither XDG_DATA_HOME nor HOME is set: pass --data-dir")
+            })?;
+        Ok(Database::DataDir(base.join("tollgate")))
+    }
+}
+
+/// What [`start`] needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub database: Database,
+    pub workers: usize,
+    pub allow: Vec<Allow>,
+    /// Engine limits of every scan (the guard is added to them).
+    pub engine: tollgate_scan::engine::EngineConfig,
+}
+
+impl ServerConfig {
+    pub fn from_args(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+        Ok(ServerConfig {
+            listen: args.listen,
+            database: args.database()?,
+            workers: usize::from(args.workers),
+            allow: args.allow_target.clone(),
+            engine: tollgate_scan::engine::EngineConfig::default(),
+        })
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens (the real port when the configuration said 0).
+    pub addr: SocketAddr,
+    /// The first admin key, when the database was new. Shown once.
+    pub first_admin_key: Option<String>,
+    pub store: Store,
+    shutdown: CancelToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops taking requests and jobs; running scans go back to the queue.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.store.close().await;
+    }
+
+    /// Resolves when a shutdown was asked for.
+    pub async fn stopped(&self) {
+        self.shutdown.cancelled().await;
+    }
+
+    pub fn shutdown_token(&self) -> CancelToken {
+        self.shutdown.clone()
+    }
+}
+
+/// Opens the database, binds the listener, starts the workers and the API.
+pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
+    let store = match &config.database {
+        Database::DataDir(dir) => Store::open_data_dir(dir).await?,
+        Database::Url(url) => Store::connect(url).await?,
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr()?;
+    // The last step that can fail before the key is shown: a key created by a start
+    // that then failed would never be seen, and the database would have no usable admin.
+    let first_admin_key = keys::first_admin_key(&store).await?;
+    let guard = Guard::new(config.allow.clone()).with_own_listener(addr);
+    let shutdown = CancelToken::new();
+    let mut job_config = JobConfig::new(config.workers, guard.clone());
+    job_config.engine = config.engine.clone();
+    let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
+    let mut tasks = jobs.spawn("worker");
+    let app = api::router(api::AppState {
+        store: store.clone(),
+        jobs,
+        guard,
+    });
+    let stop = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the HTTP server stopped");
+        }
+    }));
+    tracing::info!(%addr, "tollgate server listening");
+    Ok(Running {
+        addr,
+        first_admin_key,
+        store,
+        shutdown,
+        tasks,
+    })
+}
+
+/// `tollgate serve`: runs until SIGINT or SIGTERM.
+pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = ServerConfig::from_args(args)?;
+    if let Database::DataDir(dir) = &config.database {
+        tracing::info!(dir = %dir.display(), "data directory");
+    }
+    let running = start(config).await?;
+    {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "tollgate server listening on http://{}", running.addr);
+        if let Some(key) = &running.first_admin_key {
+            // Shown once, here, and nowhere else: only its hash is stored.
+            let _ = writeln!(
+                err,
+                "first admin API key (shown once, store it now): {key}\n  use it as: Authorization: Bearer <key>"
+            );
+        }
+    }
+    wait_for_signal().await;
+    tracing::info!("shutting down: no new jobs; running scans go back to the queue");
+    running.stop().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -20,6 +20,8 @@ fn demo_json_report_matches_the_published_schema() {
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(report["schema_version"], "1.4");
+    assert_eq!(report["schema_version"], "1.5");
     assert!(!report["findings"].as_array().unwrap().is_empty());
+    let costs = report["coverage"]["requests_by_check"].as_object().unwrap();
+    assert!(costs.values().all(|n| n.as_u64().is_some_and(|n| n > 0)) && !costs.is_empty());
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of the JSON report schema (docs/report.schema.json). Bump the minor
 /// version for additive changes and the major version for breaking ones.
-pub const SCHEMA_VERSION: &str = "1.4";
+pub const SCHEMA_VERSION: &str = "1.5";
 
 /// A framework or server tollgate recognised, with the evidence for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -58,6 +58,10 @@ pub struct Coverage {
     /// operationId, summary or description) says it changes state. Since 1.4.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routes_skipped: Vec<SkippedRoute>,
+    /// Requests each check that ran made (de-duplicated ones included), by check id:
+    /// what a check costs on this target. Since 1.5.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub requests_by_check: std::collections::BTreeMap<CheckId, u32>,
 }
 
 /// A request tollgate chose not to send, and why.

@@ -254,7 +254,7 @@ impl Scanner {
         let cancelled = cancel.is_cancelled();
         let mut notes = reach.coverage_notes();
         if cancelled {
-            let done: Vec<&CheckId> = results.iter().map(|(c, _)| &c.meta().id).collect();
+            let done: Vec<&CheckId> = results.iter().map(|(c, _, _)| &c.meta().id).collect();
             skipped.extend(
                 active
                     .iter()
@@ -621,7 +621,8 @@ fn plan(checks: &[&'static dyn Check], opts: &ScanOptions) -> Plan {
     (active, passive, skipped)
 }
 
-type CheckResult = (&'static dyn Check, Result<Vec<Finding>, CheckError>);
+/// A check, what it returned, and the requests it made.
+type CheckResult = (&'static dyn Check, Result<Vec<Finding>, CheckError>, u32);
 
 async fn run_checks(
     engine: &Engine,
@@ -651,7 +652,7 @@ async fn run_checks(
                     id: check.meta().id.to_string(),
                     findings,
                 });
-                (check, result)
+                (check, result, ctx.requests_made())
             })
         })
         .collect();
@@ -674,8 +675,12 @@ fn build_report(
     let mut findings = extras.late_findings;
     let mut errors = Vec::new();
     let mut run = Vec::new();
-    for (check, result) in results {
+    let mut requests_by_check = std::collections::BTreeMap::new();
+    for (check, result, requests) in results {
         let id = check.meta().id.clone();
+        if requests > 0 {
+            requests_by_check.insert(id.clone(), requests);
+        }
         match result {
             Ok(f) => {
                 findings.extend(f);
@@ -719,6 +724,7 @@ fn build_report(
             .chain(skipped_routes_note(dropped_routes))
             .collect(),
         routes_skipped,
+        requests_by_check,
     };
     let t = Target {
         url: engine.redactor().redact(target.url.as_str()).into_owned(),

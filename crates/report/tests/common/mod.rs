@@ -204,6 +204,10 @@ fn coverage() -> Coverage {
             url: "https://api.example.test/api/admin/reseed".into(),
             reason: "its path segment `reseed` names a destructive action".into(),
         }],
+        requests_by_check: [("AUTH-001", 12), ("LEAK-002", 24), ("SSRF-001", 31)]
+            .into_iter()
+            .map(|(id, n)| (CheckId::new_static(id), n))
+            .collect(),
     }
 }
 

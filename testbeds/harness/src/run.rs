@@ -45,6 +45,13 @@ impl EvalRun {
                 m.wall.as_secs_f64(),
                 m.report.coverage.requests_sent
             ));
+            let mut costs: Vec<_> = m.report.coverage.requests_by_check.iter().collect();
+            costs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let costs: Vec<String> = costs.iter().map(|(id, n)| format!("{id} {n}")).collect();
+            out.push_str(&format!(
+                "{mode}-mode requests by check: {}\n",
+                costs.join(", ")
+            ));
         }
         out.push_str(&format!("{}: {}\n", self.stack, eval.summary_line()));
         out

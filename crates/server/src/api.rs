@@ -400,6 +400,41 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics (text exposition format 0.0.4): queue depth, scans by state, and
+/// the run time of completed scans. Needs a viewer key (a scrape config sends it as a
+/// bearer token).
+#[utoipa::path(get, path = "/metrics", tag = "meta", security(("api_key" = [])),
+    responses((status = 200, description = "metrics in the Prometheus text format", content_type = "text/plain"),
+    (status = 401, description = "no valid API key", body = Problem, content_type = "application/problem+json")))]
+async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
+    let queued = state.store.queue_depth().await?;
+    let by_state = state.store.scans_by_state().await?;
+    let (done, total_ms) = state.store.completed_durations().await?;
+    let mut out = String::new();
+    out.push_str("# HELP tollgate_queue_depth Scans waiting for a worker.\n");
+    out.push_str("# TYPE tollgate_queue_depth gauge\n");
+    out.push_str(&format!("tollgate_queue_depth {queued}\n"));
+    out.push_str("# HELP tollgate_scans Scans stored, by state.\n");
+    out.push_str("# TYPE tollgate_scans gauge\n");
+    for s in ["queued", "running", "completed", "failed", "cancelled"] {
+        let n = by_state.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+        out.push_str(&format!("tollgate_scans{{state=\"{s}\"}} {n}\n"));
+    }
+    out.push_str("# HELP tollgate_scan_duration_seconds Run time of completed scans.\n");
+    out.push_str("# TYPE tollgate_scan_duration_seconds summary\n");
+    out.push_str(&format!(
+        "tollgate_scan_duration_seconds_sum {:.3}\n",
+        total_ms as f64 / 1000.0
+    ));
+    out.push_str(&format!("tollgate_scan_duration_seconds_count {done}\n"));
+    let mut r = out.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(r)
+}
+
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(("api_key" = [])),
     responses((status = 200, description = "the OpenAPI 3.1 document of this API", content_type = "application/json"),
@@ -817,6 +852,7 @@ async fn method_not_allowed() -> Problem {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/metrics", get(metrics))
         .route("/api/v1/keys", get(list_keys).post(create_key))
         .route("/api/v1/keys/{id}", axum::routing::delete(revoke_key))
         .route("/api/v1/targets", get(list_targets).post(create_target))
@@ -843,7 +879,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tollgate server API", description = "Scans as a service: targets, scans, reports, findings, API keys."),
-    paths(healthz, readyz, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
+    paths(healthz, readyz, metrics, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
           list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings),
     components(schemas(Problem, KeyCreate, KeyView, KeyCreated, KeyList, Role, TargetCreate, TargetView, TargetList,
                        ScanCreate, ScanView, ScanList, Progress, FindingList)),

@@ -451,6 +451,28 @@ impl Store {
             .try_get("n")
     }
 
+    /// How many scans are in each state (states with none are absent).
+    pub async fn scans_by_state(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) AS n FROM scans GROUP BY state ORDER BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    /// Completed scans and their summed run time (first claim to result), in ms.
+    pub async fn completed_durations(&self) -> StoreResult<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(finished_at - started_at), 0) AS BIGINT) AS total \
+             FROM scans WHERE state = 'completed' AND started_at IS NOT NULL AND finished_at IS NOT NULL",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("total")?))
+    }
+
     /// Takes the oldest runnable scan for `worker`, leased until `now + lease`: a queued
     /// one, or a running one whose lease expired (its worker died) and that has
     /// attempts left. On PostgreSQL concurrent claimers skip each other's locked rows;

@@ -232,6 +232,31 @@ async fn scan_flow(running: Running, label: &str) {
     let count = done["findings_count"].as_i64().expect("count");
     assert!(count > 0, "the stub's weaknesses are found: {done}");
 
+    // The metrics count it (Prometheus text format, a viewer key).
+    let m = api.call("GET", "/metrics", Some(&viewer), None).await;
+    assert_eq!(m.status, 200);
+    assert!(
+        m.content_type.starts_with("text/plain"),
+        "{}",
+        m.content_type
+    );
+    let text = String::from_utf8(m.body).expect("utf-8");
+    assert!(
+        text.contains("tollgate_scans{state=\"completed\"} 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("tollgate_queue_depth 0\n"), "{text}");
+    assert!(
+        text.contains("tollgate_scan_duration_seconds_count 1\n"),
+        "{text}"
+    );
+    let sum: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("tollgate_scan_duration_seconds_sum "))
+        .and_then(|v| v.parse().ok())
+        .expect("duration sum");
+    assert!(sum > 0.0, "{text}");
+
     // The report in every format the CLI writes.
     let json_report = api
         .call(
@@ -552,6 +577,7 @@ async fn authorization_matrix() {
             .to_string();
         let endpoints: Vec<(&str, String, Option<Value>, Need)> = vec![
             ("GET", "/api/v1/openapi.json".into(), None, Need::Viewer),
+            ("GET", "/metrics".into(), None, Need::Viewer),
             ("GET", "/api/v1/keys".into(), None, Need::Admin),
             (
                 "POST",

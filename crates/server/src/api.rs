@@ -280,6 +280,41 @@ impl From<TargetRow> for TargetView {
     }
 }
 
+/// One finding in a diff: enough to recognise it; the report has the rest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffFinding {
+    pub fingerprint: String,
+    pub check_id: String,
+    pub severity: String,
+    pub title: String,
+}
+
+impl From<&tollgate_core::Finding> for DiffFinding {
+    fn from(f: &tollgate_core::Finding) -> Self {
+        DiffFinding {
+            fingerprint: f.fingerprint.0.clone(),
+            check_id: f.check_id.to_string(),
+            severity: f.severity.to_string(),
+            title: f.title.clone(),
+        }
+    }
+}
+
+/// What changed since the target's previous completed scan.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanDiff {
+    pub scan_id: String,
+    /// `null` when this is the target's first completed scan: every finding is new.
+    pub previous_scan_id: Option<String>,
+    pub new: Vec<DiffFinding>,
+    pub fixed: Vec<DiffFinding>,
+    pub unchanged_count: usize,
+    pub score_before: Option<u8>,
+    pub score_after: u8,
+    pub grade_before: Option<String>,
+    pub grade_after: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetList {
     pub items: Vec<TargetView>,
@@ -711,6 +746,63 @@ async fn cancel_scan(
     Ok((StatusCode::ACCEPTED, axum::Json(scan.into())))
 }
 
+/// A stored report, parsed.
+async fn stored_report(state: &AppState, scan: &ScanRow) -> ApiResult<tollgate_core::Report> {
+    let Some(body) = state.store.report(&scan.id).await? else {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            "Conflict",
+            format!("the scan has no report ({})", scan.state),
+        ));
+    };
+    serde_json::from_str(&body).map_err(|e| {
+        tracing::error!(scan = %scan.id, error = %e, "a stored report does not parse");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            "the stored report could not be read",
+        )
+    })
+}
+
+/// What is new, fixed and unchanged against the target's previous completed scan
+/// (findings compared by their stable fingerprints), and how score and grade moved.
+#[utoipa::path(get, path = "/api/v1/scans/{id}/diff", tag = "scans", params(("id" = String, Path)), security(("api_key" = [])),
+    responses((status = 200, body = ScanDiff),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the scan has no report yet", body = Problem, content_type = "application/problem+json")))]
+async fn get_diff(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<ScanDiff>> {
+    let scan = scan_or_404(&state, &id).await?;
+    let current = stored_report(&state, &scan).await?;
+    let previous = match state.store.previous_completed(&scan).await? {
+        Some(p) => Some((p.id.clone(), stored_report(&state, &p).await?)),
+        None => None,
+    };
+    let empty = |r: &tollgate_core::Report| tollgate_core::Report {
+        findings: Vec::new(),
+        ..r.clone()
+    };
+    let base = previous
+        .as_ref()
+        .map_or_else(|| empty(&current), |(_, r)| r.clone());
+    let d = tollgate_core::diff::diff(&base, &current);
+    Ok(axum::Json(ScanDiff {
+        scan_id: scan.id,
+        previous_scan_id: previous.as_ref().map(|(id, _)| id.clone()),
+        new: d.new.iter().map(DiffFinding::from).collect(),
+        fixed: d.fixed.iter().map(DiffFinding::from).collect(),
+        unchanged_count: d.unchanged.len(),
+        score_before: previous.as_ref().map(|(_, r)| r.score.score),
+        score_after: current.score.score,
+        grade_before: previous.as_ref().map(|(_, r)| r.score.grade.to_string()),
+        grade_after: current.score.grade.to_string(),
+    }))
+}
+
 /// The scan's report in one of the CLI's formats.
 #[utoipa::path(get, path = "/api/v1/scans/{id}/report", tag = "scans", params(("id" = String, Path), ReportQuery), security(("api_key" = [])),
     responses((status = 200, description = "the report (JSON, SARIF, HTML, Markdown or JUnit XML)"),
@@ -862,6 +954,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/scans/{id}/cancel", post(cancel_scan))
         .route("/api/v1/scans/{id}/report", get(get_report))
         .route("/api/v1/scans/{id}/findings", get(list_findings))
+        .route("/api/v1/scans/{id}/diff", get(get_diff))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -879,10 +972,10 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tollgate server API", description = "Scans as a service: targets, scans, reports, findings, API keys."),
-    paths(healthz, readyz, metrics, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
+    paths(healthz, readyz, metrics, get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
           list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings),
     components(schemas(Problem, KeyCreate, KeyView, KeyCreated, KeyList, Role, TargetCreate, TargetView, TargetList,
-                       ScanCreate, ScanView, ScanList, Progress, FindingList)),
+                       ScanCreate, ScanView, ScanList, Progress, FindingList, ScanDiff, DiffFinding)),
     modifiers(&Security),
     tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"))
 )]

@@ -451,6 +451,21 @@ impl Store {
             .try_get("n")
     }
 
+    /// The completed scan of the same target queued before `scan`, if any.
+    pub async fn previous_completed(&self, scan: &ScanRow) -> StoreResult<Option<ScanRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {SCAN_COLUMNS} FROM scans WHERE target_id = $1 AND state = 'completed' \
+             AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(&scan.target_id)
+        .bind(scan.created_at)
+        .bind(&scan.id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(scan_row).transpose()
+    }
+
     /// How many scans are in each state (states with none are absent).
     pub async fn scans_by_state(&self) -> StoreResult<Vec<(String, i64)>> {
         let rows =

@@ -257,6 +257,60 @@ async fn scan_flow(running: Running, label: &str) {
         .expect("duration sum");
     assert!(sum > 0.0, "{text}");
 
+    // The diff: the first scan has no predecessor, every finding is new; a second scan
+    // of the unchanged target finds the same ones, nothing new, nothing fixed.
+    let d = api
+        .call(
+            "GET",
+            &format!("/api/v1/scans/{scan_id}/diff"),
+            Some(&viewer),
+            None,
+        )
+        .await
+        .json();
+    assert!(d["previous_scan_id"].is_null(), "{d}");
+    assert_eq!(
+        d["new"].as_array().map(Vec::len),
+        Some(count as usize),
+        "{d}"
+    );
+    assert_eq!(d["fixed"].as_array().map(Vec::len), Some(0), "{d}");
+    let second_id = api
+        .call(
+            "POST",
+            "/api/v1/scans",
+            Some(&operator),
+            Some(json!({"target_id": target_id})),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let second = api
+        .wait_for(
+            &viewer,
+            &second_id,
+            &["completed", "failed", "cancelled"],
+            Duration::from_secs(240),
+        )
+        .await;
+    assert_eq!(second["state"], "completed", "{second}");
+    let d = api
+        .call(
+            "GET",
+            &format!("/api/v1/scans/{second_id}/diff"),
+            Some(&viewer),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(d["previous_scan_id"], scan_id.as_str(), "{d}");
+    assert_eq!(d["new"].as_array().map(Vec::len), Some(0), "{d}");
+    assert_eq!(d["fixed"].as_array().map(Vec::len), Some(0), "{d}");
+    assert_eq!(d["unchanged_count"], second["findings_count"], "{d}");
+    assert_eq!(d["score_before"], d["score_after"], "{d}");
+
     // The report in every format the CLI writes.
     let json_report = api
         .call(
@@ -381,7 +435,18 @@ async fn scan_flow(running: Running, label: &str) {
         .await
         .json();
     assert_eq!(list["items"][0]["id"], scan_id.as_str());
-    assert!(list["next_offset"].is_null());
+    assert_eq!(list["next_offset"], 1, "two scans of the target: {list}");
+    let last = api
+        .call(
+            "GET",
+            &format!("/api/v1/scans?target_id={target_id}&limit=1&offset=1"),
+            Some(&viewer),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(last["items"][0]["id"], second_id.as_str());
+    assert!(last["next_offset"].is_null(), "{last}");
     running.stop().await;
 }
 
@@ -638,6 +703,12 @@ async fn authorization_matrix() {
             (
                 "GET",
                 format!("/api/v1/scans/{scan_id}/findings"),
+                None,
+                Need::Viewer,
+            ),
+            (
+                "GET",
+                format!("/api/v1/scans/{scan_id}/diff"),
                 None,
                 Need::Viewer,
             ),

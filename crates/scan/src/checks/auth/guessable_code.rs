@@ -4,6 +4,7 @@
 
 use crate::check::{Check, CheckCtx, CheckError};
 use crate::checks::kit::api_support;
+use crate::checks::kit::request_bodies;
 use crate::engine::{Auth, Exchange, ProbeRequest};
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     SafetyClass, Severity,
 };
-use tollgate_spec::{example, ApiModel, Method, Operation, Schema, SchemaType};
+use tollgate_spec::{ApiModel, Method, Operation, Schema, SchemaType};
 
 pub struct GuessableCode;
 
@@ -144,25 +145,13 @@ struct Flow {
     body: Map<String, Value>,
 }
 
+/// The operation's documented JSON body (an object) and its schema.
 fn example_body(
     model: &ApiModel,
     op: &Operation,
 ) -> Option<(Map<String, Value>, tollgate_spec::SchemaId)> {
-    let content = op
-        .request_body
-        .as_ref()?
-        .content
-        .iter()
-        .find(|c| c.media_type.to_ascii_lowercase().contains("json"))?;
-    let schema = content.schema?;
-    let body = match content.example.clone() {
-        Some(Value::Object(m)) => m,
-        _ => match example::value_for(model, schema, example::Direction::Request) {
-            Value::Object(m) => m,
-            _ => return None,
-        },
-    };
-    Some((body, schema))
+    let d = request_bodies::documented_body(model, op, request_bodies::Media::Json)?;
+    Some((d.body, d.schema))
 }
 
 fn flows(w: &Words, model: &ApiModel) -> Vec<Flow> {

@@ -631,8 +631,13 @@ mod tests {
     }
 
     fn fixture(addr: std::net::SocketAddr) -> Fixture {
+        fixture_with(addr, SPEC)
+    }
+
+    /// alice and bob (same role), intrusive checks allowed, the given document.
+    fn fixture_with(addr: std::net::SocketAddr, spec: &str) -> Fixture {
         Fixture::new(&format!("http://{addr}/"))
-            .spec(SPEC)
+            .spec(spec)
             .intrusive()
             .identity(Identity::bearer(
                 "alice",
@@ -741,21 +746,10 @@ mod tests {
         }
     }
 
-    fn account_fixture(addr: std::net::SocketAddr) -> Fixture {
-        Fixture::new(&format!("http://{addr}/"))
-            .spec(ACCOUNT_SPEC)
-            .intrusive()
-            .identity(Identity::bearer(
-                "alice",
-                Secret::new("tok-alice-0123456789"),
-            ))
-            .identity(Identity::bearer("bob", Secret::new("tok-bob-0123456789")))
-    }
-
     #[tokio::test]
     async fn proves_an_email_action_on_another_account_and_restores_it() {
         let addr = serve(accounts(false)).await;
-        let (_e, ctx) = account_fixture(addr).ctx(&META);
+        let (_e, ctx) = fixture_with(addr, ACCOUNT_SPEC).ctx(&META);
         let f = CrossUserWrite.run(&ctx).await.expect("run");
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(
@@ -779,7 +773,7 @@ mod tests {
     #[tokio::test]
     async fn silent_when_the_email_action_checks_the_caller() {
         let addr = serve(accounts(true)).await;
-        let (_e, ctx) = account_fixture(addr).ctx(&META);
+        let (_e, ctx) = fixture_with(addr, ACCOUNT_SPEC).ctx(&META);
         assert!(CrossUserWrite.run(&ctx).await.expect("run").is_empty());
     }
 

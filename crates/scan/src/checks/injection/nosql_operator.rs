@@ -15,7 +15,7 @@ use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Confidence, Finding, HttpMethod, Location, Owasp,
     SafetyClass, Severity,
 };
-use tollgate_spec::{example, Method, Operation, SchemaType};
+use tollgate_spec::{Method, Operation, SchemaType};
 use url::Url;
 
 pub struct NosqlOperatorLogin;
@@ -107,18 +107,11 @@ pub fn login_ops(ctx: &CheckCtx) -> Vec<LoginOp> {
         .iter()
         .filter(|o| o.method == Method::Post && !o.is_templated())
     {
-        let Some(content) = op
-            .request_body
-            .as_ref()
-            .and_then(|b| b.content.iter().find(|c| c.media_type.contains("json")))
-        else {
-            continue;
-        };
-        let Some(schema) = content.schema else {
+        let Some(documented) = documented_body(model, op, Media::Json) else {
             continue;
         };
         let props: Vec<String> = model
-            .properties(schema)
+            .properties(documented.schema)
             .into_iter()
             .map(|(n, _)| n)
             .collect();
@@ -136,13 +129,7 @@ pub fn login_ops(ctx: &CheckCtx) -> Vec<LoginOp> {
         if props.len() > 3 {
             continue;
         }
-        let example = content
-            .example
-            .clone()
-            .unwrap_or_else(|| example::value_for(model, schema, example::Direction::Request));
-        let Value::Object(body) = example else {
-            continue;
-        };
+        let body = documented.body;
         let Ok(url) = ctx
             .target()
             .url

@@ -2,6 +2,7 @@
 //! an API key (`Authorization: Bearer tgk_…`); errors are `application/problem+json`
 //! (RFC 9457); every list is paginated (`limit`, `offset`, `next_offset`).
 
+use crate::diff::{DiffFinding, ScanDiff};
 use crate::guard::Guard;
 use crate::jobs::Jobs;
 use crate::keys::{self, Role};
@@ -278,41 +279,6 @@ impl From<TargetRow> for TargetView {
             created_at: time(t.created_at),
         }
     }
-}
-
-/// One finding in a diff: enough to recognise it; the report has the rest.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DiffFinding {
-    pub fingerprint: String,
-    pub check_id: String,
-    pub severity: String,
-    pub title: String,
-}
-
-impl From<&tollgate_core::Finding> for DiffFinding {
-    fn from(f: &tollgate_core::Finding) -> Self {
-        DiffFinding {
-            fingerprint: f.fingerprint.0.clone(),
-            check_id: f.check_id.to_string(),
-            severity: f.severity.to_string(),
-            title: f.title.clone(),
-        }
-    }
-}
-
-/// What changed since the target's previous completed scan.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScanDiff {
-    pub scan_id: String,
-    /// `null` when this is the target's first completed scan: every finding is new.
-    pub previous_scan_id: Option<String>,
-    pub new: Vec<DiffFinding>,
-    pub fixed: Vec<DiffFinding>,
-    pub unchanged_count: usize,
-    pub score_before: Option<u8>,
-    pub score_after: u8,
-    pub grade_before: Option<String>,
-    pub grade_after: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -782,25 +748,11 @@ async fn get_diff(
         Some(p) => Some((p.id.clone(), stored_report(&state, &p).await?)),
         None => None,
     };
-    let empty = |r: &tollgate_core::Report| tollgate_core::Report {
-        findings: Vec::new(),
-        ..r.clone()
-    };
-    let base = previous
-        .as_ref()
-        .map_or_else(|| empty(&current), |(_, r)| r.clone());
-    let d = tollgate_core::diff::diff(&base, &current);
-    Ok(axum::Json(ScanDiff {
-        scan_id: scan.id,
-        previous_scan_id: previous.as_ref().map(|(id, _)| id.clone()),
-        new: d.new.iter().map(DiffFinding::from).collect(),
-        fixed: d.fixed.iter().map(DiffFinding::from).collect(),
-        unchanged_count: d.unchanged.len(),
-        score_before: previous.as_ref().map(|(_, r)| r.score.score),
-        score_after: current.score.score,
-        grade_before: previous.as_ref().map(|(_, r)| r.score.grade.to_string()),
-        grade_after: current.score.grade.to_string(),
-    }))
+    Ok(axum::Json(ScanDiff::between(
+        &scan.id,
+        &current,
+        previous.as_ref().map(|(id, r)| (id.as_str(), r)),
+    )))
 }
 
 /// The scan's report in one of the CLI's formats.

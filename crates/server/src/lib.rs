@@ -6,9 +6,11 @@
 //!   passes.
 //! - [`keys`]: API keys with roles.
 //! - [`jobs`]: scans as leased jobs run by in-process workers.
+//! - [`diff`]: what changed between two scans of a target.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
 
 pub mod api;
+pub mod diff;
 pub mod guard;
 pub mod jobs;
 pub mod keys;
@@ -105,14 +107,22 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    pub fn from_args(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
-        Ok(ServerConfig {
-            listen: args.listen,
-            database: args.database()?,
-            workers: usize::from(args.workers),
-            allow: args.allow_target.clone(),
+    /// The defaults `tollgate serve` has without flags, on `listen` and `database`.
+    pub fn new(listen: SocketAddr, database: Database) -> ServerConfig {
+        ServerConfig {
+            listen,
+            database,
+            workers: 2,
+            allow: Vec::new(),
             engine: tollgate_scan::engine::EngineConfig::default(),
-        })
+        }
+    }
+
+    pub fn from_args(args: &ServeArgs) -> anyhow::Result<ServerConfig> {
+        let mut config = ServerConfig::new(args.listen, args.database()?);
+        config.workers = usize::from(args.workers);
+        config.allow.clone_from(&args.allow_target);
+        Ok(config)
     }
 }
 

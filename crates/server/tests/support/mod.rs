@@ -96,13 +96,9 @@ pub async fn server(database: Database, workers: usize) -> Running {
         max_time: Duration::from_secs(120),
         ..Default::default()
     };
-    tollgate_server::start(ServerConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        database,
-        workers,
-        allow: vec!["127.0.0.1".parse::<Allow>().expect("allow")],
-        engine,
-    })
-    .await
-    .expect("server starts")
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database);
+    config.workers = workers;
+    config.allow = vec!["127.0.0.1".parse::<Allow>().expect("allow")];
+    config.engine = engine;
+    tollgate_server::start(config).await.expect("server starts")
 }

@@ -7,6 +7,8 @@
 //! - [`keys`]: API keys with roles.
 //! - [`jobs`]: scans as leased jobs run by in-process workers.
 //! - [`diff`]: what changed between two scans of a target.
+//! - [`schedule`]: per-target schedules and the scheduler that queues their scans.
+//! - [`monitor`]: finding triage applied to reports, and diffs that respect it.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
 
 pub mod api;
@@ -14,6 +16,8 @@ pub mod diff;
 pub mod guard;
 pub mod jobs;
 pub mod keys;
+pub mod monitor;
+pub mod schedule;
 pub mod store;
 
 use guard::{Allow, Guard};
@@ -104,6 +108,8 @@ pub struct ServerConfig {
     pub allow: Vec<Allow>,
     /// Engine limits of every scan (the guard is added to them).
     pub engine: tollgate_scan::engine::EngineConfig,
+    /// How often the scheduler looks for targets whose scheduled scan is due.
+    pub schedule_tick: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -115,6 +121,7 @@ impl ServerConfig {
             workers: 2,
             allow: Vec::new(),
             engine: tollgate_scan::engine::EngineConfig::default(),
+            schedule_tick: std::time::Duration::from_secs(15),
         }
     }
 
@@ -177,6 +184,12 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     job_config.engine = config.engine.clone();
     let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
     let mut tasks = jobs.spawn("worker");
+    tasks.push(schedule::spawn(
+        store.clone(),
+        std::sync::Arc::clone(&jobs),
+        config.schedule_tick,
+        shutdown.clone(),
+    ));
     let app = api::router(api::AppState {
         store: store.clone(),
         jobs,

@@ -708,7 +708,7 @@ impl Store {
             cancelled: false,
         } = outcome
         {
-            monitor::store_diff(&mut *tx, scan_id, report, now).await?;
+            monitor::store_diff(&mut tx, scan_id, report, now).await?;
         }
         tx.commit().await?;
         Ok(true)

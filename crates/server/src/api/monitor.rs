@@ -57,13 +57,15 @@ pub struct TargetPatch {
     pub schedule: Option<Option<ScheduleSpec>>,
 }
 
-/// Sets (or with `None` removes) a target's schedule. The next slot is recomputed only
-/// when the schedule changes, so re-sending the same schedule does not postpone it.
-pub(super) fn apply_schedule(t: &mut TargetRow, spec: Option<&ScheduleSpec>) -> ApiResult<()> {
+/// Sets (or with `None` removes) a target's schedule; returns whether it changed. The
+/// next slot is recomputed only when the schedule changes, so re-sending the same
+/// schedule does not postpone it.
+pub(super) fn apply_schedule(t: &mut TargetRow, spec: Option<&ScheduleSpec>) -> ApiResult<bool> {
     let Some(spec) = spec else {
+        let had = t.schedule.is_some() || t.next_run_at.is_some();
         t.schedule = None;
         t.next_run_at = None;
-        return Ok(());
+        return Ok(had);
     };
     let s = Schedule::from_spec(spec).map_err(|why| unprocessable(format!("schedule: {why}")))?;
     let canonical = s.canonical();
@@ -73,8 +75,9 @@ pub(super) fn apply_schedule(t: &mut TargetRow, spec: Option<&ScheduleSpec>) -> 
             .ok_or_else(|| unprocessable("schedule: it never fires"))?;
         t.schedule = Some(canonical);
         t.next_run_at = Some(next);
+        return Ok(true);
     }
-    Ok(())
+    Ok(false)
 }
 
 /// The API form of a stored schedule.
@@ -138,10 +141,11 @@ pub(super) async fn patch_target(
             None => None,
         };
     }
-    if let Some(schedule) = &body.schedule {
-        apply_schedule(&mut t, schedule.as_ref())?;
-    }
-    if !state.store.update_target(&t).await? {
+    let schedule_changed = match &body.schedule {
+        Some(schedule) => apply_schedule(&mut t, schedule.as_ref())?,
+        None => false,
+    };
+    if !state.store.update_target(&t, schedule_changed).await? {
         return Err(Problem::not_found("target"));
     }
     tracing::info!(target = %t.id, by = %caller.key_id, "target changed");

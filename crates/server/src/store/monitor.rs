@@ -96,20 +96,25 @@ fn count(n: usize) -> i64 {
 impl Store {
     // ---- targets and schedules
 
-    /// Writes a target's changeable fields; false if there is no such target.
-    pub async fn update_target(&self, t: &TargetRow) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE targets SET name = $1, spec_url = $2, profile = $3, allow_intrusive = $4, schedule = $5, next_run_at = $6 WHERE id = $7",
-        )
-        .bind(&t.name)
-        .bind(&t.spec_url)
-        .bind(&t.profile)
-        .bind(i64::from(t.allow_intrusive))
-        .bind(&t.schedule)
-        .bind(t.next_run_at)
-        .bind(&t.id)
-        .execute(&self.pool)
-        .await?;
+    /// Writes a target's changeable fields; false if there is no such target. The
+    /// schedule and its next slot are written only when `schedule_changed`: otherwise
+    /// a scheduler that moved the slot meanwhile would see it moved back (and queue
+    /// the same slot again).
+    pub async fn update_target(&self, t: &TargetRow, schedule_changed: bool) -> StoreResult<bool> {
+        let sql = if schedule_changed {
+            "UPDATE targets SET name = $1, spec_url = $2, profile = $3, allow_intrusive = $4, schedule = $5, next_run_at = $6 WHERE id = $7"
+        } else {
+            "UPDATE targets SET name = $1, spec_url = $2, profile = $3, allow_intrusive = $4 WHERE id = $5"
+        };
+        let mut q = sqlx::query(sql)
+            .bind(&t.name)
+            .bind(&t.spec_url)
+            .bind(&t.profile)
+            .bind(i64::from(t.allow_intrusive));
+        if schedule_changed {
+            q = q.bind(&t.schedule).bind(t.next_run_at);
+        }
+        let done = q.bind(&t.id).execute(&self.pool).await?;
         Ok(done.rows_affected() == 1)
     }
 

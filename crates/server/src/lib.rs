@@ -7,6 +7,7 @@
 //! - [`keys`]: API keys with roles.
 //! - [`jobs`]: scans as leased jobs run by in-process workers.
 //! - [`diff`]: what changed between two scans of a target.
+//! - [`webhooks`]: signed webhook deliveries of each scan's events, with retries.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
 
 pub mod api;
@@ -15,6 +16,7 @@ pub mod guard;
 pub mod jobs;
 pub mod keys;
 pub mod store;
+pub mod webhooks;
 
 use guard::{Allow, Guard};
 use jobs::{JobConfig, Jobs};
@@ -104,6 +106,8 @@ pub struct ServerConfig {
     pub allow: Vec<Allow>,
     /// Engine limits of every scan (the guard is added to them).
     pub engine: tollgate_scan::engine::EngineConfig,
+    /// How webhook deliveries are sent and retried.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 impl ServerConfig {
@@ -115,6 +119,7 @@ impl ServerConfig {
             workers: 2,
             allow: Vec::new(),
             engine: tollgate_scan::engine::EngineConfig::default(),
+            webhooks: webhooks::WebhookConfig::default(),
         }
     }
 
@@ -177,6 +182,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     job_config.engine = config.engine.clone();
     let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
     let mut tasks = jobs.spawn("worker");
+    tasks.extend(
+        webhooks::Dispatcher::new(
+            store.clone(),
+            config.webhooks.clone(),
+            guard.clone(),
+            shutdown.clone(),
+        )
+        .spawn(),
+    );
     let app = api::router(api::AppState {
         store: store.clone(),
         jobs,

@@ -19,6 +19,10 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
+mod webhooks;
+
+pub use webhooks::{AttemptRow, DeliveryJob, DeliveryRow, DeliveryStep, WebhookRow};
+
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Which database the store talks to.
@@ -35,16 +39,30 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/sqlite/0003_webhooks.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/postgres/0003_webhooks.sql"),
+    ),
+];
 
 /// The migrations compiled into the binary.
 #[derive(Debug)]

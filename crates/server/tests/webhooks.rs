@@ -35,7 +35,8 @@ async fn server(database: Database) -> Running {
 }
 
 /// A stub API whose weaknesses change when `changed` is set: a version-disclosing
-/// `Server` header before, a wildcard CORS header after.
+/// `Server` header before; a wildcard CORS header and an exposed `.git/config` (a
+/// high-severity finding: the score drops, the grade changes) after.
 async fn changing_target(changed: Arc<AtomicBool>) -> SocketAddr {
     serve(move |req| {
         let after = changed.load(Ordering::SeqCst);
@@ -51,6 +52,11 @@ async fn changing_target(changed: Arc<AtomicBool>) -> SocketAddr {
         match req.path.split('?').next().unwrap_or("/") {
             "/" => json(200, r#"{"name":"stub","links":{"items":"/api/items"}}"#),
             "/api/items" => json(200, r#"[{"id":1,"name":"mug"}]"#),
+            "/.git/config" if after => RawResponse::new(
+                200,
+                "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n",
+            )
+            .header("content-type", "text/plain"),
             _ => json(404, r#"{"detail":"not found"}"#),
         }
     })
@@ -310,6 +316,11 @@ async fn webhook_flow(running: Running, label: &str) {
         }),
     )
     .await;
+    let (quiet, _) = create_hook(
+        &api,
+        json!({"url": format!("http://{rx}/quiet"), "events": ["score.dropped"], "score_drop": 50}),
+    )
+    .await;
     secrets.insert(all.clone(), all_secret.clone());
     secrets.insert(flaky.clone(), flaky_secret.clone());
 
@@ -318,10 +329,10 @@ async fn webhook_flow(running: Running, label: &str) {
     assert_eq!(one["url"], format!("http://{rx}/…"), "{one}");
     assert_eq!(one["events"].as_array().map(Vec::len), Some(5), "{one}");
     assert_eq!(one["score_drop"], 5);
-    let (_, _, list_text) = api.call("GET", "/api/v1/webhooks?limit=2", None).await;
+    let (_, _, list_text) = api.call("GET", "/api/v1/webhooks?limit=3", None).await;
     let list: Value = serde_json::from_str(&list_text).unwrap();
-    assert_eq!(list["items"].as_array().map(Vec::len), Some(2));
-    assert_eq!(list["next_offset"], 2);
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(3));
+    assert_eq!(list["next_offset"], 3);
     for text in [list_text, one.to_string()] {
         for s in secrets.values() {
             assert!(!text.contains(s.as_str()), "a secret in a GET answer");
@@ -355,6 +366,13 @@ async fn webhook_flow(running: Running, label: &str) {
     changed.store(true, Ordering::SeqCst);
     let second = api.scan(&target_id).await;
     let second_id = second["id"].as_str().unwrap();
+    // The stub got worse: the score fell by more than 5 points, the grade changed.
+    let (before, after) = (
+        first["score"].as_i64().unwrap(),
+        second["score"].as_i64().unwrap(),
+    );
+    assert!(before - after >= 5, "{before} → {after}");
+    assert_ne!(first["grade"], second["grade"]);
     let diff = api.get(&format!("/api/v1/scans/{second_id}/diff")).await;
     assert!(
         !diff["new"].as_array().unwrap().is_empty()
@@ -383,12 +401,34 @@ async fn webhook_flow(running: Running, label: &str) {
         "{log:#?}"
     );
     let second_events = events_of(&second);
-    for e in ["scan.completed", "findings.new", "findings.fixed"] {
-        assert!(
-            second_events.iter().any(|x| x == e),
-            "{e}: {second_events:?}"
-        );
-    }
+    assert_eq!(
+        second_events,
+        [
+            "findings.fixed",
+            "findings.new",
+            "grade.changed",
+            "scan.completed",
+            "score.dropped"
+        ],
+        "{log:#?}"
+    );
+    let dropped = received(&inbox, "/ok", "score.dropped");
+    let body: Value = serde_json::from_slice(&dropped[0].body).unwrap();
+    assert_eq!(
+        (&body["data"]["score_before"], &body["data"]["score_after"]),
+        (&first["score"], &second["score"])
+    );
+    assert_eq!(
+        (&body["data"]["grade_before"], &body["data"]["grade_after"]),
+        (&first["grade"], &second["grade"])
+    );
+    // A threshold above the drop raises nothing.
+    assert!(api
+        .get(&format!("/api/v1/webhooks/{quiet}/deliveries"))
+        .await["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert!(log.iter().all(|d| d["state"] == "delivered"), "{log:#?}");
 
     // Each event arrived once, signed, with the scan's diff; Python agrees.
@@ -583,4 +623,71 @@ async fn webhooks_on_postgres() {
     };
     let running = server(Database::Url(db.url.clone())).await;
     webhook_flow(running, "postgres").await;
+}
+
+/// The guard vets the URL again at every delivery: a webhook created while 127.0.0.1
+/// was allowed is refused once the server runs without `--allow-target`, and the
+/// receiver is never contacted.
+async fn vetted_at_delivery(database: Database) {
+    let inbox: Inbox = Arc::default();
+    let rx = receiver(Arc::clone(&inbox)).await;
+    let running = server(database.clone()).await;
+    let api = Api {
+        base: format!("http://{}", running.addr),
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        key: running.first_admin_key.clone().expect("admin key"),
+    };
+    let (hook, _) = create_hook(
+        &api,
+        json!({"url": format!("http://{rx}/ok"), "events": ["scan.completed"]}),
+    )
+    .await;
+    running.stop().await;
+
+    let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database);
+    config.webhooks = WebhookConfig {
+        attempts: 2,
+        base_delay: Duration::from_millis(50),
+        poll: Duration::from_millis(50),
+        ..WebhookConfig::default()
+    };
+    let strict = tollgate_server::start(config).await.expect("server starts");
+    let api = Api {
+        base: format!("http://{}", strict.addr),
+        ..api
+    };
+    let (status, _, text) = api
+        .post(&format!("/api/v1/webhooks/{hook}/test"), json!({}))
+        .await;
+    assert_eq!(status, 202, "{text}");
+    let log = api.deliveries_when(&hook, settled).await;
+    assert_eq!(log[0]["state"], "failed", "{log:#?}");
+    for attempt in log[0]["log"].as_array().unwrap() {
+        let error = attempt["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("refused by the SSRF guard") && error.contains("loopback"),
+            "{attempt}"
+        );
+        assert!(attempt["status_code"].is_null());
+    }
+    assert_eq!(log[0]["attempts"], 2);
+    assert!(
+        inbox.lock().unwrap().is_empty(),
+        "the receiver was contacted"
+    );
+    strict.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_vetted_again_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    vetted_at_delivery(Database::DataDir(dir.path().to_path_buf())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_are_vetted_again_on_postgres() {
+    let Some(db) = support::PgDb::create("webhooks_vetted").await else {
+        return;
+    };
+    vetted_at_delivery(Database::Url(db.url.clone())).await;
 }

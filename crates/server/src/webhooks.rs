@@ -478,7 +478,7 @@ impl Dispatcher {
             .body(job.body.clone());
         let mut resp = match request.send().await {
             Ok(r) => r,
-            Err(e) => return failed(mask(&e.without_url().to_string(), &job.secret)),
+            Err(e) => return failed(mask(&describe(&e, self.config.timeout), &job.secret)),
         };
         let status = resp.status().as_u16();
         let mut kept = Vec::new();
@@ -488,7 +488,7 @@ impl Dispatcher {
                 Ok(Some(c)) => kept.extend_from_slice(&c),
                 Ok(None) => break,
                 Err(e) => {
-                    error = Some(mask(&e.without_url().to_string(), &job.secret));
+                    error = Some(mask(&describe(&e, self.config.timeout), &job.secret));
                     break;
                 }
             }
@@ -524,6 +524,28 @@ impl Dispatcher {
             .build()
             .map_err(|e| format!("building the HTTP client: {e}"))
     }
+}
+
+/// Why a request failed, with its causes (reqwest's own message alone says little),
+/// and without the URL (whose path may be a credential).
+fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    if e.is_timeout() {
+        return format!("no answer within {} s", timeout.as_secs_f64());
+    }
+    let mut text = if e.is_connect() {
+        "connecting failed".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "reading the answer failed".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// The secret, should a receiver echo it back, is not kept.

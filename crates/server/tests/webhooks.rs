@@ -341,6 +341,7 @@ async fn webhook_flow(running: Running, label: &str) {
     }
 
     // A ping, signed.
+    let pinged = Instant::now();
     let (status, ping, text) = api
         .post(&format!("/api/v1/webhooks/{all}/test"), json!({}))
         .await;
@@ -350,8 +351,10 @@ async fn webhook_flow(running: Running, label: &str) {
         (Some("ping"), Some("pending"))
     );
     let log = api.deliveries_when(&all, settled).await;
+    let ping_latency = pinged.elapsed();
     assert_eq!(log[0]["state"], "delivered", "{log:?}");
     assert_eq!(log[0]["log"][0]["status_code"], 200);
+    let ping_attempt_ms = log[0]["log"][0]["duration_ms"].as_i64().unwrap();
     assert_eq!(log[0]["log"][0]["response_excerpt"], "thanks");
     let pings = received(&inbox, "/ok", "ping");
     assert_eq!(pings.len(), 1);
@@ -602,9 +605,11 @@ async fn webhook_flow(running: Running, label: &str) {
         .to_string();
     assert!(!everything.contains(&all_secret));
     eprintln!(
-        "[{label}] webhooks: {} requests received, {} delivered, 2 failed",
+        "[{label}] webhooks: {} requests received, {} delivered, 2 failed; ping queued → delivered (seen by polling every 100 ms, 50 ms delivery poll): {} ms; one attempt to the local receiver: {} ms",
         inbox.lock().unwrap().len(),
-        delivered
+        delivered,
+        ping_latency.as_millis(),
+        ping_attempt_ms
     );
     running.stop().await;
 }
@@ -642,6 +647,35 @@ async fn vetted_at_delivery(database: Database) {
         json!({"url": format!("http://{rx}/ok"), "events": ["scan.completed"]}),
     )
     .await;
+    // A receiver that is not there: the connection error is logged, without the URL.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let (gone, _) = create_hook(
+        &api,
+        json!({"url": format!("http://{closed}/secret-path"), "events": ["scan.completed"]}),
+    )
+    .await;
+    let (status, _, text) = api
+        .post(&format!("/api/v1/webhooks/{gone}/test"), json!({}))
+        .await;
+    assert_eq!(status, 202, "{text}");
+    let log = api.deliveries_when(&gone, settled).await;
+    assert_eq!(log[0]["state"], "failed", "{log:#?}");
+    assert_eq!(log[0]["attempts"], 4);
+    eprintln!(
+        "a refused connection is logged as: {}",
+        log[0]["log"][0]["error"]
+    );
+    for attempt in log[0]["log"].as_array().unwrap() {
+        let error = attempt["error"].as_str().unwrap_or_default();
+        assert!(
+            error.starts_with("connecting failed") && error.to_lowercase().contains("refused"),
+            "{attempt}"
+        );
+        assert!(!error.contains("secret-path"), "{attempt}");
+    }
     running.stop().await;
 
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database);

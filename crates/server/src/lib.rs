@@ -60,7 +60,7 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub workers: u16,
 
-    /// Let submitted targets and spec URLs reach an internal range or host that the
+    /// Let submitted targets, spec URLs and webhook URLs reach an internal range or host that the
     /// SSRF guard refuses by default (loopback, private, link-local/metadata, CGNAT,
     /// …): a CIDR (10.0.0.0/8), an address (127.0.0.1) or a host name
     /// (staging.internal). Repeat for more. The server's own listener stays refused.

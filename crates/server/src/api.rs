@@ -21,6 +21,7 @@ use url::Url;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 mod monitor;
+mod webhooks;
 
 /// What the handlers share.
 #[derive(Clone, Debug)]
@@ -440,6 +441,18 @@ async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
         total_ms as f64 / 1000.0
     ));
     out.push_str(&format!("tollgate_scan_duration_seconds_count {done}\n"));
+    let deliveries = state.store.deliveries_by_state().await?;
+    out.push_str("# HELP tollgate_webhook_deliveries Webhook deliveries stored, by state.\n");
+    out.push_str("# TYPE tollgate_webhook_deliveries gauge\n");
+    for s in ["pending", "delivered", "failed"] {
+        let n = deliveries
+            .iter()
+            .find(|(k, _)| k == s)
+            .map_or(0, |(_, n)| *n);
+        out.push_str(&format!(
+            "tollgate_webhook_deliveries{{state=\"{s}\"}} {n}\n"
+        ));
+    }
     let mut r = out.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -909,6 +922,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/targets/{id}/triage/{fingerprint}",
             axum::routing::put(monitor::put_triage),
         )
+        .merge(webhooks::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -928,13 +942,17 @@ pub fn router(state: AppState) -> Router {
     info(title = "tollgate server API", description = "Scans as a service: targets, scans, reports, findings, API keys."),
     paths(healthz, readyz, metrics, monitor::get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
           list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings,
-          monitor::patch_target, monitor::list_diffs, monitor::list_triage, monitor::put_triage),
+          monitor::patch_target, monitor::list_diffs, monitor::list_triage, monitor::put_triage,
+          webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
+          webhooks::test_webhook, webhooks::list_deliveries),
     components(schemas(Problem, KeyCreate, KeyView, KeyCreated, KeyList, Role, TargetCreate, TargetView, TargetList,
                        ScanCreate, ScanView, ScanList, Progress, FindingList, ScanDiff, DiffFinding,
                        crate::schedule::ScheduleSpec, monitor::TargetPatch, monitor::DiffSummary, monitor::DiffSummaryList,
-                       monitor::TriageState, monitor::TriageSet, monitor::TriageView, monitor::TriageList, monitor::SetBy)),
+                       monitor::TriageState, monitor::TriageSet, monitor::TriageView, monitor::TriageList, monitor::SetBy,
+                       webhooks::WebhookCreate, webhooks::WebhookView, webhooks::WebhookCreated, webhooks::WebhookList,
+                       webhooks::DeliveryView, webhooks::AttemptView, webhooks::DeliveryList)),
     modifiers(&Security),
-    tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"))
+    tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"), (name = "webhooks"))
 )]
 pub struct ApiDoc;
 

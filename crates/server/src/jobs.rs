@@ -246,7 +246,10 @@ impl Jobs {
         progress: (i64, i64),
     ) {
         match self.store.finish(scan_id, worker, &outcome, progress).await {
-            Ok(true) => tracing::info!(scan = %scan_id, "scan finished"),
+            Ok(true) => {
+                tracing::info!(scan = %scan_id, "scan finished");
+                crate::webhooks::queue_scan_events(&self.store, scan_id, &outcome).await;
+            }
             Ok(false) => {
                 tracing::warn!(scan = %scan_id, "the scan is no longer this worker's; nothing stored");
             }

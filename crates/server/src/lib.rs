@@ -9,6 +9,7 @@
 //! - [`diff`]: what changed between two scans of a target.
 //! - [`schedule`]: per-target schedules and the scheduler that queues their scans.
 //! - [`monitor`]: finding triage applied to reports, and diffs that respect it.
+//! - [`webhooks`]: signed webhook deliveries of each scan's events, with retries.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
 
 pub mod api;
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod monitor;
 pub mod schedule;
 pub mod store;
+pub mod webhooks;
 
 use guard::{Allow, Guard};
 use jobs::{JobConfig, Jobs};
@@ -62,7 +64,7 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub workers: u16,
 
-    /// Let submitted targets and spec URLs reach an internal range or host that the
+    /// Let submitted targets, spec URLs and webhook URLs reach an internal range or host that the
     /// SSRF guard refuses by default (loopback, private, link-local/metadata, CGNAT,
     /// …): a CIDR (10.0.0.0/8), an address (127.0.0.1) or a host name
     /// (staging.internal). Repeat for more. The server's own listener stays refused.
@@ -110,6 +112,8 @@ pub struct ServerConfig {
     pub engine: tollgate_scan::engine::EngineConfig,
     /// How often the scheduler looks for targets whose scheduled scan is due.
     pub schedule_tick: std::time::Duration,
+    /// How webhook deliveries are sent and retried.
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 impl ServerConfig {
@@ -122,6 +126,7 @@ impl ServerConfig {
             allow: Vec::new(),
             engine: tollgate_scan::engine::EngineConfig::default(),
             schedule_tick: std::time::Duration::from_secs(15),
+            webhooks: webhooks::WebhookConfig::default(),
         }
     }
 
@@ -190,6 +195,15 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         config.schedule_tick,
         shutdown.clone(),
     ));
+    tasks.extend(
+        webhooks::Dispatcher::new(
+            store.clone(),
+            config.webhooks.clone(),
+            guard.clone(),
+            shutdown.clone(),
+        )
+        .spawn(),
+    );
     let app = api::router(api::AppState {
         store: store.clone(),
         jobs,

@@ -21,6 +21,9 @@ use std::time::Duration;
 
 mod monitor;
 pub use monitor::{DiffSummaryRow, DueOutcome, DueTarget, TriageRow};
+mod webhooks;
+
+pub use webhooks::{AttemptRow, DeliveryJob, DeliveryRow, DeliveryStep, WebhookRow};
 
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
@@ -49,6 +52,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "monitor",
         include_str!("../migrations/sqlite/0002_monitor.sql"),
     ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/sqlite/0003_webhooks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -60,6 +68,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "monitor",
         include_str!("../migrations/postgres/0002_monitor.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/postgres/0003_webhooks.sql"),
     ),
 ];
 

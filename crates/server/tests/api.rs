@@ -613,6 +613,20 @@ async fn authorization_matrix() {
             .to_string()
     };
     let scan_id = new_scan().await;
+    let new_hook = || async {
+        api.call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&admin),
+            Some(json!({"url": format!("http://{stub}/"), "events": ["scan.completed"]})),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    };
+    let hook_id = new_hook().await;
 
     for (who, key) in [
         ("nobody", None),
@@ -652,6 +666,7 @@ async fn authorization_matrix() {
             .as_str()
             .expect("id")
             .to_string();
+        let delete_me = new_hook().await;
         let endpoints: Vec<(&str, String, Option<Value>, Need)> = vec![
             ("GET", "/api/v1/openapi.json".into(), None, Need::Viewer),
             ("GET", "/metrics".into(), None, Need::Viewer),
@@ -757,6 +772,37 @@ async fn authorization_matrix() {
             (
                 "GET",
                 format!("/api/v1/scans/{scan_id}/diff?against={scan_id}"),
+                None,
+                Need::Viewer,
+            ),
+            ("GET", "/api/v1/webhooks".into(), None, Need::Viewer),
+            (
+                "POST",
+                "/api/v1/webhooks".into(),
+                Some(json!({"url": format!("http://{stub}/"), "events": ["findings.new"]})),
+                Need::Operator,
+            ),
+            (
+                "GET",
+                format!("/api/v1/webhooks/{hook_id}"),
+                None,
+                Need::Viewer,
+            ),
+            (
+                "DELETE",
+                format!("/api/v1/webhooks/{delete_me}"),
+                None,
+                Need::Operator,
+            ),
+            (
+                "POST",
+                format!("/api/v1/webhooks/{hook_id}/test"),
+                None,
+                Need::Operator,
+            ),
+            (
+                "GET",
+                format!("/api/v1/webhooks/{hook_id}/deliveries"),
                 None,
                 Need::Viewer,
             ),
@@ -892,6 +938,10 @@ async fn the_openapi_document_describes_the_api() {
         "/api/v1/targets/{id}/diffs",
         "/api/v1/targets/{id}/triage",
         "/api/v1/targets/{id}/triage/{fingerprint}",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/{id}/test",
+        "/api/v1/webhooks/{id}/deliveries",
     ] {
         assert!(
             paths.contains_key(p),

@@ -20,12 +20,16 @@ use tollgate_scan::Profile;
 use url::Url;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+mod creds;
+
 /// What the handlers share.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
     pub jobs: Arc<Jobs>,
     pub guard: Guard,
+    /// Seals target identities; without it, targets cannot have identities.
+    pub secret_key: Option<crate::vault::SecretKey>,
 }
 
 /// The caller, as its API key says.
@@ -254,6 +258,10 @@ pub struct TargetCreate {
     /// Whether state-changing (intrusive) checks may run; setting it needs the admin role.
     #[serde(default)]
     pub allow_intrusive: bool,
+    /// Credentials the scans send (stored encrypted; needs the server's secret key).
+    /// The first is the primary identity; two enable the BOLA checks.
+    #[serde(default)]
+    pub identities: Vec<crate::identities::IdentityInput>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -265,6 +273,8 @@ pub struct TargetView {
     pub profile: String,
     pub allow_intrusive: bool,
     pub created_at: String,
+    /// The identities' names and kinds (never their secrets).
+    pub identities: Vec<crate::identities::IdentityView>,
 }
 
 impl From<TargetRow> for TargetView {
@@ -277,6 +287,7 @@ impl From<TargetRow> for TargetView {
             profile: t.profile,
             allow_intrusive: t.allow_intrusive,
             created_at: time(t.created_at),
+            identities: Vec::new(),
         }
     }
 }
@@ -529,7 +540,8 @@ async fn list_targets(
 ) -> ApiResult<axum::Json<TargetList>> {
     let page = q.page()?;
     let rows = state.store.list_targets(page).await?;
-    let (items, next_offset) = paginate(rows, page, TargetView::from);
+    let (rows, next_offset) = paginate(rows, page, |r| r);
+    let items = creds::views(&state, rows).await?;
     Ok(axum::Json(TargetList { items, next_offset }))
 }
 
@@ -598,8 +610,13 @@ async fn create_target(
         allow_intrusive: body.allow_intrusive,
         created_at: now_ms(),
     };
+    let sealed = creds::prepare(&state, &url, &row.id, &body.identities).await?;
     state.store.insert_target(&row).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    creds::store(&state, &row.id, sealed.as_ref()).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(creds::view(&state, row).await?),
+    ))
 }
 
 /// One target.
@@ -616,7 +633,7 @@ async fn get_target(
         .target(&id)
         .await?
         .ok_or_else(|| Problem::not_found("target"))?;
-    Ok(axum::Json(t.into()))
+    Ok(axum::Json(creds::view(&state, t).await?))
 }
 
 /// Lists scans, oldest first.
@@ -901,6 +918,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/keys/{id}", axum::routing::delete(revoke_key))
         .route("/api/v1/targets", get(list_targets).post(create_target))
         .route("/api/v1/targets/{id}", get(get_target))
+        .route(
+            "/api/v1/targets/{id}/identities",
+            axum::routing::put(creds::put_identities),
+        )
         .route("/api/v1/scans", get(list_scans).post(create_scan))
         .route("/api/v1/scans/{id}", get(get_scan))
         .route("/api/v1/scans/{id}/cancel", post(cancel_scan))
@@ -924,10 +945,12 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tollgate server API", description = "Scans as a service: targets, scans, reports, findings, API keys."),
-    paths(healthz, readyz, metrics, get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
+    paths(healthz, readyz, metrics, get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target, creds::put_identities,
           list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings),
     components(schemas(Problem, KeyCreate, KeyView, KeyCreated, KeyList, Role, TargetCreate, TargetView, TargetList,
-                       ScanCreate, ScanView, ScanList, Progress, FindingList, ScanDiff, DiffFinding)),
+                       ScanCreate, ScanView, ScanList, Progress, FindingList, ScanDiff, DiffFinding,
+                       crate::identities::IdentityInput, crate::identities::NamedSecret, crate::identities::LoginInput,
+                       crate::identities::IdentityView, crate::identities::IdentitiesPut)),
     modifiers(&Security),
     tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"))
 )]

@@ -167,11 +167,24 @@ pub struct Guard {
     allow: Vec<Allow>,
     /// The server's own listening address; never a destination.
     own: Option<SocketAddr>,
+    /// `--only-allowed-targets`: an address outside `allow` is refused even when it is
+    /// public.
+    only_allowed: bool,
 }
 
 impl Guard {
     pub fn new(allow: Vec<Allow>) -> Guard {
-        Guard { allow, own: None }
+        Guard {
+            allow,
+            own: None,
+            only_allowed: false,
+        }
+    }
+
+    /// With `true`, only what the allow-list names may be reached (`--only-allowed-targets`).
+    pub fn only_allowed(mut self, only: bool) -> Guard {
+        self.only_allowed = only;
+        self
     }
 
     /// The server listens here: no scan may reach it, whatever is allowed.
@@ -202,6 +215,9 @@ impl Guard {
         match denied_class(ip) {
             Some(class) => Err(format!(
                 "{ip} is a {class} address (allow it with --allow-target)"
+            )),
+            None if self.only_allowed => Err(format!(
+                "{ip} is not in --allow-target (the server runs with --only-allowed-targets)"
             )),
             None => Ok(()),
         }
@@ -430,6 +446,41 @@ mod tests {
         assert!(guard(&["10.1.0.0/16"])
             .vet_url(&url("http://10.2.0.1/"))
             .is_err());
+    }
+
+    /// `--only-allowed-targets`: public addresses are refused too; allowed ranges and
+    /// host names still pass, and the denied classes keep their own reasons.
+    #[test]
+    fn only_allowed_targets_refuses_public_addresses() {
+        let g = guard(&["127.0.0.1", "10.0.0.0/8"]).only_allowed(true);
+        for public in [
+            "https://93.184.216.34/",
+            "http://[2606:4700::1111]/",
+            "http://8.8.8.8:53/",
+        ] {
+            let why = g.vet_url(&url(public)).expect_err(public);
+            assert!(why.contains("--only-allowed-targets"), "{public}: {why}");
+        }
+        let why = g.vet_url(&url("http://192.168.1.1/")).expect_err("private");
+        assert!(why.contains("private"), "{why}");
+        assert!(g.vet_url(&url("http://127.0.0.1:9/")).is_ok());
+        assert!(g.vet_url(&url("http://10.9.8.7/")).is_ok());
+        assert!(g.vet_url(&url("http://[::ffff:10.1.1.1]/")).is_ok());
+        // Without the flag, public addresses pass as before.
+        assert!(guard(&["127.0.0.1"])
+            .vet_url(&url("https://93.184.216.34/"))
+            .is_ok());
+    }
+
+    /// A name passes when it is allowed by name, or when every address it resolves to
+    /// is allowed.
+    #[tokio::test]
+    async fn only_allowed_targets_vets_resolved_names() {
+        let by_name = guard(&["localhost"]).only_allowed(true);
+        assert!(by_name.resolve("localhost", 80).await.is_ok());
+        let none = guard(&[]).only_allowed(true);
+        let why = none.resolve("localhost", 80).await.expect_err("refused");
+        assert!(why.contains("loopback"), "{why}");
     }
 
     /// `localhost` resolves on this machine without any DNS server: a name that

@@ -19,6 +19,9 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
+mod creds;
+pub use creds::SealedIdentities;
+
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Which database the store talks to.
@@ -35,16 +38,30 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        4,
+        "creds",
+        include_str!("../migrations/sqlite/0004_creds.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        4,
+        "creds",
+        include_str!("../migrations/postgres/0004_creds.sql"),
+    ),
+];
 
 /// The migrations compiled into the binary.
 #[derive(Debug)]

@@ -132,7 +132,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rej) => Err(Problem::new(rej.status(), "Bad Request", rej.body_text())),
+            Err(rej) => {
+                // 400 (syntax), 415 (not JSON), 413 (too large) or 422 (wrong shape).
+                let title = rej.status().canonical_reason().unwrap_or("Bad Request");
+                Err(Problem::new(rej.status(), title, rej.body_text()))
+            }
         }
     }
 }
@@ -158,8 +162,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Items to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -183,7 +189,7 @@ impl PageQuery {
 
 fn paginate<T, U>(mut rows: Vec<T>, page: Page, map: impl Fn(T) -> U) -> (Vec<U>, Option<i64>) {
     let limit = usize::try_from(page.limit - 1).unwrap_or(0);
-    let next = (rows.len() > limit).then(|| page.offset + page.limit - 1);
+    let next = (rows.len() > limit).then(|| page.offset.saturating_add(page.limit - 1));
     rows.truncate(limit);
     (rows.into_iter().map(map).collect(), next)
 }
@@ -365,7 +371,11 @@ pub struct ScanList {
 pub struct ScanFilter {
     /// Only scans of this target.
     pub target_id: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -487,6 +497,7 @@ async fn list_keys(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_key(
     State(state): State<AppState>,
@@ -497,6 +508,11 @@ async fn create_key(
     let name = body.name.trim();
     if name.is_empty() || name.len() > 200 {
         return Err(Problem::bad_request("name must have 1 to 200 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Problem::bad_request(
+            "name must not hold control characters",
+        ));
     }
     let (key, row) = keys::create(&state.store, name, body.role).await?;
     tracing::info!(key_id = %row.id, role = %row.role, by = %caller.key_id, "API key created");
@@ -569,6 +585,7 @@ async fn vet_submitted(guard: &Guard, field: &str, raw: &str) -> ApiResult<Url> 
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "the URL is refused by the SSRF guard", body = Problem, content_type = "application/problem+json")))]
 async fn create_target(
     State(state): State<AppState>,
@@ -601,6 +618,11 @@ async fn create_target(
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| url.host_str().unwrap_or_default().to_string());
+    if name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(Problem::bad_request(
+            "name must have at most 200 characters and no control characters",
+        ));
+    }
     let row = TargetRow {
         id: new_id("tgt"),
         name,
@@ -661,14 +683,17 @@ async fn list_scans(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "no such target", body = Problem, content_type = "application/problem+json")))]
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such target", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_scan(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(body): Body<ScanCreate>,
 ) -> ApiResult<(StatusCode, axum::Json<ScanView>)> {
     caller.need(Role::Operator)?;
-    if state.store.target(&body.target_id).await?.is_none() {
+    // No id holds a NUL (and PostgreSQL text cannot).
+    if body.target_id.contains('\0') || state.store.target(&body.target_id).await?.is_none() {
         return Err(Problem::not_found("target"));
     }
     let scan = state
@@ -897,6 +922,20 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     }
 }
 
+/// A NUL character in a path or query names nothing (PostgreSQL text cannot hold one,
+/// and would fail the query): 404 in the path, 400 in the query.
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    let nul = |s: &str| s.contains("%00");
+    if nul(req.uri().path()) {
+        return Problem::new(StatusCode::NOT_FOUND, "Not Found", "no such resource")
+            .into_response();
+    }
+    if req.uri().query().is_some_and(nul) {
+        return Problem::bad_request("the query must not hold NUL characters").into_response();
+    }
+    next.run(req).await
+}
+
 async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "Not Found", "no such resource")
 }
@@ -930,6 +969,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/scans/{id}/diff", get(get_diff))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authenticate,

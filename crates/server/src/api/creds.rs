@@ -98,7 +98,7 @@ pub(super) async fn view(state: &AppState, row: TargetRow) -> ApiResult<TargetVi
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 415, body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "invalid identities, a refused login URL, or no secret key", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn put_identities(
     State(state): State<AppState>,

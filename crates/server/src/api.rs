@@ -135,7 +135,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Err(rej) => {
                 // 400 (syntax), 415 (not JSON), 413 (too large) or 422 (wrong shape).
                 let title = rej.status().canonical_reason().unwrap_or("Bad Request");
-                Err(Problem::new(rej.status(), title, rej.body_text()))
+                Err(Problem::new(
+                    rej.status(),
+                    title,
+                    creds::scrub(&rej.body_text()),
+                ))
             }
         }
     }

@@ -119,3 +119,50 @@ pub(super) async fn put_identities(
     tracing::info!(target = %target.id, identities = body.identities.len(), by = %caller.key_id, "target identities replaced");
     Ok(axum::Json(view(&state, target).await?))
 }
+
+/// Serde's messages quote the offending value (`invalid type: string "…", expected
+/// struct NamedSecret`): a secret sent in the wrong place would be echoed back in the
+/// problem document. The quoted text is dropped; the field path and the expected type
+/// stay.
+pub(super) fn scrub(text: &str) -> String {
+    const OPEN: &str = "string \"";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        out.push_str("a string");
+        let after = &rest[i + OPEN.len()..];
+        let mut end = after.len();
+        let mut escaped = false;
+        for (j, c) in after.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = j + 1;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn quoted_values_leave_deserialisation_errors() {
+        let e = r#"identities[0].header: invalid type: string "tok-\"x\"-secret", expected struct NamedSecret at line 1 column 60"#;
+        assert_eq!(
+            scrub(e),
+            "identities[0].header: invalid type: a string, expected struct NamedSecret at line 1 column 60"
+        );
+        assert_eq!(scrub("missing field `url`"), "missing field `url`");
+        assert_eq!(scrub("a string \"unterminated"), "a a string");
+    }
+}

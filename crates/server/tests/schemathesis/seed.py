@@ -34,7 +34,20 @@ def call(method, path, body=None):
         sys.exit(f"seed: {method} {path} answered {e.code}: {e.read()[:300]!r}")
 
 
+def wait_for_stub():
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with urllib.request.urlopen(STUB, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit(f"seed: the stub target {STUB} does not answer")
+            time.sleep(0.1)
+
+
 def main():
+    wait_for_stub()
     target = call(
         "POST",
         "/api/v1/targets",
@@ -48,14 +61,16 @@ def main():
     scan = call("POST", "/api/v1/scans", {"target_id": target["id"]})
     deadline = time.monotonic() + 180
     while True:
-        state = call("GET", f"/api/v1/scans/{scan['id']}")["state"]
+        done = call("GET", f"/api/v1/scans/{scan['id']}")
+        state = done["state"]
         if state in ("completed", "failed", "cancelled"):
             break
         if time.monotonic() > deadline:
             sys.exit(f"seed: the scan of the stub did not finish in 180 s ({state})")
         time.sleep(0.5)
     spare = call("POST", "/api/v1/keys", {"name": "revoked by schemathesis", "role": "viewer"})
-    print(f"seed: target {target['id']}, scan {scan['id']} ({state})", file=sys.stderr)
+    why = f": {done['error']}" if done.get("error") else ""
+    print(f"seed: target {target['id']}, scan {scan['id']} ({state}{why})", file=sys.stderr)
     pins = [
         (r"^/api/v1/targets/\{id\}", target["id"]),
         (r"^/api/v1/scans/\{id\}", scan["id"]),

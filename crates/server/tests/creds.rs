@@ -17,6 +17,9 @@ use tollgate_server::{Database, Running, ServerConfig};
 
 const ALICE: &str = "alice-canary-token-5f1e9c2a7b";
 const BOB: &str = "bob-canary-apikey-8d3a6e4f21";
+/// Carol logs in (oauth2-password) with this password and gets this token.
+const CAROL_PASSWORD: &str = "carol-canary-password-3c7d9a";
+const CAROL_TOKEN: &str = "carol-canary-issued-token-a81f04";
 
 /// The stub's API description: a collection and its items, for the BOLA checks.
 const SPEC: &str = r#"{"openapi":"3.0.3","info":{"title":"stub","version":"1"},"paths":{
@@ -59,6 +62,15 @@ async fn echoing_target(seen: Arc<Mutex<Vec<String>>>) -> SocketAddr {
         let json = |status, body: String| {
             RawResponse::new(status, body).header("content-type", "application/json")
         };
+        if req.path == "/token" {
+            let form = String::from_utf8_lossy(&req.body).to_string();
+            seen.lock().unwrap().push(form.clone());
+            return if form.contains(CAROL_PASSWORD) {
+                json(200, format!(r#"{{"access_token":"{CAROL_TOKEN}","token_type":"bearer"}}"#))
+            } else {
+                json(401, r#"{"error":"invalid_grant"}"#.into())
+            };
+        }
         let alice = auth == format!("Bearer {ALICE}");
         let bob = api_key == BOB;
         match req.path.split('?').next().unwrap_or("/") {
@@ -187,7 +199,7 @@ async fn dump(running: &Running, table: &str) -> String {
 }
 
 fn assert_no_canary(what: &str, text: &str) {
-    for canary in [ALICE, BOB] {
+    for canary in [ALICE, BOB, CAROL_PASSWORD, CAROL_TOKEN] {
         assert!(
             !text.contains(canary),
             "{what} holds a canary token: {text}"
@@ -255,25 +267,54 @@ async fn identity_flow(database: Database, label: &str) {
         "the stub saw bob's X-Api-Key"
     );
 
+    // A login identity: the scan logs in first, then sends the token it obtained.
+    let (status, v) = api
+        .call(
+            "PUT",
+            &format!("/api/v1/targets/{target_id}/identities"),
+            &admin,
+            Some(json!({"identities": [{"name": "carol", "login": {
+                "url": "/token", "kind": "oauth2-password", "username": "carol", "password": CAROL_PASSWORD
+            }}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["identities"], json!([{"name": "carol", "kind": "login"}]));
+    let login_scan = api.scan(&admin, &target_id).await;
+    assert_eq!(login_scan["state"], "completed", "{login_scan}");
+    let sent = seen.lock().unwrap().clone();
+    assert!(
+        sent.iter()
+            .any(|v| v.contains("grant_type=password") && v.contains(CAROL_PASSWORD)),
+        "carol logged in"
+    );
+    assert!(
+        sent.contains(&format!("Bearer {CAROL_TOKEN}")),
+        "carol's requests carried the token her login obtained"
+    );
+
     // Nowhere in what the server keeps or answers.
-    let scan_id = done["id"].as_str().expect("id");
-    for path in [
-        format!("/api/v1/scans/{scan_id}"),
-        format!("/api/v1/scans/{scan_id}/findings?limit=200"),
-        format!("/api/v1/scans/{scan_id}/diff"),
-        format!("/api/v1/scans/{scan_id}/report"),
-        format!("/api/v1/scans/{scan_id}/report?format=sarif"),
-        format!("/api/v1/scans/{scan_id}/report?format=html"),
-        format!("/api/v1/scans/{scan_id}/report?format=markdown"),
-        format!("/api/v1/scans/{scan_id}/report?format=junit"),
-        format!("/api/v1/targets/{target_id}"),
-        "/api/v1/targets".to_string(),
-        "/api/v1/scans".to_string(),
-        "/metrics".to_string(),
-    ] {
-        let (status, _) = api.call("GET", &path, &admin, None).await;
-        assert_eq!(status, 200, "{path}");
+    let login_scan_id = login_scan["id"].as_str().expect("id");
+    for scan_id in [done["id"].as_str().expect("id"), login_scan_id] {
+        for path in [
+            format!("/api/v1/scans/{scan_id}"),
+            format!("/api/v1/scans/{scan_id}/findings?limit=200"),
+            format!("/api/v1/scans/{scan_id}/diff"),
+            format!("/api/v1/scans/{scan_id}/report"),
+            format!("/api/v1/scans/{scan_id}/report?format=sarif"),
+            format!("/api/v1/scans/{scan_id}/report?format=html"),
+            format!("/api/v1/scans/{scan_id}/report?format=markdown"),
+            format!("/api/v1/scans/{scan_id}/report?format=junit"),
+            format!("/api/v1/targets/{target_id}"),
+            "/api/v1/targets".to_string(),
+            "/api/v1/scans".to_string(),
+            "/metrics".to_string(),
+        ] {
+            let (status, _) = api.call("GET", &path, &admin, None).await;
+            assert_eq!(status, 200, "{path}");
+        }
     }
+    let scan_id = done["id"].as_str().expect("id");
     let (_, report) = api
         .call(
             "GET",

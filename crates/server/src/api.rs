@@ -211,7 +211,8 @@ fn time(ms: i64) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
-    /// A label for people (who or what uses the key).
+    /// A label for people (who or what uses the key), 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
 }
@@ -396,6 +397,7 @@ pub struct FindingList {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// json (default), sarif, html, markdown or junit.
+    #[param(pattern = "^(json|sarif|html|markdown|junit)$")]
     pub format: Option<String>,
 }
 
@@ -510,7 +512,7 @@ async fn create_key(
 ) -> ApiResult<(StatusCode, axum::Json<KeyCreated>)> {
     caller.need(Role::Admin)?;
     let name = body.name.trim();
-    if name.is_empty() || name.len() > 200 {
+    if name.is_empty() || name.chars().count() > 200 {
         return Err(Problem::bad_request("name must have 1 to 200 characters"));
     }
     if name.chars().any(char::is_control) {
@@ -622,7 +624,7 @@ async fn create_target(
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| url.host_str().unwrap_or_default().to_string());
-    if name.len() > 200 || name.chars().any(char::is_control) {
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(Problem::bad_request(
             "name must have at most 200 characters and no control characters",
         ));

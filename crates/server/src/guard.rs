@@ -255,10 +255,22 @@ impl Guard {
                 if name.is_empty() {
                     return Err("the URL has no host".into());
                 }
-                Ok(())
+                self.vet_name(name)
             }
             None => Err("the URL has no host".into()),
         }
+    }
+
+    /// With `--only-allowed-targets`, a host name must be allowed by name: other names
+    /// are not even looked up (a lookup is itself a request that leaves the machine).
+    fn vet_name(&self, host: &str) -> Result<(), String> {
+        if self.only_allowed && !self.host_allowed(host) {
+            return Err(format!(
+                "{host} is not in --allow-target (the server runs with --only-allowed-targets: \
+                 allow the name with --allow-target {host}; other names are not looked up)"
+            ));
+        }
+        Ok(())
     }
 
     fn vet_addr(&self, ip: IpAddr, port: u16) -> Result<(), String> {
@@ -272,6 +284,7 @@ impl Guard {
     /// name is refused (a name that resolves to a denied address is denied). A name
     /// the operator allowed by name passes with whatever it resolves to.
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+        self.vet_name(host)?;
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
             .map_err(|e| format!("{host} could not be resolved: {e}"))?
@@ -472,15 +485,23 @@ mod tests {
             .is_ok());
     }
 
-    /// A name passes when it is allowed by name, or when every address it resolves to
-    /// is allowed.
+    /// A host name passes only when it is allowed by name; other names are refused
+    /// before any lookup, even when they would resolve to an allowed address.
     #[tokio::test]
-    async fn only_allowed_targets_vets_resolved_names() {
+    async fn only_allowed_targets_looks_up_allowed_names_only() {
         let by_name = guard(&["localhost"]).only_allowed(true);
+        assert!(by_name.vet_url(&url("http://localhost:8000/")).is_ok());
         assert!(by_name.resolve("localhost", 80).await.is_ok());
-        let none = guard(&[]).only_allowed(true);
-        let why = none.resolve("localhost", 80).await.expect_err("refused");
-        assert!(why.contains("loopback"), "{why}");
+        let by_range = guard(&["127.0.0.0/8", "::1"]).only_allowed(true);
+        let why = by_range
+            .vet_url(&url("http://localhost:8000/"))
+            .expect_err("not allowed by name");
+        assert!(why.contains("not looked up"), "{why}");
+        let why = by_range
+            .resolve("example.com", 443)
+            .await
+            .expect_err("no lookup");
+        assert!(why.contains("--allow-target example.com"), "{why}");
     }
 
     /// `localhost` resolves on this machine without any DNS server: a name that

@@ -70,9 +70,9 @@ pub struct ServeArgs {
     pub allow_target: Vec<Allow>,
 
     /// Scan only what --allow-target names: every destination (target, spec URL, each
-    /// request and redirect hop) must be in an allowed range or an allowed host name;
-    /// public addresses are refused too. For servers that must only scan internal
-    /// systems.
+    /// request and redirect hop) must be an address in an allowed range or a host name
+    /// allowed by name (other names are not looked up); public addresses are refused
+    /// too. For servers that must only scan internal systems.
     #[arg(long, env = "TOLLGATE_ONLY_ALLOWED_TARGETS")]
     pub only_allowed_targets: bool,
 
@@ -188,6 +188,9 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         Database::Url(url) => Store::connect(url).await?,
     };
     vault::verify_key(&store, config.secret_key.as_ref()).await?;
+    if config.secret_key.is_none() {
+        tracing::info!("no secret key (--secret-key-file): targets cannot be given identities");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;

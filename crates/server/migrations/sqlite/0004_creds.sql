@@ -4,8 +4,9 @@
 -- One row per target that has identities: `sealed` is the identities' JSON encrypted
 -- with XChaCha20-Poly1305 (v1:hex(nonce || ciphertext), the target id as associated
 -- data); `summary` is their names and kinds only, in the clear, for the API's views.
+-- Deleting a target deletes its identities (ON DELETE CASCADE).
 CREATE TABLE target_identities (
-    target_id TEXT NOT NULL PRIMARY KEY REFERENCES targets (id),
+    target_id TEXT NOT NULL PRIMARY KEY REFERENCES targets (id) ON DELETE CASCADE,
     sealed TEXT NOT NULL,
     summary TEXT NOT NULL,
     updated_at BIGINT NOT NULL

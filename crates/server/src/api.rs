@@ -20,6 +20,7 @@ use tollgate_scan::Profile;
 use url::Url;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+mod creds;
 mod monitor;
 mod webhooks;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub store: Store,
     pub jobs: Arc<Jobs>,
     pub guard: Guard,
+    /// Seals target identities; without it, targets cannot have identities.
+    pub secret_key: Option<crate::vault::SecretKey>,
 }
 
 /// The caller, as its API key says.
@@ -131,7 +134,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rej) => Err(Problem::new(rej.status(), "Bad Request", rej.body_text())),
+            Err(rej) => {
+                // 400 (syntax), 415 (not JSON), 413 (too large) or 422 (wrong shape).
+                let title = rej.status().canonical_reason().unwrap_or("Bad Request");
+                Err(Problem::new(
+                    rej.status(),
+                    title,
+                    creds::scrub(&rej.body_text()),
+                ))
+            }
         }
     }
 }
@@ -157,8 +168,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Items to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -182,7 +195,7 @@ impl PageQuery {
 
 fn paginate<T, U>(mut rows: Vec<T>, page: Page, map: impl Fn(T) -> U) -> (Vec<U>, Option<i64>) {
     let limit = usize::try_from(page.limit - 1).unwrap_or(0);
-    let next = (rows.len() > limit).then(|| page.offset + page.limit - 1);
+    let next = (rows.len() > limit).then(|| page.offset.saturating_add(page.limit - 1));
     rows.truncate(limit);
     (rows.into_iter().map(map).collect(), next)
 }
@@ -200,7 +213,8 @@ fn time(ms: i64) -> String {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
-    /// A label for people (who or what uses the key).
+    /// A label for people (who or what uses the key), 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
 }
@@ -260,6 +274,10 @@ pub struct TargetCreate {
     /// Rescan on a schedule: `{"every": "6h"}` (at least 1 minute) or
     /// `{"cron": "0 3 * * *"}` (UTC).
     pub schedule: Option<crate::schedule::ScheduleSpec>,
+    /// Credentials the scans send (stored encrypted; needs the server's secret key).
+    /// The first is the primary identity; two enable the BOLA checks.
+    #[serde(default)]
+    pub identities: Vec<crate::identities::IdentityInput>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -275,6 +293,8 @@ pub struct TargetView {
     pub schedule: Option<crate::schedule::ScheduleSpec>,
     /// When the scheduler queues the next scan.
     pub next_run_at: Option<String>,
+    /// The identities' names and kinds (never their secrets).
+    pub identities: Vec<crate::identities::IdentityView>,
 }
 
 impl From<TargetRow> for TargetView {
@@ -289,6 +309,7 @@ impl From<TargetRow> for TargetView {
             created_at: time(t.created_at),
             schedule: monitor::schedule_view(t.schedule.as_deref()),
             next_run_at: t.next_run_at.map(time),
+            identities: Vec::new(),
         }
     }
 }
@@ -366,7 +387,11 @@ pub struct ScanList {
 pub struct ScanFilter {
     /// Only scans of this target.
     pub target_id: Option<String>,
+    /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -384,6 +409,7 @@ pub struct FindingList {
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// json (default), sarif, html, markdown or junit.
+    #[param(pattern = "^(json|sarif|html|markdown|junit)$")]
     pub format: Option<String>,
 }
 
@@ -501,6 +527,7 @@ async fn list_keys(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_key(
     State(state): State<AppState>,
@@ -509,8 +536,13 @@ async fn create_key(
 ) -> ApiResult<(StatusCode, axum::Json<KeyCreated>)> {
     caller.need(Role::Admin)?;
     let name = body.name.trim();
-    if name.is_empty() || name.len() > 200 {
+    if name.is_empty() || name.chars().count() > 200 {
         return Err(Problem::bad_request("name must have 1 to 200 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Problem::bad_request(
+            "name must not hold control characters",
+        ));
     }
     let (key, row) = keys::create(&state.store, name, body.role).await?;
     tracing::info!(key_id = %row.id, role = %row.role, by = %caller.key_id, "API key created");
@@ -554,7 +586,8 @@ async fn list_targets(
 ) -> ApiResult<axum::Json<TargetList>> {
     let page = q.page()?;
     let rows = state.store.list_targets(page).await?;
-    let (items, next_offset) = paginate(rows, page, TargetView::from);
+    let (rows, next_offset) = paginate(rows, page, |r| r);
+    let items = creds::views(&state, rows).await?;
     Ok(axum::Json(TargetList { items, next_offset }))
 }
 
@@ -582,6 +615,7 @@ async fn vet_submitted(guard: &Guard, field: &str, raw: &str) -> ApiResult<Url> 
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "the URL is refused by the SSRF guard, or the schedule is invalid", body = Problem, content_type = "application/problem+json")))]
 async fn create_target(
     State(state): State<AppState>,
@@ -614,6 +648,11 @@ async fn create_target(
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| url.host_str().unwrap_or_default().to_string());
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(Problem::bad_request(
+            "name must have at most 200 characters and no control characters",
+        ));
+    }
     let mut row = TargetRow {
         id: new_id("tgt"),
         name,
@@ -626,8 +665,13 @@ async fn create_target(
         next_run_at: None,
     };
     monitor::apply_schedule(&mut row, body.schedule.as_ref())?;
+    let sealed = creds::prepare(&state, &url, &row.id, &body.identities).await?;
     state.store.insert_target(&row).await?;
-    Ok((StatusCode::CREATED, axum::Json(row.into())))
+    creds::store(&state, &row.id, sealed.as_ref()).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(creds::view(&state, row).await?),
+    ))
 }
 
 /// One target.
@@ -644,7 +688,7 @@ async fn get_target(
         .target(&id)
         .await?
         .ok_or_else(|| Problem::not_found("target"))?;
-    Ok(axum::Json(t.into()))
+    Ok(axum::Json(creds::view(&state, t).await?))
 }
 
 /// Lists scans, oldest first.
@@ -672,14 +716,17 @@ async fn list_scans(
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "no such target", body = Problem, content_type = "application/problem+json")))]
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
+    (status = 404, description = "no such target", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_scan(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Body(body): Body<ScanCreate>,
 ) -> ApiResult<(StatusCode, axum::Json<ScanView>)> {
     caller.need(Role::Operator)?;
-    if state.store.target(&body.target_id).await?.is_none() {
+    // No id holds a NUL (and PostgreSQL text cannot).
+    if body.target_id.contains('\0') || state.store.target(&body.target_id).await?.is_none() {
         return Err(Problem::not_found("target"));
     }
     let scan = state
@@ -885,6 +932,20 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     }
 }
 
+/// A NUL character in a path or query names nothing (PostgreSQL text cannot hold one,
+/// and would fail the query): 404 in the path, 400 in the query.
+async fn refuse_nul(req: Request, next: Next) -> Response {
+    let nul = |s: &str| s.contains("%00");
+    if nul(req.uri().path()) {
+        return Problem::new(StatusCode::NOT_FOUND, "Not Found", "no such resource")
+            .into_response();
+    }
+    if req.uri().query().is_some_and(nul) {
+        return Problem::bad_request("the query must not hold NUL characters").into_response();
+    }
+    next.run(req).await
+}
+
 async fn not_found() -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "Not Found", "no such resource")
 }
@@ -906,6 +967,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/keys/{id}", axum::routing::delete(revoke_key))
         .route("/api/v1/targets", get(list_targets).post(create_target))
         .route("/api/v1/targets/{id}", get(get_target))
+        .route(
+            "/api/v1/targets/{id}/identities",
+            axum::routing::put(creds::put_identities),
+        )
         .route("/api/v1/scans", get(list_scans).post(create_scan))
         .route("/api/v1/scans/{id}", get(get_scan))
         .route("/api/v1/scans/{id}/cancel", post(cancel_scan))
@@ -925,6 +990,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authenticate,
@@ -940,7 +1006,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tollgate server API", description = "Scans as a service: targets, scans, reports, findings, API keys."),
-    paths(healthz, readyz, metrics, monitor::get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
+    paths(healthz, readyz, metrics, monitor::get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target, creds::put_identities,
           list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings,
           monitor::patch_target, monitor::list_diffs, monitor::list_triage, monitor::put_triage,
           webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
@@ -950,7 +1016,9 @@ pub fn router(state: AppState) -> Router {
                        crate::schedule::ScheduleSpec, monitor::TargetPatch, monitor::DiffSummary, monitor::DiffSummaryList,
                        monitor::TriageState, monitor::TriageSet, monitor::TriageView, monitor::TriageList, monitor::SetBy,
                        webhooks::WebhookCreate, webhooks::WebhookView, webhooks::WebhookCreated, webhooks::WebhookList,
-                       webhooks::DeliveryView, webhooks::AttemptView, webhooks::DeliveryList)),
+                       webhooks::DeliveryView, webhooks::AttemptView, webhooks::DeliveryList,
+                       crate::identities::IdentityInput, crate::identities::NamedSecret, crate::identities::LoginInput,
+                       crate::identities::IdentityView, crate::identities::IdentitiesPut)),
     modifiers(&Security),
     tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"), (name = "webhooks"))
 )]

@@ -167,11 +167,24 @@ pub struct Guard {
     allow: Vec<Allow>,
     /// The server's own listening address; never a destination.
     own: Option<SocketAddr>,
+    /// `--only-allowed-targets`: an address outside `allow` is refused even when it is
+    /// public.
+    only_allowed: bool,
 }
 
 impl Guard {
     pub fn new(allow: Vec<Allow>) -> Guard {
-        Guard { allow, own: None }
+        Guard {
+            allow,
+            own: None,
+            only_allowed: false,
+        }
+    }
+
+    /// With `true`, only what the allow-list names may be reached (`--only-allowed-targets`).
+    pub fn only_allowed(mut self, only: bool) -> Guard {
+        self.only_allowed = only;
+        self
     }
 
     /// The server listens here: no scan may reach it, whatever is allowed.
@@ -202,6 +215,9 @@ impl Guard {
         match denied_class(ip) {
             Some(class) => Err(format!(
                 "{ip} is a {class} address (allow it with --allow-target)"
+            )),
+            None if self.only_allowed => Err(format!(
+                "{ip} is not in --allow-target (the server runs with --only-allowed-targets)"
             )),
             None => Ok(()),
         }
@@ -239,10 +255,22 @@ impl Guard {
                 if name.is_empty() {
                     return Err("the URL has no host".into());
                 }
-                Ok(())
+                self.vet_name(name)
             }
             None => Err("the URL has no host".into()),
         }
+    }
+
+    /// With `--only-allowed-targets`, a host name must be allowed by name: other names
+    /// are not even looked up (a lookup is itself a request that leaves the machine).
+    fn vet_name(&self, host: &str) -> Result<(), String> {
+        if self.only_allowed && !self.host_allowed(host) {
+            return Err(format!(
+                "{host} is not in --allow-target (the server runs with --only-allowed-targets: \
+                 allow the name with --allow-target {host}; other names are not looked up)"
+            ));
+        }
+        Ok(())
     }
 
     fn vet_addr(&self, ip: IpAddr, port: u16) -> Result<(), String> {
@@ -256,6 +284,7 @@ impl Guard {
     /// name is refused (a name that resolves to a denied address is denied). A name
     /// the operator allowed by name passes with whatever it resolves to.
     pub async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+        self.vet_name(host)?;
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
             .map_err(|e| format!("{host} could not be resolved: {e}"))?
@@ -430,6 +459,49 @@ mod tests {
         assert!(guard(&["10.1.0.0/16"])
             .vet_url(&url("http://10.2.0.1/"))
             .is_err());
+    }
+
+    /// `--only-allowed-targets`: public addresses are refused too; allowed ranges and
+    /// host names still pass, and the denied classes keep their own reasons.
+    #[test]
+    fn only_allowed_targets_refuses_public_addresses() {
+        let g = guard(&["127.0.0.1", "10.0.0.0/8"]).only_allowed(true);
+        for public in [
+            "https://93.184.216.34/",
+            "http://[2606:4700::1111]/",
+            "http://8.8.8.8:53/",
+        ] {
+            let why = g.vet_url(&url(public)).expect_err(public);
+            assert!(why.contains("--only-allowed-targets"), "{public}: {why}");
+        }
+        let why = g.vet_url(&url("http://192.168.1.1/")).expect_err("private");
+        assert!(why.contains("private"), "{why}");
+        assert!(g.vet_url(&url("http://127.0.0.1:9/")).is_ok());
+        assert!(g.vet_url(&url("http://10.9.8.7/")).is_ok());
+        assert!(g.vet_url(&url("http://[::ffff:10.1.1.1]/")).is_ok());
+        // Without the flag, public addresses pass as before.
+        assert!(guard(&["127.0.0.1"])
+            .vet_url(&url("https://93.184.216.34/"))
+            .is_ok());
+    }
+
+    /// A host name passes only when it is allowed by name; other names are refused
+    /// before any lookup, even when they would resolve to an allowed address.
+    #[tokio::test]
+    async fn only_allowed_targets_looks_up_allowed_names_only() {
+        let by_name = guard(&["localhost"]).only_allowed(true);
+        assert!(by_name.vet_url(&url("http://localhost:8000/")).is_ok());
+        assert!(by_name.resolve("localhost", 80).await.is_ok());
+        let by_range = guard(&["127.0.0.0/8", "::1"]).only_allowed(true);
+        let why = by_range
+            .vet_url(&url("http://localhost:8000/"))
+            .expect_err("not allowed by name");
+        assert!(why.contains("not looked up"), "{why}");
+        let why = by_range
+            .resolve("example.com", 443)
+            .await
+            .expect_err("no lookup");
+        assert!(why.contains("--allow-target example.com"), "{why}");
     }
 
     /// `localhost` resolves on this machine without any DNS server: a name that

@@ -29,6 +29,8 @@ pub struct JobConfig {
     pub guard: Guard,
     /// The engine limits every scan runs with; the guard is added to them.
     pub engine: EngineConfig,
+    /// Decrypts the targets' identities; `None`: targets with identities fail to scan.
+    pub secret_key: Option<crate::vault::SecretKey>,
 }
 
 impl JobConfig {
@@ -40,6 +42,7 @@ impl JobConfig {
             poll: Duration::from_secs(1),
             guard,
             engine: EngineConfig::default(),
+            secret_key: None,
         }
     }
 }
@@ -128,13 +131,21 @@ impl Jobs {
                 return;
             }
         };
-        let (opts, spec_url) = match scan_options(&target, &self.config) {
+        let (mut opts, spec_url) = match scan_options(&target, &self.config) {
             Ok(o) => o,
             Err(why) => {
                 self.finish(worker, &scan.id, Outcome::Failed(why)).await;
                 return;
             }
         };
+        match self.identities(&target, &opts.target).await {
+            Ok(Some(ids)) => opts.identities = ids,
+            Ok(None) => {}
+            Err(why) => {
+                self.finish(worker, &scan.id, Outcome::Failed(why)).await;
+                return;
+            }
+        }
         let mut scanner = match Scanner::new(opts) {
             Ok(s) => s,
             Err(e) => {
@@ -232,6 +243,22 @@ impl Jobs {
             total_at_end.load(Ordering::Relaxed),
         );
         self.finish_with(worker, &scan.id, outcome, progress).await;
+    }
+
+    /// The target's identities, decrypted (`None`: it has none).
+    async fn identities(
+        &self,
+        target: &TargetRow,
+        url: &Url,
+    ) -> Result<Option<Vec<tollgate_scan::engine::Identity>>, String> {
+        let sealed = self
+            .store
+            .identities(&target.id)
+            .await
+            .map_err(|e| format!("loading the target's identities failed: {e}"))?;
+        sealed
+            .map(|s| crate::identities::open(self.config.secret_key.as_ref(), &target.id, url, &s))
+            .transpose()
     }
 
     async fn finish(&self, worker: &str, scan_id: &str, outcome: Outcome) {

@@ -11,15 +11,19 @@
 //! - [`monitor`]: finding triage applied to reports, and diffs that respect it.
 //! - [`webhooks`]: signed webhook deliveries of each scan's events, with retries.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
+//! - [`vault`]: target credentials encrypted at rest under the operator's key.
+//! - [`identities`]: the credentials a target's scans send.
 
 pub mod api;
 pub mod diff;
 pub mod guard;
+pub mod identities;
 pub mod jobs;
 pub mod keys;
 pub mod monitor;
 pub mod schedule;
 pub mod store;
+pub mod vault;
 pub mod webhooks;
 
 use guard::{Allow, Guard};
@@ -70,6 +74,16 @@ pub struct ServeArgs {
     /// (staging.internal). Repeat for more. The server's own listener stays refused.
     #[arg(long = "allow-target", value_name = "CIDR|HOST")]
     pub allow_target: Vec<Allow>,
+
+    /// Scan only what --allow-target names: every destination (target, spec URL, each
+    /// request and redirect hop) must be an address in an allowed range or a host name
+    /// allowed by name (other names are not looked up); public addresses are refused
+    /// too. For servers that must only scan internal systems.
+    #[arg(long, env = "TOLLGATE_ONLY_ALLOWED_TARGETS")]
+    pub only_allowed_targets: bool,
+
+    #[command(flatten)]
+    pub secret_key: vault::SecretKeyArgs,
 }
 
 /// Where the data lives.
@@ -114,6 +128,11 @@ pub struct ServerConfig {
     pub schedule_tick: std::time::Duration,
     /// How webhook deliveries are sent and retried.
     pub webhooks: webhooks::WebhookConfig,
+    /// `--only-allowed-targets`: nothing but `allow` may be reached.
+    pub only_allowed: bool,
+    /// The key target credentials are encrypted with; without one, targets cannot
+    /// have identities.
+    pub secret_key: Option<vault::SecretKey>,
 }
 
 impl ServerConfig {
@@ -127,6 +146,8 @@ impl ServerConfig {
             engine: tollgate_scan::engine::EngineConfig::default(),
             schedule_tick: std::time::Duration::from_secs(15),
             webhooks: webhooks::WebhookConfig::default(),
+            only_allowed: false,
+            secret_key: None,
         }
     }
 
@@ -134,6 +155,8 @@ impl ServerConfig {
         let mut config = ServerConfig::new(args.listen, args.database()?);
         config.workers = usize::from(args.workers);
         config.allow.clone_from(&args.allow_target);
+        config.only_allowed = args.only_allowed_targets;
+        config.secret_key = args.secret_key.load()?;
         Ok(config)
     }
 }
@@ -176,6 +199,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         Database::DataDir(dir) => Store::open_data_dir(dir).await?,
         Database::Url(url) => Store::connect(url).await?,
     };
+    vault::verify_key(&store, config.secret_key.as_ref()).await?;
+    if config.secret_key.is_none() {
+        tracing::info!("no secret key (--secret-key-file): targets cannot be given identities");
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
@@ -183,10 +210,13 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     // The last step that can fail before the key is shown: a key created by a start
     // that then failed would never be seen, and the database would have no usable admin.
     let first_admin_key = keys::first_admin_key(&store).await?;
-    let guard = Guard::new(config.allow.clone()).with_own_listener(addr);
+    let guard = Guard::new(config.allow.clone())
+        .with_own_listener(addr)
+        .only_allowed(config.only_allowed);
     let shutdown = CancelToken::new();
     let mut job_config = JobConfig::new(config.workers, guard.clone());
     job_config.engine = config.engine.clone();
+    job_config.secret_key = config.secret_key.clone();
     let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
     let mut tasks = jobs.spawn("worker");
     tasks.push(schedule::spawn(
@@ -208,6 +238,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         store: store.clone(),
         jobs,
         guard,
+        secret_key: config.secret_key.clone(),
     });
     let stop = shutdown.clone();
     tasks.push(tokio::spawn(async move {

@@ -24,6 +24,8 @@ pub use monitor::{DiffSummaryRow, DueOutcome, DueTarget, TriageRow};
 mod webhooks;
 
 pub use webhooks::{AttemptRow, DeliveryJob, DeliveryRow, DeliveryStep, WebhookRow};
+mod creds;
+pub use creds::SealedIdentities;
 
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
@@ -57,6 +59,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "webhooks",
         include_str!("../migrations/sqlite/0003_webhooks.sql"),
     ),
+    (
+        4,
+        "creds",
+        include_str!("../migrations/sqlite/0004_creds.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -73,6 +80,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "webhooks",
         include_str!("../migrations/postgres/0003_webhooks.sql"),
+    ),
+    (
+        4,
+        "creds",
+        include_str!("../migrations/postgres/0004_creds.sql"),
     ),
 ];
 

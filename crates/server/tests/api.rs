@@ -702,6 +702,12 @@ async fn authorization_matrix() {
                 None,
                 Need::Viewer,
             ),
+            (
+                "PUT",
+                format!("/api/v1/targets/{target_id}/identities"),
+                Some(json!({"identities": []})),
+                Need::Operator,
+            ),
             ("GET", "/api/v1/scans".into(), None, Need::Viewer),
             (
                 "POST",
@@ -929,6 +935,7 @@ async fn the_openapi_document_describes_the_api() {
         "/api/v1/keys/{id}",
         "/api/v1/targets",
         "/api/v1/targets/{id}",
+        "/api/v1/targets/{id}/identities",
         "/api/v1/scans",
         "/api/v1/scans/{id}",
         "/api/v1/scans/{id}/cancel",

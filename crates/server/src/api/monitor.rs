@@ -149,7 +149,7 @@ pub(super) async fn patch_target(
         return Err(Problem::not_found("target"));
     }
     tracing::info!(target = %t.id, by = %caller.key_id, "target changed");
-    Ok(axum::Json(t.into()))
+    Ok(axum::Json(super::creds::view(&state, t).await?))
 }
 
 // ---- diffs

@@ -11,7 +11,7 @@ use crate::guard::Guard;
 use crate::store::{Outcome, ScanRow, Store, TargetRow};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tollgate_scan::engine::EngineConfig;
 use tollgate_scan::{CancelToken, ProgressEvent, ScanOptions, Scanner};
@@ -29,6 +29,9 @@ pub struct JobConfig {
     pub guard: Guard,
     /// The engine limits every scan runs with; the guard is added to them.
     pub engine: EngineConfig,
+    /// After shutdown is asked for, how long running scans may take to finish and
+    /// store their results before they go back to the queue.
+    pub drain: Duration,
 }
 
 impl JobConfig {
@@ -40,7 +43,14 @@ impl JobConfig {
             poll: Duration::from_secs(1),
             guard,
             engine: EngineConfig::default(),
+            drain: Duration::from_secs(30),
         }
+    }
+
+    /// Sets the lease and the heartbeat that goes with it (lease/15, at least 200 ms).
+    pub fn set_lease(&mut self, lease: Duration) {
+        self.lease = lease;
+        self.heartbeat = crate::ops::heartbeat_for(lease);
     }
 }
 
@@ -112,6 +122,7 @@ impl Jobs {
 
     /// Runs one claimed scan to its stored outcome.
     async fn run(&self, worker: &str, scan: ScanRow) {
+        let started = Instant::now();
         let target = match self.store.target(&scan.target_id).await {
             Ok(Some(t)) => t,
             Ok(None) => {
@@ -119,6 +130,7 @@ impl Jobs {
                     worker,
                     &scan.id,
                     Outcome::Failed("the target was not found".into()),
+                    started,
                 )
                 .await;
                 return;
@@ -131,14 +143,15 @@ impl Jobs {
         let (opts, spec_url) = match scan_options(&target, &self.config) {
             Ok(o) => o,
             Err(why) => {
-                self.finish(worker, &scan.id, Outcome::Failed(why)).await;
+                self.finish(worker, &scan.id, Outcome::Failed(why), started)
+                    .await;
                 return;
             }
         };
         let mut scanner = match Scanner::new(opts) {
             Ok(s) => s,
             Err(e) => {
-                self.finish(worker, &scan.id, Outcome::Failed(e.to_string()))
+                self.finish(worker, &scan.id, Outcome::Failed(e.to_string()), started)
                     .await;
                 return;
             }
@@ -153,6 +166,7 @@ impl Jobs {
                         worker,
                         &scan.id,
                         Outcome::Failed(redactor.redact(&why).into_owned()),
+                        started,
                     )
                     .await;
                     return;
@@ -203,17 +217,34 @@ impl Jobs {
                 }
             })
         };
-        tracing::info!(scan = %scan.id, target = %redactor.redact(&target.url), "scan started");
+        tracing::info!(
+            scan = %scan.id,
+            target = %redactor.redact(&target.url),
+            worker = %worker,
+            attempt = scan.attempts,
+            state = "running",
+            queue_ms = scan.started_at.unwrap_or(scan.created_at).saturating_sub(scan.created_at),
+            "scan started"
+        );
         let result = tokio::select! {
             r = scanner.run(progress) => Some(r),
-            () = self.shutdown.cancelled() => None,
+            () = self.drained() => None,
         };
         stop_beat.cancel();
         let _ = beat.await;
         let Some(result) = result else {
-            // Shutting down: the scan goes back to the queue for the next worker.
-            if let Err(e) = self.store.release(&scan.id, worker).await {
-                tracing::warn!(scan = %scan.id, error = %e, "releasing the scan failed; its lease will expire");
+            // The drain timeout passed: the scan goes back to the queue for the next worker.
+            match self.store.release(&scan.id, worker).await {
+                Ok(_) => tracing::info!(
+                    scan = %scan.id,
+                    worker = %worker,
+                    state = "queued",
+                    duration_ms = crate::ops::duration_ms(started.elapsed()),
+                    "scan released: the drain timeout passed"
+                ),
+                Err(e) => {
+                    tracing::warn!(scan = %scan.id, worker = %worker, error = %e, "releasing the scan failed; its lease will expire")
+                }
             }
             return;
         };
@@ -231,11 +262,19 @@ impl Jobs {
             done_at_end.load(Ordering::Relaxed),
             total_at_end.load(Ordering::Relaxed),
         );
-        self.finish_with(worker, &scan.id, outcome, progress).await;
+        self.finish_with(worker, &scan.id, outcome, progress, started)
+            .await;
     }
 
-    async fn finish(&self, worker: &str, scan_id: &str, outcome: Outcome) {
-        self.finish_with(worker, scan_id, outcome, (0, 0)).await;
+    /// Resolves when a shutdown was asked for and the drain timeout has passed since.
+    async fn drained(&self) {
+        self.shutdown.cancelled().await;
+        tokio::time::sleep(self.config.drain).await;
+    }
+
+    async fn finish(&self, worker: &str, scan_id: &str, outcome: Outcome, started: Instant) {
+        self.finish_with(worker, scan_id, outcome, (0, 0), started)
+            .await;
     }
 
     async fn finish_with(
@@ -244,9 +283,16 @@ impl Jobs {
         scan_id: &str,
         outcome: Outcome,
         progress: (i64, i64),
+        started: Instant,
     ) {
         match self.store.finish(scan_id, worker, &outcome, progress).await {
-            Ok(true) => tracing::info!(scan = %scan_id, "scan finished"),
+            Ok(true) => tracing::info!(
+                scan = %scan_id,
+                worker = %worker,
+                state = outcome.state(),
+                duration_ms = crate::ops::duration_ms(started.elapsed()),
+                "scan finished"
+            ),
             Ok(false) => {
                 tracing::warn!(scan = %scan_id, "the scan is no longer this worker's; nothing stored");
             }

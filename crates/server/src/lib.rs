@@ -8,21 +8,24 @@
 //! - [`jobs`]: scans as leased jobs run by in-process workers.
 //! - [`diff`]: what changed between two scans of a target.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
+//! - [`ops`]: `tollgate worker`, the queue flags (lease, drain), logs.
 
 pub mod api;
 pub mod diff;
 pub mod guard;
 pub mod jobs;
 pub mod keys;
+pub mod ops;
 pub mod store;
 
 use guard::{Allow, Guard};
 use jobs::{JobConfig, Jobs};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use store::Store;
 use tollgate_scan::CancelToken;
+
+pub use ops::{worker, LogFormat, WorkerArgs};
 
 /// `tollgate serve`'s flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,9 +56,10 @@ pub struct ServeArgs {
     )]
     pub database_url: Option<String>,
 
-    /// Scans run at once by this process (in-process workers).
+    /// Scans run at once by this process (in-process workers). 0: API only, scans
+    /// are run by `tollgate worker` processes on the same database.
     #[arg(long, env = "TOLLGATE_WORKERS", value_name = "N", default_value_t = 2,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+          value_parser = clap::value_parser!(u16).range(0..=64))]
     pub workers: u16,
 
     /// Let submitted targets and spec URLs reach an internal range or host that the
@@ -64,6 +68,9 @@ pub struct ServeArgs {
     /// (staging.internal). Repeat for more. The server's own listener stays refused.
     #[arg(long = "allow-target", value_name = "CIDR|HOST")]
     pub allow_target: Vec<Allow>,
+
+    #[command(flatten)]
+    pub queue: ops::QueueArgs,
 }
 
 /// Where the data lives.
@@ -104,6 +111,10 @@ pub struct ServerConfig {
     pub allow: Vec<Allow>,
     /// Engine limits of every scan (the guard is added to them).
     pub engine: tollgate_scan::engine::EngineConfig,
+    /// How long a worker's claim holds without a heartbeat (`--lease`).
+    pub lease: std::time::Duration,
+    /// On shutdown, how long running scans may take to finish (`--drain-timeout`).
+    pub drain: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -115,6 +126,8 @@ impl ServerConfig {
             workers: 2,
             allow: Vec::new(),
             engine: tollgate_scan::engine::EngineConfig::default(),
+            lease: std::time::Duration::from_secs(30),
+            drain: std::time::Duration::from_secs(30),
         }
     }
 
@@ -122,6 +135,8 @@ impl ServerConfig {
         let mut config = ServerConfig::new(args.listen, args.database()?);
         config.workers = usize::from(args.workers);
         config.allow.clone_from(&args.allow_target);
+        config.lease = args.queue.lease();
+        config.drain = args.queue.drain_timeout();
         Ok(config)
     }
 }
@@ -139,7 +154,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops taking requests and jobs; running scans go back to the queue.
+    /// Stops taking requests and jobs; running scans get the drain timeout to finish,
+    /// then go back to the queue.
     pub async fn stop(self) {
         self.shutdown.cancel();
         for t in self.tasks {
@@ -175,13 +191,16 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     let shutdown = CancelToken::new();
     let mut job_config = JobConfig::new(config.workers, guard.clone());
     job_config.engine = config.engine.clone();
+    job_config.set_lease(config.lease);
+    job_config.drain = config.drain;
     let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
     let mut tasks = jobs.spawn("worker");
     let app = api::router(api::AppState {
         store: store.clone(),
         jobs,
         guard,
-    });
+    })
+    .layer(axum::middleware::from_fn(ops::log_request));
     let stop = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -201,31 +220,25 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     })
 }
 
-/// `tollgate serve`: runs until SIGINT or SIGTERM.
-pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+/// `tollgate serve`: runs until SIGINT or SIGTERM; `log` is the format of stderr.
+pub async fn serve(args: &ServeArgs, log: LogFormat) -> anyhow::Result<()> {
     let config = ServerConfig::from_args(args)?;
     if let Database::DataDir(dir) = &config.database {
         tracing::info!(dir = %dir.display(), "data directory");
     }
+    let drain = config.drain;
     let running = start(config).await?;
-    {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "tollgate server listening on http://{}", running.addr);
-        if let Some(key) = &running.first_admin_key {
-            // Shown once, here, and nowhere else: only its hash is stored.
-            let _ = writeln!(
-                err,
-                "first admin API key (shown once, store it now): {key}\n  use it as: Authorization: Bearer <key>"
-            );
-        }
-    }
+    ops::print_banner(running.addr, running.first_admin_key.as_deref(), log);
     wait_for_signal().await;
-    tracing::info!("shutting down: no new jobs; running scans go back to the queue");
+    tracing::info!(
+        drain_timeout_ms = ops::duration_ms(drain),
+        "shutting down: no new jobs; running scans finish or go back to the queue"
+    );
     running.stop().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -19,6 +19,8 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
+mod ops;
+
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 
 /// Which database the store talks to.

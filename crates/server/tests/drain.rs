@@ -112,7 +112,10 @@ async fn drain(database: Database, label: &str) {
         Database::Url(url) => Store::connect(url).await.expect("reopen"),
     };
     let s = reopened.scan(&scan).await.expect("read").expect("scan");
-    assert_eq!(s.state, "completed", "{label}: finished while draining: {s:?}");
+    assert_eq!(
+        s.state, "completed",
+        "{label}: finished while draining: {s:?}"
+    );
     assert_eq!(s.attempts, 2, "{label}");
     assert_eq!(reopened.report_count(&scan).await.expect("count"), 1);
     reopened.close().await;

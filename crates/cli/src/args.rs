@@ -146,6 +146,11 @@ pub struct DemoArgs {
     /// Also write FORMAT to PATH (repeatable), e.g. -o html=demo.html -o json=demo.json.
     #[arg(short = 'o', long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
+
+    /// Only start the demo API: print its URL on stdout and serve until SIGINT or
+    /// SIGTERM, without scanning (a target for `tollgate serve`, or for benchmarks).
+    #[arg(long, conflicts_with_all = ["format", "outputs"])]
+    pub serve_only: bool,
 }
 
 /// The flags that are also settings (config file and TOLLGATE_* env).

@@ -238,7 +238,8 @@ pub async fn serve(args: &ServeArgs, log: LogFormat) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) async fn wait_for_signal() {
+/// Resolves on SIGINT or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

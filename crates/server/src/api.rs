@@ -20,6 +20,9 @@ use tollgate_scan::Profile;
 use url::Url;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+mod monitor;
+mod webhooks;
+
 /// What the handlers share.
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -254,6 +257,9 @@ pub struct TargetCreate {
     /// Whether state-changing (intrusive) checks may run; setting it needs the admin role.
     #[serde(default)]
     pub allow_intrusive: bool,
+    /// Rescan on a schedule: `{"every": "6h"}` (at least 1 minute) or
+    /// `{"cron": "0 3 * * *"}` (UTC).
+    pub schedule: Option<crate::schedule::ScheduleSpec>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -265,6 +271,10 @@ pub struct TargetView {
     pub profile: String,
     pub allow_intrusive: bool,
     pub created_at: String,
+    /// `{"every": …}` or `{"cron": …}`; `null` when the target is scanned on request only.
+    pub schedule: Option<crate::schedule::ScheduleSpec>,
+    /// When the scheduler queues the next scan.
+    pub next_run_at: Option<String>,
 }
 
 impl From<TargetRow> for TargetView {
@@ -277,6 +287,8 @@ impl From<TargetRow> for TargetView {
             profile: t.profile,
             allow_intrusive: t.allow_intrusive,
             created_at: time(t.created_at),
+            schedule: monitor::schedule_view(t.schedule.as_deref()),
+            next_run_at: t.next_run_at.map(time),
         }
     }
 }
@@ -361,7 +373,8 @@ pub struct ScanFilter {
 /// Findings of a scan, as in the JSON report.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FindingList {
-    /// Each finding as the JSON report writes it.
+    /// Each finding as the JSON report writes it, with `triage_state` (open,
+    /// accepted_risk or false_positive: the target's triage of it now).
     #[schema(value_type = Vec<Object>)]
     pub items: Vec<serde_json::Value>,
     pub next_offset: Option<i64>,
@@ -428,6 +441,18 @@ async fn metrics(State(state): State<AppState>) -> ApiResult<Response> {
         total_ms as f64 / 1000.0
     ));
     out.push_str(&format!("tollgate_scan_duration_seconds_count {done}\n"));
+    let deliveries = state.store.deliveries_by_state().await?;
+    out.push_str("# HELP tollgate_webhook_deliveries Webhook deliveries stored, by state.\n");
+    out.push_str("# TYPE tollgate_webhook_deliveries gauge\n");
+    for s in ["pending", "delivered", "failed"] {
+        let n = deliveries
+            .iter()
+            .find(|(k, _)| k == s)
+            .map_or(0, |(_, n)| *n);
+        out.push_str(&format!(
+            "tollgate_webhook_deliveries{{state=\"{s}\"}} {n}\n"
+        ));
+    }
     let mut r = out.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -557,7 +582,7 @@ async fn vet_submitted(guard: &Guard, field: &str, raw: &str) -> ApiResult<Url> 
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, description = "the URL is refused by the SSRF guard", body = Problem, content_type = "application/problem+json")))]
+    (status = 422, description = "the URL is refused by the SSRF guard, or the schedule is invalid", body = Problem, content_type = "application/problem+json")))]
 async fn create_target(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -589,7 +614,7 @@ async fn create_target(
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| url.host_str().unwrap_or_default().to_string());
-    let row = TargetRow {
+    let mut row = TargetRow {
         id: new_id("tgt"),
         name,
         url: url.to_string(),
@@ -597,7 +622,10 @@ async fn create_target(
         profile: profile.as_str().to_string(),
         allow_intrusive: body.allow_intrusive,
         created_at: now_ms(),
+        schedule: None,
+        next_run_at: None,
     };
+    monitor::apply_schedule(&mut row, body.schedule.as_ref())?;
     state.store.insert_target(&row).await?;
     Ok((StatusCode::CREATED, axum::Json(row.into())))
 }
@@ -731,30 +759,6 @@ async fn stored_report(state: &AppState, scan: &ScanRow) -> ApiResult<tollgate_c
     })
 }
 
-/// What is new, fixed and unchanged against the target's previous completed scan
-/// (findings compared by their stable fingerprints), and how score and grade moved.
-#[utoipa::path(get, path = "/api/v1/scans/{id}/diff", tag = "scans", params(("id" = String, Path)), security(("api_key" = [])),
-    responses((status = 200, body = ScanDiff),
-    (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the scan has no report yet", body = Problem, content_type = "application/problem+json")))]
-async fn get_diff(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<ScanDiff>> {
-    let scan = scan_or_404(&state, &id).await?;
-    let current = stored_report(&state, &scan).await?;
-    let previous = match state.store.previous_completed(&scan).await? {
-        Some(p) => Some((p.id.clone(), stored_report(&state, &p).await?)),
-        None => None,
-    };
-    Ok(axum::Json(ScanDiff::between(
-        &scan.id,
-        &current,
-        previous.as_ref().map(|(id, r)| (id.as_str(), r)),
-    )))
-}
-
 /// The scan's report in one of the CLI's formats.
 #[utoipa::path(get, path = "/api/v1/scans/{id}/report", tag = "scans", params(("id" = String, Path), ReportQuery), security(("api_key" = [])),
     responses((status = 200, description = "the report (JSON, SARIF, HTML, Markdown or JUnit XML)"),
@@ -836,12 +840,13 @@ async fn list_findings(
     Path(id): Path<String>,
     Params(q): Params<PageQuery>,
 ) -> ApiResult<axum::Json<FindingList>> {
-    scan_or_404(&state, &id).await?;
+    let scan = scan_or_404(&state, &id).await?;
     let page = q.page()?;
     let rows = state.store.findings(&id, page).await?;
-    let (items, next_offset) = paginate(rows, page, |r| {
+    let (mut items, next_offset) = paginate(rows, page, |r| {
         serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null)
     });
+    monitor::annotate_findings(&state, &scan.target_id, &mut items).await?;
     Ok(axum::Json(FindingList { items, next_offset }))
 }
 
@@ -906,7 +911,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/scans/{id}/cancel", post(cancel_scan))
         .route("/api/v1/scans/{id}/report", get(get_report))
         .route("/api/v1/scans/{id}/findings", get(list_findings))
-        .route("/api/v1/scans/{id}/diff", get(get_diff))
+        .route("/api/v1/scans/{id}/diff", get(monitor::get_diff))
+        .route(
+            "/api/v1/targets/{id}",
+            axum::routing::patch(monitor::patch_target),
+        )
+        .route("/api/v1/targets/{id}/diffs", get(monitor::list_diffs))
+        .route("/api/v1/targets/{id}/triage", get(monitor::list_triage))
+        .route(
+            "/api/v1/targets/{id}/triage/{fingerprint}",
+            axum::routing::put(monitor::put_triage),
+        )
+        .merge(webhooks::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -924,12 +940,19 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tollgate server API", description = "Scans as a service: targets, scans, reports, findings, API keys."),
-    paths(healthz, readyz, metrics, get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
-          list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings),
+    paths(healthz, readyz, metrics, monitor::get_diff, openapi_json, list_keys, create_key, revoke_key, list_targets, create_target, get_target,
+          list_scans, create_scan, get_scan, cancel_scan, get_report, list_findings,
+          monitor::patch_target, monitor::list_diffs, monitor::list_triage, monitor::put_triage,
+          webhooks::create_webhook, webhooks::list_webhooks, webhooks::get_webhook, webhooks::delete_webhook,
+          webhooks::test_webhook, webhooks::list_deliveries),
     components(schemas(Problem, KeyCreate, KeyView, KeyCreated, KeyList, Role, TargetCreate, TargetView, TargetList,
-                       ScanCreate, ScanView, ScanList, Progress, FindingList, ScanDiff, DiffFinding)),
+                       ScanCreate, ScanView, ScanList, Progress, FindingList, ScanDiff, DiffFinding,
+                       crate::schedule::ScheduleSpec, monitor::TargetPatch, monitor::DiffSummary, monitor::DiffSummaryList,
+                       monitor::TriageState, monitor::TriageSet, monitor::TriageView, monitor::TriageList, monitor::SetBy,
+                       webhooks::WebhookCreate, webhooks::WebhookView, webhooks::WebhookCreated, webhooks::WebhookList,
+                       webhooks::DeliveryView, webhooks::AttemptView, webhooks::DeliveryList)),
     modifiers(&Security),
-    tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"))
+    tags((name = "health"), (name = "meta"), (name = "keys"), (name = "targets"), (name = "scans"), (name = "webhooks"))
 )]
 pub struct ApiDoc;
 

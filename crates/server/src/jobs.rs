@@ -286,13 +286,16 @@ impl Jobs {
         started: Instant,
     ) {
         match self.store.finish(scan_id, worker, &outcome, progress).await {
-            Ok(true) => tracing::info!(
-                scan = %scan_id,
-                worker = %worker,
-                state = outcome.state(),
-                duration_ms = crate::ops::duration_ms(started.elapsed()),
-                "scan finished"
-            ),
+            Ok(true) => {
+                tracing::info!(
+                    scan = %scan_id,
+                    worker = %worker,
+                    state = outcome.state(),
+                    duration_ms = crate::ops::duration_ms(started.elapsed()),
+                    "scan finished"
+                );
+                crate::webhooks::queue_scan_events(&self.store, scan_id, &outcome).await;
+            }
             Ok(false) => {
                 tracing::warn!(scan = %scan_id, "the scan is no longer this worker's; nothing stored");
             }

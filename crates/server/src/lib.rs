@@ -7,6 +7,9 @@
 //! - [`keys`]: API keys with roles.
 //! - [`jobs`]: scans as leased jobs run by in-process workers.
 //! - [`diff`]: what changed between two scans of a target.
+//! - [`schedule`]: per-target schedules and the scheduler that queues their scans.
+//! - [`monitor`]: finding triage applied to reports, and diffs that respect it.
+//! - [`webhooks`]: signed webhook deliveries of each scan's events, with retries.
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
 //! - [`ops`]: `tollgate worker`, the queue flags (lease, drain), logs.
 
@@ -15,8 +18,11 @@ pub mod diff;
 pub mod guard;
 pub mod jobs;
 pub mod keys;
+pub mod monitor;
 pub mod ops;
+pub mod schedule;
 pub mod store;
+pub mod webhooks;
 
 use guard::{Allow, Guard};
 use jobs::{JobConfig, Jobs};
@@ -62,7 +68,7 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u16).range(0..=64))]
     pub workers: u16,
 
-    /// Let submitted targets and spec URLs reach an internal range or host that the
+    /// Let submitted targets, spec URLs and webhook URLs reach an internal range or host that the
     /// SSRF guard refuses by default (loopback, private, link-local/metadata, CGNAT,
     /// …): a CIDR (10.0.0.0/8), an address (127.0.0.1) or a host name
     /// (staging.internal). Repeat for more. The server's own listener stays refused.
@@ -111,6 +117,10 @@ pub struct ServerConfig {
     pub allow: Vec<Allow>,
     /// Engine limits of every scan (the guard is added to them).
     pub engine: tollgate_scan::engine::EngineConfig,
+    /// How often the scheduler looks for targets whose scheduled scan is due.
+    pub schedule_tick: std::time::Duration,
+    /// How webhook deliveries are sent and retried.
+    pub webhooks: webhooks::WebhookConfig,
     /// How long a worker's claim holds without a heartbeat (`--lease`).
     pub lease: std::time::Duration,
     /// On shutdown, how long running scans may take to finish (`--drain-timeout`).
@@ -126,6 +136,8 @@ impl ServerConfig {
             workers: 2,
             allow: Vec::new(),
             engine: tollgate_scan::engine::EngineConfig::default(),
+            schedule_tick: std::time::Duration::from_secs(15),
+            webhooks: webhooks::WebhookConfig::default(),
             lease: std::time::Duration::from_secs(30),
             drain: std::time::Duration::from_secs(30),
         }
@@ -195,6 +207,21 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     job_config.drain = config.drain;
     let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
     let mut tasks = jobs.spawn("worker");
+    tasks.push(schedule::spawn(
+        store.clone(),
+        std::sync::Arc::clone(&jobs),
+        config.schedule_tick,
+        shutdown.clone(),
+    ));
+    tasks.extend(
+        webhooks::Dispatcher::new(
+            store.clone(),
+            config.webhooks.clone(),
+            guard.clone(),
+            shutdown.clone(),
+        )
+        .spawn(),
+    );
     let app = api::router(api::AppState {
         store: store.clone(),
         jobs,

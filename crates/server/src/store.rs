@@ -19,6 +19,11 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
+mod monitor;
+pub use monitor::{DiffSummaryRow, DueOutcome, DueTarget, TriageRow};
+mod webhooks;
+
+pub use webhooks::{AttemptRow, DeliveryJob, DeliveryRow, DeliveryStep, WebhookRow};
 mod ops;
 
 pub type StoreResult<T> = Result<T, sqlx::Error>;
@@ -37,16 +42,40 @@ pub struct Store {
     backend: Backend,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "monitor",
+        include_str!("../migrations/sqlite/0002_monitor.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/sqlite/0003_webhooks.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "monitor",
+        include_str!("../migrations/postgres/0002_monitor.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/postgres/0003_webhooks.sql"),
+    ),
+];
 
 /// The migrations compiled into the binary.
 #[derive(Debug)]
@@ -108,6 +137,10 @@ pub struct TargetRow {
     pub profile: String,
     pub allow_intrusive: bool,
     pub created_at: i64,
+    /// The schedule's canonical text (`every 6h`, `cron 0 3 * * *`), if any.
+    pub schedule: Option<String>,
+    /// When the scheduler queues the next scan (Unix ms).
+    pub next_run_at: Option<i64>,
 }
 
 /// A scan and its job state.
@@ -156,7 +189,8 @@ pub enum Outcome {
 }
 
 const SCAN_COLUMNS: &str = "id, target_id, state, checks_done, checks_total, error, score, grade, findings_count, cancel_requested, attempts, created_at, started_at, finished_at";
-const TARGET_COLUMNS: &str = "id, name, url, spec_url, profile, allow_intrusive, created_at";
+const TARGET_COLUMNS: &str =
+    "id, name, url, spec_url, profile, allow_intrusive, created_at, schedule, next_run_at";
 
 /// Attempts after which an abandoned scan (lease expired) fails instead of running again.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -189,6 +223,8 @@ fn target_row(r: &AnyRow) -> StoreResult<TargetRow> {
         profile: r.try_get("profile")?,
         allow_intrusive: r.try_get::<i64, _>("allow_intrusive")? != 0,
         created_at: r.try_get("created_at")?,
+        schedule: r.try_get("schedule")?,
+        next_run_at: r.try_get("next_run_at")?,
     })
 }
 
@@ -353,7 +389,7 @@ impl Store {
 
     pub async fn insert_target(&self, t: &TargetRow) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO targets (id, name, url, spec_url, profile, allow_intrusive, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO targets (id, name, url, spec_url, profile, allow_intrusive, created_at, schedule, next_run_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&t.id)
         .bind(&t.name)
@@ -362,6 +398,8 @@ impl Store {
         .bind(&t.profile)
         .bind(i64::from(t.allow_intrusive))
         .bind(t.created_at)
+        .bind(&t.schedule)
+        .bind(t.next_run_at)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -610,6 +648,9 @@ impl Store {
         progress: (i64, i64),
     ) -> StoreResult<bool> {
         let now = now_ms();
+        // The target's triage decides what the stored report shows (see store/monitor.rs).
+        let triaged = self.apply_triage(scan_id, outcome).await?;
+        let outcome: &Outcome = &triaged;
         let mut tx = self.pool.begin().await?;
         let updated = match outcome {
             Outcome::Report { report, cancelled } => {
@@ -675,6 +716,13 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+        }
+        if let Outcome::Report {
+            report,
+            cancelled: false,
+        } = outcome
+        {
+            monitor::store_diff(&mut tx, scan_id, report, now).await?;
         }
         tx.commit().await?;
         Ok(true)

@@ -613,6 +613,20 @@ async fn authorization_matrix() {
             .to_string()
     };
     let scan_id = new_scan().await;
+    let new_hook = || async {
+        api.call(
+            "POST",
+            "/api/v1/webhooks",
+            Some(&admin),
+            Some(json!({"url": format!("http://{stub}/"), "events": ["scan.completed"]})),
+        )
+        .await
+        .json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    };
+    let hook_id = new_hook().await;
 
     for (who, key) in [
         ("nobody", None),
@@ -640,6 +654,19 @@ async fn authorization_matrix() {
             .as_str()
             .expect("id")
             .to_string();
+        let patch_me = api
+            .call(
+                "POST",
+                "/api/v1/targets",
+                Some(&admin),
+                Some(json!({"url": format!("http://{stub}/")})),
+            )
+            .await
+            .json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        let delete_me = new_hook().await;
         let endpoints: Vec<(&str, String, Option<Value>, Need)> = vec![
             ("GET", "/api/v1/openapi.json".into(), None, Need::Viewer),
             ("GET", "/metrics".into(), None, Need::Viewer),
@@ -709,6 +736,73 @@ async fn authorization_matrix() {
             (
                 "GET",
                 format!("/api/v1/scans/{scan_id}/diff"),
+                None,
+                Need::Viewer,
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/targets/{patch_me}"),
+                Some(json!({"name": "renamed", "schedule": {"every": "6h"}})),
+                Need::Operator,
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/targets/{patch_me}"),
+                Some(json!({"allow_intrusive": true})),
+                Need::Admin,
+            ),
+            (
+                "GET",
+                format!("/api/v1/targets/{target_id}/diffs"),
+                None,
+                Need::Viewer,
+            ),
+            (
+                "GET",
+                format!("/api/v1/targets/{target_id}/triage"),
+                None,
+                Need::Viewer,
+            ),
+            (
+                "PUT",
+                format!("/api/v1/targets/{target_id}/triage/0123456789abcdef"),
+                Some(json!({"state": "false_positive", "reason": "matrix"})),
+                Need::Operator,
+            ),
+            (
+                "GET",
+                format!("/api/v1/scans/{scan_id}/diff?against={scan_id}"),
+                None,
+                Need::Viewer,
+            ),
+            ("GET", "/api/v1/webhooks".into(), None, Need::Viewer),
+            (
+                "POST",
+                "/api/v1/webhooks".into(),
+                Some(json!({"url": format!("http://{stub}/"), "events": ["findings.new"]})),
+                Need::Operator,
+            ),
+            (
+                "GET",
+                format!("/api/v1/webhooks/{hook_id}"),
+                None,
+                Need::Viewer,
+            ),
+            (
+                "DELETE",
+                format!("/api/v1/webhooks/{delete_me}"),
+                None,
+                Need::Operator,
+            ),
+            (
+                "POST",
+                format!("/api/v1/webhooks/{hook_id}/test"),
+                None,
+                Need::Operator,
+            ),
+            (
+                "GET",
+                format!("/api/v1/webhooks/{hook_id}/deliveries"),
                 None,
                 Need::Viewer,
             ),
@@ -840,6 +934,14 @@ async fn the_openapi_document_describes_the_api() {
         "/api/v1/scans/{id}/cancel",
         "/api/v1/scans/{id}/report",
         "/api/v1/scans/{id}/findings",
+        "/api/v1/scans/{id}/diff",
+        "/api/v1/targets/{id}/diffs",
+        "/api/v1/targets/{id}/triage",
+        "/api/v1/targets/{id}/triage/{fingerprint}",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/webhooks/{id}/test",
+        "/api/v1/webhooks/{id}/deliveries",
     ] {
         assert!(
             paths.contains_key(p),

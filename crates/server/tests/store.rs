@@ -31,6 +31,8 @@ async fn lease_takeover(store: Store) {
         profile: "quick".into(),
         allow_intrusive: false,
         created_at: now_ms(),
+        schedule: None,
+        next_run_at: None,
     };
     store.insert_target(&target).await.expect("target");
     let scan = store
@@ -85,6 +87,8 @@ async fn lease_takeover(store: Store) {
         .await
         .expect("finish"));
     assert_eq!(store.report_count(&scan.id).await.expect("count"), 1);
+    // Its diff is stored with the result, once.
+    assert_eq!(store.diff_count(&scan.id).await.expect("count"), 1);
     let done = store.scan(&scan.id).await.expect("scan").expect("exists");
     assert_eq!(done.state, "completed");
     assert_eq!((done.checks_done, done.checks_total), (2, 2));

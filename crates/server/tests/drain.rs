@@ -54,6 +54,8 @@ async fn queue_scan(store: &Store, target: SocketAddr) -> String {
         profile: "quick".into(),
         allow_intrusive: false,
         created_at: now_ms(),
+        schedule: None,
+        next_run_at: None,
     };
     store.insert_target(&t).await.expect("target");
     let scan = new_id("scn");

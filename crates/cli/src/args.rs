@@ -19,9 +19,9 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Log line format on stderr: text, or json (one object per line, for log
-    /// shippers; `tollgate serve` and `tollgate worker` log their jobs and requests).
-    #[arg(long, global = true, env = "TOLLGATE_LOG_FORMAT", value_enum,
+    /// Log line format on stderr: text, or json (one object per line with timestamp,
+    /// level, message and the event's fields, for log shippers).
+    #[arg(long, global = true, env = "TOLLGATE_LOG_FORMAT", value_enum, value_name = "FORMAT",
           default_value_t = tollgate_server::LogFormat::Text)]
     pub log_format: tollgate_server::LogFormat,
 

@@ -18,14 +18,15 @@ use tollgate_scan::CancelToken;
 /// The shortest heartbeat: renewing a lease more often only loads the database.
 const MIN_HEARTBEAT: Duration = Duration::from_millis(200);
 
-/// How log lines are written to stderr.
+/// How log lines are written to stderr. (The variants carry no doc comments: clap
+/// would show them in a long list and switch every command's help to its long form.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
-    /// Human-readable lines.
+    // Human-readable lines.
     #[default]
     Text,
-    /// One JSON object per line (for log shippers): `timestamp`, `level`, `message`
-    /// and the event's fields at the top level.
+    // One JSON object per line (for log shippers): `timestamp`, `level`, `message`
+    // and the event's fields at the top level.
     Json,
 }
 

@@ -61,6 +61,8 @@ pub struct Jobs {
     config: JobConfig,
     wake: Notify,
     shutdown: CancelToken,
+    /// Cancelled to end the drain early (a second SIGINT or SIGTERM).
+    drain_now: CancelToken,
 }
 
 impl Jobs {
@@ -70,6 +72,7 @@ impl Jobs {
             config,
             wake: Notify::new(),
             shutdown,
+            drain_now: CancelToken::new(),
         })
     }
 
@@ -266,10 +269,19 @@ impl Jobs {
             .await;
     }
 
-    /// Resolves when a shutdown was asked for and the drain timeout has passed since.
+    /// Resolves when a shutdown was asked for and the drain timeout has passed since
+    /// (or the drain was ended early).
     async fn drained(&self) {
         self.shutdown.cancelled().await;
-        tokio::time::sleep(self.config.drain).await;
+        tokio::select! {
+            () = tokio::time::sleep(self.config.drain) => {}
+            () = self.drain_now.cancelled() => {}
+        }
+    }
+
+    /// Ends the drain now: scans still running go back to the queue at once.
+    pub fn end_drain(&self) {
+        self.drain_now.cancel();
     }
 
     async fn finish(&self, worker: &str, scan_id: &str, outcome: Outcome, started: Instant) {

@@ -163,6 +163,7 @@ pub struct Running {
     pub store: Store,
     shutdown: CancelToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    jobs: std::sync::Arc<Jobs>,
 }
 
 impl Running {
@@ -183,6 +184,11 @@ impl Running {
 
     pub fn shutdown_token(&self) -> CancelToken {
         self.shutdown.clone()
+    }
+
+    /// The workers, e.g. to end a drain early ([`Jobs::end_drain`]).
+    pub fn jobs(&self) -> std::sync::Arc<Jobs> {
+        std::sync::Arc::clone(&self.jobs)
     }
 }
 
@@ -224,7 +230,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     );
     let app = api::router(api::AppState {
         store: store.clone(),
-        jobs,
+        jobs: std::sync::Arc::clone(&jobs),
         guard,
     })
     .layer(axum::middleware::from_fn(ops::log_request));
@@ -244,6 +250,7 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         store,
         shutdown,
         tasks,
+        jobs,
     })
 }
 
@@ -261,7 +268,8 @@ pub async fn serve(args: &ServeArgs, log: LogFormat) -> anyhow::Result<()> {
         drain_timeout_ms = ops::duration_ms(drain),
         "shutting down: no new jobs; running scans finish or go back to the queue"
     );
-    running.stop().await;
+    let jobs = running.jobs();
+    ops::stop_on_second_signal(running.stop(), &jobs).await;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use axum::response::Response;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tollgate_scan::CancelToken;
 
@@ -120,6 +121,7 @@ pub struct WorkerProcess {
     pub store: Store,
     shutdown: CancelToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    jobs: Arc<Jobs>,
 }
 
 impl WorkerProcess {
@@ -178,6 +180,7 @@ pub async fn start_worker(config: WorkerConfig) -> anyhow::Result<WorkerProcess>
         store,
         shutdown,
         tasks,
+        jobs,
     })
 }
 
@@ -191,9 +194,24 @@ pub async fn worker(args: &WorkerArgs) -> anyhow::Result<()> {
         drain_timeout_ms = duration_ms(drain),
         "shutting down: no new jobs; running scans finish or go back to the queue"
     );
-    running.stop().await;
+    let jobs = Arc::clone(&running.jobs);
+    stop_on_second_signal(running.stop(), &jobs).await;
     tracing::info!("tollgate worker stopped");
     Ok(())
+}
+
+/// Waits for `stopping` (a drain); a second SIGINT or SIGTERM ends the drain at once,
+/// and the scans still running go back to the queue.
+pub async fn stop_on_second_signal(stopping: impl std::future::Future<Output = ()>, jobs: &Jobs) {
+    tokio::pin!(stopping);
+    tokio::select! {
+        () = &mut stopping => {}
+        () = crate::wait_for_signal() => {
+            tracing::warn!("second signal: running scans go back to the queue now");
+            jobs.end_drain();
+            stopping.await;
+        }
+    }
 }
 
 /// Milliseconds, for log fields.

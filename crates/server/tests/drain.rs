@@ -136,3 +136,27 @@ async fn shutdown_drains_or_releases_on_postgres() {
     };
     drain(Database::Url(db.url.clone()), "postgres").await;
 }
+
+/// A second signal ends a long drain at once (`Jobs::end_drain`, as `serve` and
+/// `worker` call it): the running scan goes back to the queue, nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ending_the_drain_early_releases_the_scan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = Database::DataDir(dir.path().to_path_buf());
+    let target = slow_target(Duration::from_millis(300));
+    let running = server(database, Duration::from_secs(600)).await;
+    let store = running.store.clone();
+    let scan = queue_scan(&store, target).await;
+    wait_running(&store, &scan, 1).await;
+    let jobs = running.jobs();
+    let stopping = tokio::spawn(running.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!stopping.is_finished(), "the drain waits for the scan");
+    jobs.end_drain();
+    stopping.await.expect("stopped");
+    let reopened = Store::open_data_dir(dir.path()).await.expect("reopen");
+    let s = reopened.scan(&scan).await.expect("read").expect("scan");
+    assert_eq!(s.state, "queued", "{s:?}");
+    assert_eq!(reopened.report_count(&scan).await.expect("count"), 0);
+    reopened.close().await;
+}

@@ -19,6 +19,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// Log line format on stderr: text, or json (one object per line with timestamp,
+    /// level, message and the event's fields, for log shippers).
+    #[arg(long, global = true, env = "TOLLGATE_LOG_FORMAT", value_enum, value_name = "FORMAT",
+          default_value_t = tollgate_server::LogFormat::Text)]
+    pub log_format: tollgate_server::LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -53,6 +59,9 @@ pub enum Command {
     /// Run as a service: a REST API (/api/v1) with API keys, a scan queue and
     /// in-process workers, on SQLite or PostgreSQL (see docs/server.md).
     Serve(tollgate_server::ServeArgs),
+    /// Run scans from a `tollgate serve` database without an HTTP listener: more
+    /// workers on this or other machines (PostgreSQL), stopped gracefully by SIGTERM.
+    Worker(tollgate_server::WorkerArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to generate completions for.
@@ -137,6 +146,11 @@ pub struct DemoArgs {
     /// Also write FORMAT to PATH (repeatable), e.g. -o html=demo.html -o json=demo.json.
     #[arg(short = 'o', long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
+
+    /// Only start the demo API: print its URL on stdout and serve until SIGINT or
+    /// SIGTERM, without scanning (a target for `tollgate serve`, or for benchmarks).
+    #[arg(long, conflicts_with_all = ["format", "outputs"])]
+    pub serve_only: bool,
 }
 
 /// The flags that are also settings (config file and TOLLGATE_* env).

@@ -11,7 +11,7 @@ use crate::guard::Guard;
 use crate::store::{Outcome, ScanRow, Store, TargetRow};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use tollgate_scan::engine::EngineConfig;
 use tollgate_scan::{CancelToken, ProgressEvent, ScanOptions, Scanner};
@@ -31,6 +31,9 @@ pub struct JobConfig {
     pub engine: EngineConfig,
     /// Decrypts the targets' identities; `None`: targets with identities fail to scan.
     pub secret_key: Option<crate::vault::SecretKey>,
+    /// After shutdown is asked for, how long running scans may take to finish and
+    /// store their results before they go back to the queue.
+    pub drain: Duration,
 }
 
 impl JobConfig {
@@ -43,7 +46,14 @@ impl JobConfig {
             guard,
             engine: EngineConfig::default(),
             secret_key: None,
+            drain: Duration::from_secs(30),
         }
+    }
+
+    /// Sets the lease and the heartbeat that goes with it (lease/15, at least 200 ms).
+    pub fn set_lease(&mut self, lease: Duration) {
+        self.lease = lease;
+        self.heartbeat = crate::ops::heartbeat_for(lease);
     }
 }
 
@@ -54,6 +64,8 @@ pub struct Jobs {
     config: JobConfig,
     wake: Notify,
     shutdown: CancelToken,
+    /// Cancelled to end the drain early (a second SIGINT or SIGTERM).
+    drain_now: CancelToken,
 }
 
 impl Jobs {
@@ -63,6 +75,7 @@ impl Jobs {
             config,
             wake: Notify::new(),
             shutdown,
+            drain_now: CancelToken::new(),
         })
     }
 
@@ -115,6 +128,7 @@ impl Jobs {
 
     /// Runs one claimed scan to its stored outcome.
     async fn run(&self, worker: &str, scan: ScanRow) {
+        let started = Instant::now();
         let target = match self.store.target(&scan.target_id).await {
             Ok(Some(t)) => t,
             Ok(None) => {
@@ -122,6 +136,7 @@ impl Jobs {
                     worker,
                     &scan.id,
                     Outcome::Failed("the target was not found".into()),
+                    started,
                 )
                 .await;
                 return;
@@ -134,7 +149,8 @@ impl Jobs {
         let (mut opts, spec_url) = match scan_options(&target, &self.config) {
             Ok(o) => o,
             Err(why) => {
-                self.finish(worker, &scan.id, Outcome::Failed(why)).await;
+                self.finish(worker, &scan.id, Outcome::Failed(why), started)
+                    .await;
                 return;
             }
         };
@@ -142,14 +158,15 @@ impl Jobs {
             Ok(Some(ids)) => opts.identities = ids,
             Ok(None) => {}
             Err(why) => {
-                self.finish(worker, &scan.id, Outcome::Failed(why)).await;
+                self.finish(worker, &scan.id, Outcome::Failed(why), started)
+                    .await;
                 return;
             }
         }
         let mut scanner = match Scanner::new(opts) {
             Ok(s) => s,
             Err(e) => {
-                self.finish(worker, &scan.id, Outcome::Failed(e.to_string()))
+                self.finish(worker, &scan.id, Outcome::Failed(e.to_string()), started)
                     .await;
                 return;
             }
@@ -164,6 +181,7 @@ impl Jobs {
                         worker,
                         &scan.id,
                         Outcome::Failed(redactor.redact(&why).into_owned()),
+                        started,
                     )
                     .await;
                     return;
@@ -214,17 +232,34 @@ impl Jobs {
                 }
             })
         };
-        tracing::info!(scan = %scan.id, target = %redactor.redact(&target.url), "scan started");
+        tracing::info!(
+            scan = %scan.id,
+            target = %redactor.redact(&target.url),
+            worker = %worker,
+            attempt = scan.attempts,
+            state = "running",
+            queue_ms = scan.started_at.unwrap_or(scan.created_at).saturating_sub(scan.created_at),
+            "scan started"
+        );
         let result = tokio::select! {
             r = scanner.run(progress) => Some(r),
-            () = self.shutdown.cancelled() => None,
+            () = self.drained() => None,
         };
         stop_beat.cancel();
         let _ = beat.await;
         let Some(result) = result else {
-            // Shutting down: the scan goes back to the queue for the next worker.
-            if let Err(e) = self.store.release(&scan.id, worker).await {
-                tracing::warn!(scan = %scan.id, error = %e, "releasing the scan failed; its lease will expire");
+            // The drain timeout passed: the scan goes back to the queue for the next worker.
+            match self.store.release(&scan.id, worker).await {
+                Ok(_) => tracing::info!(
+                    scan = %scan.id,
+                    worker = %worker,
+                    state = "queued",
+                    duration_ms = crate::ops::duration_ms(started.elapsed()),
+                    "scan released: the drain timeout passed"
+                ),
+                Err(e) => {
+                    tracing::warn!(scan = %scan.id, worker = %worker, error = %e, "releasing the scan failed; its lease will expire")
+                }
             }
             return;
         };
@@ -242,7 +277,8 @@ impl Jobs {
             done_at_end.load(Ordering::Relaxed),
             total_at_end.load(Ordering::Relaxed),
         );
-        self.finish_with(worker, &scan.id, outcome, progress).await;
+        self.finish_with(worker, &scan.id, outcome, progress, started)
+            .await;
     }
 
     /// The target's identities, decrypted (`None`: it has none).
@@ -261,8 +297,24 @@ impl Jobs {
             .transpose()
     }
 
-    async fn finish(&self, worker: &str, scan_id: &str, outcome: Outcome) {
-        self.finish_with(worker, scan_id, outcome, (0, 0)).await;
+    /// Resolves when a shutdown was asked for and the drain timeout has passed since
+    /// (or the drain was ended early).
+    async fn drained(&self) {
+        self.shutdown.cancelled().await;
+        tokio::select! {
+            () = tokio::time::sleep(self.config.drain) => {}
+            () = self.drain_now.cancelled() => {}
+        }
+    }
+
+    /// Ends the drain now: scans still running go back to the queue at once.
+    pub fn end_drain(&self) {
+        self.drain_now.cancel();
+    }
+
+    async fn finish(&self, worker: &str, scan_id: &str, outcome: Outcome, started: Instant) {
+        self.finish_with(worker, scan_id, outcome, (0, 0), started)
+            .await;
     }
 
     async fn finish_with(
@@ -271,10 +323,17 @@ impl Jobs {
         scan_id: &str,
         outcome: Outcome,
         progress: (i64, i64),
+        started: Instant,
     ) {
         match self.store.finish(scan_id, worker, &outcome, progress).await {
             Ok(true) => {
-                tracing::info!(scan = %scan_id, "scan finished");
+                tracing::info!(
+                    scan = %scan_id,
+                    worker = %worker,
+                    state = outcome.state(),
+                    duration_ms = crate::ops::duration_ms(started.elapsed()),
+                    "scan finished"
+                );
                 crate::webhooks::queue_scan_events(&self.store, scan_id, &outcome).await;
             }
             Ok(false) => {

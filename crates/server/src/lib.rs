@@ -13,6 +13,7 @@
 //! - [`api`]: the REST API under `/api/v1` and its OpenAPI document.
 //! - [`vault`]: target credentials encrypted at rest under the operator's key.
 //! - [`identities`]: the credentials a target's scans send.
+//! - [`ops`]: `tollgate worker`, the queue flags (lease, drain), logs.
 
 pub mod api;
 pub mod diff;
@@ -21,6 +22,7 @@ pub mod identities;
 pub mod jobs;
 pub mod keys;
 pub mod monitor;
+pub mod ops;
 pub mod schedule;
 pub mod store;
 pub mod vault;
@@ -28,11 +30,12 @@ pub mod webhooks;
 
 use guard::{Allow, Guard};
 use jobs::{JobConfig, Jobs};
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use store::Store;
 use tollgate_scan::CancelToken;
+
+pub use ops::{worker, LogFormat, WorkerArgs};
 
 /// `tollgate serve`'s flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -63,9 +66,10 @@ pub struct ServeArgs {
     )]
     pub database_url: Option<String>,
 
-    /// Scans run at once by this process (in-process workers).
+    /// Scans run at once by this process (in-process workers). 0: API only, scans
+    /// are run by `tollgate worker` processes on the same database.
     #[arg(long, env = "TOLLGATE_WORKERS", value_name = "N", default_value_t = 2,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+          value_parser = clap::value_parser!(u16).range(0..=64))]
     pub workers: u16,
 
     /// Let submitted targets, spec URLs and webhook URLs reach an internal range or host that the
@@ -84,6 +88,8 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub secret_key: vault::SecretKeyArgs,
+    #[command(flatten)]
+    pub queue: ops::QueueArgs,
 }
 
 /// Where the data lives.
@@ -133,6 +139,10 @@ pub struct ServerConfig {
     /// The key target credentials are encrypted with; without one, targets cannot
     /// have identities.
     pub secret_key: Option<vault::SecretKey>,
+    /// How long a worker's claim holds without a heartbeat (`--lease`).
+    pub lease: std::time::Duration,
+    /// On shutdown, how long running scans may take to finish (`--drain-timeout`).
+    pub drain: std::time::Duration,
 }
 
 impl ServerConfig {
@@ -148,6 +158,8 @@ impl ServerConfig {
             webhooks: webhooks::WebhookConfig::default(),
             only_allowed: false,
             secret_key: None,
+            lease: std::time::Duration::from_secs(30),
+            drain: std::time::Duration::from_secs(30),
         }
     }
 
@@ -157,6 +169,8 @@ impl ServerConfig {
         config.allow.clone_from(&args.allow_target);
         config.only_allowed = args.only_allowed_targets;
         config.secret_key = args.secret_key.load()?;
+        config.lease = args.queue.lease();
+        config.drain = args.queue.drain_timeout();
         Ok(config)
     }
 }
@@ -171,10 +185,12 @@ pub struct Running {
     pub store: Store,
     shutdown: CancelToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    jobs: std::sync::Arc<Jobs>,
 }
 
 impl Running {
-    /// Stops taking requests and jobs; running scans go back to the queue.
+    /// Stops taking requests and jobs; running scans get the drain timeout to finish,
+    /// then go back to the queue.
     pub async fn stop(self) {
         self.shutdown.cancel();
         for t in self.tasks {
@@ -190,6 +206,11 @@ impl Running {
 
     pub fn shutdown_token(&self) -> CancelToken {
         self.shutdown.clone()
+    }
+
+    /// The workers, e.g. to end a drain early ([`Jobs::end_drain`]).
+    pub fn jobs(&self) -> std::sync::Arc<Jobs> {
+        std::sync::Arc::clone(&self.jobs)
     }
 }
 
@@ -217,6 +238,8 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     let mut job_config = JobConfig::new(config.workers, guard.clone());
     job_config.engine = config.engine.clone();
     job_config.secret_key = config.secret_key.clone();
+    job_config.set_lease(config.lease);
+    job_config.drain = config.drain;
     let jobs = Jobs::new(store.clone(), job_config, shutdown.clone());
     let mut tasks = jobs.spawn("worker");
     tasks.push(schedule::spawn(
@@ -236,10 +259,11 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     );
     let app = api::router(api::AppState {
         store: store.clone(),
-        jobs,
+        jobs: std::sync::Arc::clone(&jobs),
         guard,
         secret_key: config.secret_key.clone(),
-    });
+    })
+    .layer(axum::middleware::from_fn(ops::log_request));
     let stop = shutdown.clone();
     tasks.push(tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -256,34 +280,31 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
         store,
         shutdown,
         tasks,
+        jobs,
     })
 }
 
-/// `tollgate serve`: runs until SIGINT or SIGTERM.
-pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+/// `tollgate serve`: runs until SIGINT or SIGTERM; `log` is the format of stderr.
+pub async fn serve(args: &ServeArgs, log: LogFormat) -> anyhow::Result<()> {
     let config = ServerConfig::from_args(args)?;
     if let Database::DataDir(dir) = &config.database {
         tracing::info!(dir = %dir.display(), "data directory");
     }
+    let drain = config.drain;
     let running = start(config).await?;
-    {
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "tollgate server listening on http://{}", running.addr);
-        if let Some(key) = &running.first_admin_key {
-            // Shown once, here, and nowhere else: only its hash is stored.
-            let _ = writeln!(
-                err,
-                "first admin API key (shown once, store it now): {key}\n  use it as: Authorization: Bearer <key>"
-            );
-        }
-    }
+    ops::print_banner(running.addr, running.first_admin_key.as_deref(), log);
     wait_for_signal().await;
-    tracing::info!("shutting down: no new jobs; running scans go back to the queue");
-    running.stop().await;
+    tracing::info!(
+        drain_timeout_ms = ops::duration_ms(drain),
+        "shutting down: no new jobs; running scans finish or go back to the queue"
+    );
+    let jobs = running.jobs();
+    ops::stop_on_second_signal(running.stop(), &jobs).await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGINT or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

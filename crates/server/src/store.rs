@@ -26,6 +26,7 @@ mod webhooks;
 pub use webhooks::{AttemptRow, DeliveryJob, DeliveryRow, DeliveryStep, WebhookRow};
 mod creds;
 pub use creds::SealedIdentities;
+mod ops;
 
 pub type StoreResult<T> = Result<T, sqlx::Error>;
 

@@ -12,6 +12,9 @@ use tollgate_scan::engine::EngineConfig;
 use tollgate_scan::{Profile, ScanOptions};
 
 pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
+    if args.serve_only {
+        return serve_only();
+    }
     let format = match &args.format {
         Some(f) => f.parse::<Format>().map_err(|e| usage(anyhow!("{e}")))?,
         None => Format::Terminal,
@@ -53,4 +56,21 @@ pub fn run(args: &DemoArgs, color: ColorChoice) -> Result<ExitCode, Failure> {
 fn eprintln_banner(text: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// `tollgate demo --serve-only`: the demo API until SIGINT or SIGTERM.
+fn serve_only() -> Result<ExitCode, Failure> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(usage)?;
+    rt.block_on(async {
+        let addr = demo_api::start()
+            .await
+            .map_err(|e| usage(anyhow!("cannot start the demo API on 127.0.0.1: {e}")))?;
+        crate::commands::print(&format!("http://{addr}/\n"))?;
+        tollgate_server::wait_for_signal().await;
+        Ok(ExitCode::SUCCESS)
+    })
 }

@@ -7,6 +7,7 @@ mod diff;
 mod rules;
 mod scan;
 mod serve;
+mod worker;
 
 use crate::args::{Cli, Command, ConfigCommand};
 use crate::exit::Failure;
@@ -25,7 +26,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => config::show(cli.config.as_deref(), &args),
         Command::Diff(args) => diff::run(&args),
         Command::Audit(args) => audit::run(&args, color),
-        Command::Serve(args) => serve::run(&args),
+        Command::Serve(args) => serve::run(&args, cli.log_format),
+        Command::Worker(args) => worker::run(&args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -95,6 +95,7 @@ pub(super) fn schedule_view(stored: Option<&str>) -> Option<ScheduleSpec> {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "an invalid schedule or name, or a spec URL the SSRF guard refuses", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn patch_target(
     State(state): State<AppState>,
@@ -421,6 +422,7 @@ fn vet_triage(body: &TriageSet, now: i64) -> ApiResult<(Option<String>, Option<i
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such target, or no finding with this fingerprint in its scans", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "a missing reason, a bad or past expiry date", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn put_triage(
     State(state): State<AppState>,

@@ -198,6 +198,7 @@ async fn webhook_or_404(state: &AppState, id: &str) -> ApiResult<WebhookRow> {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "no such target", body = Problem, content_type = "application/problem+json"),
+    (status = 415, description = "the body is not JSON (Content-Type: application/json)", body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "the URL is refused by the SSRF guard", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn create_webhook(
     State(state): State<AppState>,

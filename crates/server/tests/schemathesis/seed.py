@@ -2,8 +2,9 @@
 
 Creates what the operations with an `{id}` in their path need to reach their real
 answers: a target with an identity, a finished scan of a stub target (so reports,
-findings and diffs exist), and a spare key to revoke. Prints a schemathesis.toml that
-pins those ids, so the fuzzer checks the 200 answers against the document too.
+findings and diffs exist), a spare key to revoke, and a webhook to the stub. Prints a
+schemathesis.toml that pins those ids, so the fuzzer checks the 200 answers against
+the document too.
 
 Environment: TOLLGATE_URL (http://127.0.0.1:PORT), TOLLGATE_KEY (an admin key),
 STUB_URL (a loopback HTTP server the scan may reach). Standard library only.
@@ -69,12 +70,24 @@ def main():
             sys.exit(f"seed: the scan of the stub did not finish in 180 s ({state})")
         time.sleep(0.5)
     spare = call("POST", "/api/v1/keys", {"name": "revoked by schemathesis", "role": "viewer"})
+    # Two webhooks: DELETE /webhooks/{id} removes one; the other keeps its deliveries
+    # and test endpoints reachable.
+    hook, deleted = (
+        call(
+            "POST",
+            "/api/v1/webhooks",
+            {"url": STUB, "events": ["scan.completed"], "name": name},
+        )
+        for name in ("schemathesis", "deleted by schemathesis")
+    )
     why = f": {done['error']}" if done.get("error") else ""
     print(f"seed: target {target['id']}, scan {scan['id']} ({state}{why})", file=sys.stderr)
     pins = [
         (r"^/api/v1/targets/\{id\}", target["id"]),
         (r"^/api/v1/scans/\{id\}", scan["id"]),
         (r"^/api/v1/keys/\{id\}$", spare["id"]),
+        (r"^/api/v1/webhooks/\{id\}/", hook["id"]),
+        (r"^/api/v1/webhooks/\{id\}$", deleted["id"]),
     ]
     for regex, value in pins:
         print("[[operations]]")

@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::Api;
+
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -103,80 +105,6 @@ async fn echoing_target(seen: Arc<Mutex<Vec<String>>>) -> SocketAddr {
         }
     })
     .await
-}
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-    /// Every answer's body, to search for the canaries at the end.
-    answers: Mutex<Vec<String>>,
-}
-
-impl Api {
-    fn new(addr: SocketAddr) -> Api {
-        Api {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .expect("client"),
-            answers: Mutex::new(Vec::new()),
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("authorization", format!("Bearer {key}"));
-        if let Some(b) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(&b).expect("body"));
-        }
-        let resp = req.send().await.expect("the server answers");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.expect("body");
-        self.answers.lock().unwrap().push(text.clone());
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn wait_done(&self, key: &str, scan: &str) -> Value {
-        let started = Instant::now();
-        loop {
-            let (_, s) = self
-                .call("GET", &format!("/api/v1/scans/{scan}"), key, None)
-                .await;
-            if matches!(
-                s["state"].as_str(),
-                Some("completed" | "failed" | "cancelled")
-            ) {
-                return s;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(240),
-                "scan {scan} did not end: {s}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    async fn scan(&self, key: &str, target_id: &str) -> Value {
-        let (status, s) = self
-            .call(
-                "POST",
-                "/api/v1/scans",
-                key,
-                Some(json!({"target_id": target_id})),
-            )
-            .await;
-        assert_eq!(status, 202, "{s}");
-        self.wait_done(key, s["id"].as_str().expect("id")).await
-    }
 }
 
 /// Every text column of every row of `table`, joined.

@@ -5,6 +5,8 @@
 
 mod support;
 
+use support::Api;
+
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -28,97 +30,6 @@ async fn stub_target() -> SocketAddr {
         }
     })
     .await
-}
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(addr: SocketAddr) -> Api {
-        Api {
-            base: format!("http://{addr}"),
-            http: reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .expect("client"),
-        }
-    }
-
-    /// Status and body (JSON, or a JSON string of the text).
-    async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("authorization", format!("Bearer {key}"));
-        if let Some(b) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(&b).expect("body"));
-        }
-        let resp = req.send().await.expect("the server answers");
-        let status = resp.status().as_u16();
-        let problem = resp
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v.as_bytes() == b"application/problem+json");
-        let text = resp.text().await.expect("body");
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if status >= 400 {
-            assert!(problem, "{status} is a problem document: {value}");
-        }
-        (status, value)
-    }
-
-    async fn ok(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
-        let (status, v) = self.call(method, path, key, body).await;
-        assert!(
-            (200..300).contains(&status),
-            "{method} {path} → {status} {v}"
-        );
-        v
-    }
-
-    async fn key(&self, admin: &str, name: &str, role: &str) -> String {
-        let v = self
-            .ok(
-                "POST",
-                "/api/v1/keys",
-                admin,
-                Some(json!({"name": name, "role": role})),
-            )
-            .await;
-        v["key"].as_str().expect("key").to_string()
-    }
-
-    /// Queues a scan and waits (up to 4 minutes) for it to complete.
-    async fn scan(&self, key: &str, target: &str) -> Value {
-        let id = self
-            .ok(
-                "POST",
-                "/api/v1/scans",
-                key,
-                Some(json!({"target_id": target})),
-            )
-            .await["id"]
-            .as_str()
-            .expect("id")
-            .to_string();
-        let started = Instant::now();
-        loop {
-            let s = self
-                .ok("GET", &format!("/api/v1/scans/{id}"), key, None)
-                .await;
-            if ["completed", "failed", "cancelled"].contains(&s["state"].as_str().unwrap_or("")) {
-                assert_eq!(s["state"], "completed", "{s}");
-                return s;
-            }
-            assert!(started.elapsed() < Duration::from_secs(240), "{s}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
 }
 
 fn fingerprints(list: &Value) -> Vec<String> {
@@ -161,7 +72,7 @@ async fn triage_flow(running: Running, label: &str) {
     let tid = target["id"].as_str().expect("id").to_string();
 
     let started = Instant::now();
-    let first = api.scan(&operator, &tid).await;
+    let first = api.scan_completed(&operator, &tid).await;
     let first_id = first["id"].as_str().expect("id").to_string();
     eprintln!(
         "[{label}] first scan: {:.2} s",
@@ -282,7 +193,7 @@ async fn triage_flow(running: Running, label: &str) {
     }
 
     // The second scan respects it.
-    let second = api.scan(&operator, &tid).await;
+    let second = api.scan_completed(&operator, &tid).await;
     let second_id = second["id"].as_str().expect("id").to_string();
     let report = api
         .ok(
@@ -446,7 +357,7 @@ async fn triage_flow(running: Running, label: &str) {
         })
         .await
         .expect("triage");
-    let third = api.scan(&operator, &tid).await;
+    let third = api.scan_completed(&operator, &tid).await;
     let third_id = third["id"].as_str().expect("id").to_string();
     let report = api
         .ok(

@@ -102,3 +102,130 @@ pub async fn server(database: Database, workers: usize) -> Running {
     config.engine = engine;
     tollgate_server::start(config).await.expect("server starts")
 }
+
+/// A client of the server's API, as the monitor and credential tests use it: every
+/// answer's body is kept (to search for canaries), and every 4xx/5xx answer must be a
+/// problem document.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+    /// Every answer's body, in order.
+    pub answers: std::sync::Mutex<Vec<String>>,
+}
+
+impl Api {
+    pub fn new(addr: std::net::SocketAddr) -> Api {
+        Api {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
+            answers: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Status and body (JSON, or a JSON string of the text).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {key}"));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&b).expect("body"));
+        }
+        let resp = req.send().await.expect("the server answers");
+        let status = resp.status().as_u16();
+        let problem = resp
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+        let text = resp.text().await.expect("body");
+        self.answers.lock().expect("answers").push(text.clone());
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        if status >= 400 {
+            assert!(problem, "{status} is a problem document: {value}");
+        }
+        (status, value)
+    }
+
+    /// The body of a 2xx answer (anything else fails the test).
+    pub async fn ok(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let (status, v) = self.call(method, path, key, body).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path} → {status} {v}"
+        );
+        v
+    }
+
+    /// A new API key with `role`, made with an admin key.
+    pub async fn key(&self, admin: &str, name: &str, role: &str) -> String {
+        let v = self
+            .ok(
+                "POST",
+                "/api/v1/keys",
+                admin,
+                Some(serde_json::json!({"name": name, "role": role})),
+            )
+            .await;
+        v["key"].as_str().expect("key").to_string()
+    }
+
+    /// Waits (up to 4 minutes) for a scan to end: completed, failed or cancelled.
+    pub async fn wait_done(&self, key: &str, scan: &str) -> serde_json::Value {
+        let started = std::time::Instant::now();
+        loop {
+            let s = self
+                .ok("GET", &format!("/api/v1/scans/{scan}"), key, None)
+                .await;
+            if matches!(
+                s["state"].as_str(),
+                Some("completed" | "failed" | "cancelled")
+            ) {
+                return s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(240),
+                "scan {scan} did not end: {s}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Queues a scan of `target_id` and waits for it to end.
+    pub async fn scan(&self, key: &str, target_id: &str) -> serde_json::Value {
+        let (status, s) = self
+            .call(
+                "POST",
+                "/api/v1/scans",
+                key,
+                Some(serde_json::json!({"target_id": target_id})),
+            )
+            .await;
+        assert_eq!(status, 202, "{s}");
+        self.wait_done(key, s["id"].as_str().expect("id")).await
+    }
+
+    /// Queues a scan of `target_id` and waits for it to complete.
+    pub async fn scan_completed(&self, key: &str, target_id: &str) -> serde_json::Value {
+        let s = self.scan(key, target_id).await;
+        assert_eq!(s["state"], "completed", "{s}");
+        s
+    }
+}

@@ -251,7 +251,10 @@ pub async fn start(config: ServerConfig) -> anyhow::Result<Running> {
     tasks.extend(
         webhooks::Dispatcher::new(
             store.clone(),
-            config.webhooks.clone(),
+            webhooks::WebhookConfig {
+                secret_key: config.secret_key.clone(),
+                ..config.webhooks.clone()
+            },
             guard.clone(),
             shutdown.clone(),
         )

@@ -61,6 +61,9 @@ pub struct WebhookConfig {
     pub timeout: Duration,
     /// How often an idle delivery loop looks for due deliveries.
     pub poll: Duration,
+    /// The server's secret key: signing secrets created under it are stored sealed
+    /// (see [`stored_secret`]) and opened for each attempt.
+    pub secret_key: Option<crate::vault::SecretKey>,
 }
 
 impl Default for WebhookConfig {
@@ -72,6 +75,7 @@ impl Default for WebhookConfig {
             max_delay: Duration::from_secs(3600),
             timeout: Duration::from_secs(10),
             poll: Duration::from_secs(1),
+            secret_key: None,
         }
     }
 }
@@ -97,6 +101,43 @@ pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("the OS random source failed: {e}"));
     format!("{SECRET_PREFIX}{}", hex::encode(bytes))
+}
+
+/// What the database keeps of a new signing secret: sealed under the server's key when
+/// it has one (bound to the webhook's id), else the secret itself.
+pub fn stored_secret(
+    key: Option<&crate::vault::SecretKey>,
+    webhook_id: &str,
+    secret: &str,
+) -> String {
+    match key {
+        Some(k) => k.seal(secret.as_bytes(), &secret_aad(webhook_id)),
+        None => secret.to_string(),
+    }
+}
+
+/// The signing secret from what the database keeps ([`stored_secret`]).
+pub fn open_secret(
+    key: Option<&crate::vault::SecretKey>,
+    webhook_id: &str,
+    stored: &str,
+) -> Result<String, String> {
+    if stored.starts_with(SECRET_PREFIX) {
+        return Ok(stored.to_string());
+    }
+    let Some(key) = key else {
+        return Err(
+            "the webhook's secret is sealed and this server has no secret key (--secret-key-file)"
+                .into(),
+        );
+    };
+    key.open(stored, &secret_aad(webhook_id))
+        .map_err(|e| format!("the webhook's secret could not be opened: {e}"))
+        .and_then(|b| String::from_utf8(b).map_err(|_| "the webhook's secret is not text".into()))
+}
+
+fn secret_aad(webhook_id: &str) -> Vec<u8> {
+    format!("tollgate:webhook-secret:{webhook_id}").into_bytes()
 }
 
 /// The `Tollgate-Signature` header: `t=<unix seconds>,v1=<hex HMAC-SHA256>` over
@@ -468,6 +509,14 @@ impl Dispatcher {
             Ok(c) => c,
             Err(why) => return failed(format!("refused by the SSRF guard: {why}")),
         };
+        let secret = match open_secret(
+            self.config.secret_key.as_ref(),
+            &job.webhook_id,
+            &job.secret,
+        ) {
+            Ok(s) => s,
+            Err(why) => return failed(why),
+        };
         let now_s = now_ms() / 1000;
         let request = client
             .post(&job.url)
@@ -478,14 +527,11 @@ impl Dispatcher {
             )
             .header("tollgate-event", &job.event)
             .header("tollgate-delivery", &job.id)
-            .header(
-                "tollgate-signature",
-                signature(&job.secret, now_s, &job.body),
-            )
+            .header("tollgate-signature", signature(&secret, now_s, &job.body))
             .body(job.body.clone());
         let mut resp = match request.send().await {
             Ok(r) => r,
-            Err(e) => return failed(mask(&describe(&e, self.config.timeout), &job.secret)),
+            Err(e) => return failed(mask(&describe(&e, self.config.timeout), &secret)),
         };
         let status = resp.status().as_u16();
         let mut kept = Vec::new();
@@ -495,7 +541,7 @@ impl Dispatcher {
                 Ok(Some(c)) => kept.extend_from_slice(&c),
                 Ok(None) => break,
                 Err(e) => {
-                    error = Some(mask(&describe(&e, self.config.timeout), &job.secret));
+                    error = Some(mask(&describe(&e, self.config.timeout), &secret));
                     break;
                 }
             }
@@ -505,7 +551,7 @@ impl Dispatcher {
         Answer {
             status: Some(status),
             error,
-            excerpt: (!text.is_empty()).then(|| mask(&text, &job.secret)),
+            excerpt: (!text.is_empty()).then(|| mask(&text, &secret)),
         }
     }
 
@@ -564,6 +610,24 @@ fn mask(text: &str, secret: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_sealed_under_the_servers_key() {
+        let key = crate::vault::SecretKey::parse(&"ab".repeat(32)).unwrap();
+        let secret = new_secret();
+        let stored = stored_secret(Some(&key), "whk_1", &secret);
+        assert!(!stored.contains(&secret) && !stored.starts_with(SECRET_PREFIX));
+        assert_eq!(open_secret(Some(&key), "whk_1", &stored).unwrap(), secret);
+        // Bound to its webhook: a sealed secret copied to another row does not open.
+        assert!(open_secret(Some(&key), "whk_2", &stored).is_err());
+        // Sealed but no key: a clear error, never the sealed text used as a key.
+        assert!(open_secret(None, "whk_1", &stored)
+            .unwrap_err()
+            .contains("--secret-key-file"));
+        // No key when it was created: kept as is, and used as is.
+        assert_eq!(stored_secret(None, "whk_1", &secret), secret);
+        assert_eq!(open_secret(Some(&key), "whk_1", &secret).unwrap(), secret);
+    }
 
     fn hook(events: &[&str], score_drop: i64) -> WebhookRow {
         WebhookRow {

@@ -19,9 +19,12 @@ use tollgate_server::store::Outcome;
 use tollgate_server::webhooks::WebhookConfig;
 use tollgate_server::{Database, Running, ServerConfig};
 
-/// A server that may reach 127.0.0.1, with fast retries (4 attempts, 100 ms doubling).
+/// A server that may reach 127.0.0.1, with fast retries (4 attempts, 100 ms doubling),
+/// and a secret key: signing secrets are stored sealed and opened for each attempt.
 async fn server(database: Database) -> Running {
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"), database);
+    config.secret_key =
+        Some(tollgate_server::vault::SecretKey::parse(&"5e".repeat(32)).expect("key"));
     config.workers = 2;
     config.allow = vec!["127.0.0.1".parse::<Allow>().expect("allow")];
     config.engine.max_time = Duration::from_secs(120);
@@ -338,6 +341,18 @@ async fn webhook_flow(running: Running, label: &str) {
             assert!(!text.contains(s.as_str()), "a secret in a GET answer");
         }
         assert!(!text.contains("secret"), "{text}");
+    }
+    // At rest, sealed under the server's key: no row holds a secret as it was shown.
+    let stored: Vec<String> = sqlx::query_scalar("SELECT secret FROM webhooks")
+        .fetch_all(running.store.pool())
+        .await
+        .expect("webhook rows");
+    assert!(!stored.is_empty());
+    for row in &stored {
+        assert!(row.starts_with("v1:"), "sealed: {row}");
+        for s in secrets.values() {
+            assert!(!row.contains(s.as_str()), "a secret stored in the clear");
+        }
     }
 
     // A ping, signed.

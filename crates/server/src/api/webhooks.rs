@@ -243,7 +243,8 @@ pub(super) async fn create_webhook(
         created_at: now_ms(),
     };
     let secret = new_secret();
-    state.store.insert_webhook(&row, &secret).await?;
+    let stored = crate::webhooks::stored_secret(state.secret_key.as_ref(), &row.id, &secret);
+    state.store.insert_webhook(&row, &stored).await?;
     tracing::info!(webhook = %row.id, url = %masked_url(&row.url), by = %caller.key_id, "webhook created");
     Ok((
         StatusCode::CREATED,

@@ -255,7 +255,8 @@ impl Guard {
                 if name.is_empty() {
                     return Err("the URL has no host".into());
                 }
-                self.vet_name(name)
+                self.vet_name(name)?;
+                self.vet_name_on_own_port(name, port)
             }
             None => Err("the URL has no host".into()),
         }
@@ -269,6 +270,28 @@ impl Guard {
                 "{host} is not in --allow-target (the server runs with --only-allowed-targets: \
                  allow the name with --allow-target {host}; other names are not looked up)"
             ));
+        }
+        Ok(())
+    }
+
+    /// The HTTP client's resolver learns a name but not the port, so it cannot tell a
+    /// name that leads to this server's own listener from one that leads to another
+    /// service on the same address. Here the port is known: a name on the listener's
+    /// port is looked up now, and refused if any of its addresses is the listener's.
+    /// (Only for that port, so other URLs cost no extra lookup.)
+    fn vet_name_on_own_port(&self, host: &str, port: u16) -> Result<(), String> {
+        let Some(own) = self.own else { return Ok(()) };
+        if own.port() != port {
+            return Ok(());
+        }
+        use std::net::ToSocketAddrs;
+        let addrs = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("{host} could not be resolved: {e}"))?;
+        for a in addrs {
+            if self.is_own(a.ip(), port) {
+                return Err(format!("{host} resolves to this server's own listener"));
+            }
         }
         Ok(())
     }
@@ -436,6 +459,24 @@ mod tests {
         assert!(g.vet_url(&url("http://127.0.0.2:7777/")).is_err());
         assert!(g.vet_url(&url("http://[::ffff:127.0.0.1]:7777/")).is_err());
         assert!(g.vet_url(&url("http://127.0.0.1:7778/")).is_ok());
+    }
+
+    /// A host name on the listener's port is looked up when the URL is vetted (the
+    /// resolver does not know the port): `localhost` (from /etc/hosts; nothing leaves
+    /// the machine) allowed by name is still refused on the server's own port.
+    #[test]
+    fn a_name_that_leads_to_the_own_listener_is_refused() {
+        let own: SocketAddr = "127.0.0.1:7777".parse().expect("addr");
+        let g = guard(&["localhost", "127.0.0.1"]).with_own_listener(own);
+        let why = g
+            .vet_url(&url("http://localhost:7777/api/v1/keys"))
+            .expect_err("own listener by name");
+        assert!(why.contains("own listener"), "{why}");
+        assert!(g.vet_url(&url("http://localhost:7778/")).is_ok());
+        // Without a listener (the CLI, `tollgate worker`) nothing is looked up here.
+        assert!(guard(&["localhost"])
+            .vet_url(&url("http://localhost:7777/"))
+            .is_ok());
     }
 
     #[test]

@@ -66,7 +66,7 @@ fn sarif_locations_are_file_paths_with_regions() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results = log["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 102);
+    assert_eq!(results.len(), 107);
     for r in results {
         let loc = &r["locations"][0]["physicalLocation"];
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap();

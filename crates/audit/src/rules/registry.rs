@@ -13,6 +13,7 @@ static RULES: &[&'static dyn Rule] = &[
     &dockerfile::sudo::Sudo,
     &dockerfile::docker_socket::DockerSocket,
     &dockerfile::debug_server::DebugServer,
+    &dockerfile::env_file::EnvFile,
     // ---- docker-compose (CMP-)
     &compose::runtime_socket::RuntimeSocket,
     &compose::privileged::Privileged,
@@ -91,6 +92,7 @@ pub const CHECKLIST: &[(&str, &[&str])] = &[
     ("DKR-007", &["D7"]),
     ("DKR-009", &["D9"]),
     ("DKR-010", &["D10"]),
+    ("DKR-011", &["E2"]),
     ("CMP-001", &["C1"]),
     ("CMP-002", &["C2"]),
     ("CMP-003", &["C3"]),

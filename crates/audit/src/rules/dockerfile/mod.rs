@@ -5,6 +5,7 @@ pub mod add_remote;
 pub mod cred_setup;
 pub mod debug_server;
 pub mod docker_socket;
+pub mod env_file;
 pub mod literal_token;
 pub mod root_user;
 pub mod secret_env;
@@ -49,12 +50,60 @@ impl RunScript<'_> {
         file.source.pos_at(self.file_offset(at))
     }
 
-    /// Whether the instruction has a `--mount=type=secret` flag.
-    pub fn has_secret_mount(&self) -> bool {
-        self.ins
-            .flags()
+    /// Where this `RUN`'s secret mounts put their secrets: the mounted files
+    /// (`target=`/`dst=`, or `/run/secrets/<id>` by default) and the variables of
+    /// `env=` mounts. Empty without a `--mount=type=secret`.
+    pub fn secret_sources(&self) -> SecretSources {
+        let mut out = SecretSources::default();
+        for flag in self.ins.flags().iter().filter(|f| f.name == "mount") {
+            let opts: Vec<(&str, &str)> = flag
+                .value
+                .split(',')
+                .map(|p| p.split_once('=').unwrap_or((p, "")))
+                .collect();
+            if !opts.contains(&("type", "secret")) {
+                continue;
+            }
+            let get = |keys: &[&str]| {
+                opts.iter()
+                    .find(|(k, _)| keys.contains(k))
+                    .map(|(_, v)| v.to_string())
+            };
+            let id = get(&["id"]).unwrap_or_default();
+            let path = get(&["target", "dst", "destination"])
+                .unwrap_or_else(|| format!("/run/secrets/{id}"));
+            out.paths.push(path);
+            out.vars.extend(get(&["env"]));
+        }
+        out
+    }
+}
+
+/// The files and variables a `RUN`'s secret mounts provide.
+#[derive(Debug, Default)]
+pub(crate) struct SecretSources {
+    pub paths: Vec<String>,
+    pub vars: Vec<String>,
+}
+
+impl SecretSources {
+    /// Whether a command takes its credential from a secret mount: it reads a mounted
+    /// file (`$(cat /run/secrets/pw)`, `--key-file=/run/secrets/gcp`, `< /run/secrets/pw`)
+    /// or uses a variable an `env=` secret mount sets.
+    pub fn feed(&self, cmd: &shell::Command) -> bool {
+        let texts = cmd
+            .words
             .iter()
-            .any(|f| f.name == "mount" && f.value.split(',').any(|p| p == "type=secret"))
+            .chain(cmd.redirects.iter().filter_map(|r| r.target.as_ref()))
+            .map(|w| w.raw.as_str());
+        texts.into_iter().any(|t| {
+            self.paths
+                .iter()
+                .any(|p| !p.is_empty() && t.contains(p.as_str()))
+                || crate::rules::shell::referenced_vars(t)
+                    .iter()
+                    .any(|v| self.vars.contains(v))
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::names::is_secret_name;
 use crate::parse::shell::{basename, Command};
 use crate::project::{AuditFile, Project};
-use crate::rules::shell::referenced_vars;
+use crate::rules::shell::{env_dump_to_file, referenced_vars};
 use crate::rules::{Rule, OWASP_API8};
 use tollgate_core::{
     Category, CheckDocs, CheckId, CheckMeta, Finding, Owasp, SafetyClass, Severity,
@@ -22,7 +22,7 @@ pub static META: CheckMeta = CheckMeta {
     methods: &[],
     budget: 0,
     docs: CheckDocs {
-        what: "Commands that write the environment or a secret to standard output (the container log): bare `env`, `printenv`, `export -p`, `declare -x`, `set`; reading `/proc/*/environ`; `echo`/`printf` of secret-named variables. Output piped to another command or redirected to a file is not reported.",
+        what: "Commands that write the environment or a secret to standard output (the container log): bare `env`, `printenv`, `export -p`, `declare -x`, `set`; reading `/proc/*/environ`; `echo`/`printf` of secret-named variables. The same whole-environment dumps redirected to a file (`env > /app/env.txt`, `printenv >> f`, `set > f`, `export -p > f`, `cat /proc/self/environ > f`) are reported too: the file outlives the process and is read by whoever can read the volume or the image. Output piped to another command or sent to `/dev/null` is not reported.",
         why: "The container's environment holds its tokens. What an entrypoint prints ends up in `docker logs`, `kubectl logs` and the log platform, readable by far more people and systems than the secrets themselves.",
         evidence: "docker/entrypoint.sh:6:1 `env` prints the whole environment at start-up.",
         remediation: "Print only the non-secret configuration you need (`echo \"starting with LOG_LEVEL=$LOG_LEVEL\"`), never the environment or a secret.",
@@ -75,39 +75,6 @@ fn dumps(cmd: &Command) -> Option<String> {
     }
 }
 
-/// `env`, `printenv`, `export -p`, `declare -p`, bare `set`: every variable at once.
-fn whole_env_dump(cmd: &Command) -> Option<&'static str> {
-    let words = cmd.effective();
-    let name = basename(&words.first()?.value);
-    let args: Vec<&str> = words[1..].iter().map(|w| w.value.as_str()).collect();
-    match name {
-        "env" if args.iter().all(|a| a.starts_with('-')) => {
-            Some("`env` writes the whole environment")
-        }
-        "printenv" if args.is_empty() => Some("`printenv` writes the whole environment"),
-        "export" | "declare" | "typeset"
-            if !args.is_empty()
-                && args
-                    .iter()
-                    .all(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) =>
-        {
-            Some("the shell writes every exported variable")
-        }
-        "set" if args.is_empty() => Some("bare `set` writes every variable"),
-        _ => None,
-    }
-}
-
-/// The file a command's standard output is redirected to (not `/dev/null`).
-fn dump_file(cmd: &Command) -> Option<&str> {
-    cmd.redirects
-        .iter()
-        .filter(|r| matches!(r.op.as_str(), ">" | ">>" | ">|" | "&>" | "&>>"))
-        .filter_map(|r| r.target.as_ref())
-        .map(|t| t.value.as_str())
-        .find(|t| *t != "/dev/null")
-}
-
 impl Rule for DumpsEnv {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -123,8 +90,7 @@ impl Rule for DumpsEnv {
             .filter(|c| !c.nested && !c.piped_to_next)
             .filter_map(|c| {
                 let what = if c.stdout_to_file() {
-                    let file = dump_file(c)?;
-                    format!("{} to the file `{file}`", whole_env_dump(c)?)
+                    env_dump_to_file(c)?
                 } else {
                     dumps(c)?
                 };
@@ -155,9 +121,9 @@ mod tests {
 
     #[test]
     fn fires_on_env_dumps_written_to_files() {
-        let s = "#!/bin/sh\nenv > /app/env.txt\nprintenv >> /tmp/e\nset > /tmp/vars\nexport -p > /tmp/x\n";
+        let s = "#!/bin/sh\nenv > /app/env.txt\nprintenv >> /tmp/e\nset > /tmp/vars\nexport -p > /tmp/x\ncat /proc/self/environ > /tmp/pe\n";
         let f = run(&DumpsEnv, &[("entrypoint.sh", s)]);
-        assert_eq!(lines(&f), [2, 3, 4, 5]);
+        assert_eq!(lines(&f), [2, 3, 4, 5, 6]);
         assert!(f[0].title.contains("/app/env.txt"));
     }
 

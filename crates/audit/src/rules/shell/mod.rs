@@ -185,6 +185,14 @@ pub fn credential_setup(cmd: &Command) -> Option<Hit> {
             "npm registry token set"
         }
         "curl" if header_auth(&args) || has("-u") || has("--user") => "`curl` sends credentials",
+        "wget"
+            if header_auth(&args)
+                || has("--password")
+                || has("--http-password")
+                || has("--http-passwd") =>
+        {
+            "`wget` sends credentials"
+        }
         "git" | "pip" | "pip3" | "npm" | "curl" | "wget"
             if args.iter().any(|a| url_with_credentials(a)) =>
         {
@@ -229,6 +237,114 @@ fn url_with_credentials(arg: &str) -> bool {
     }
     // `git@github.com` style users carry no secret; a token or `user:password` does.
     userinfo.contains(':') || userinfo.contains('$') || userinfo.len() >= 20
+}
+
+/// The literal secrets a credential-handing command carries (a password after `-p`,
+/// the token of an `Authorization` header, the secret in a URL's user-info), so the
+/// evidence can mask them even when no known token pattern matches. Variables
+/// (`$TOKEN`) are not secrets and are left out.
+pub fn credential_literals(cmd: &Command) -> Vec<String> {
+    const VALUE_FLAGS: &[&str] = &[
+        "-p",
+        "--password",
+        "-t",
+        "--access-token",
+        "-u",
+        "--user",
+        "--http-password",
+        "--http-passwd",
+    ];
+    let words = cmd.effective();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate().skip(1) {
+        let v = w.value.as_str();
+        let after_flag = VALUE_FLAGS.contains(&words[i - 1].value.as_str());
+        let inline = VALUE_FLAGS
+            .iter()
+            .filter(|f| f.starts_with("--"))
+            .find_map(|f| v.strip_prefix(*f).and_then(|r| r.strip_prefix('=')));
+        let header = v.strip_prefix("--header=").unwrap_or(v);
+        let candidate = if let Some(val) = inline {
+            Some(val)
+        } else if after_flag && !v.to_ascii_lowercase().contains(':') {
+            Some(v)
+        } else if after_flag {
+            // `-u user:password`, or an `Authorization: Bearer TOKEN` header.
+            header.rsplit([' ', ':']).next()
+        } else if header.contains(':') && header.to_ascii_lowercase().starts_with("authorization") {
+            header.rsplit([' ', ':']).next()
+        } else {
+            url_secret(v)
+        };
+        out.extend(
+            candidate
+                .filter(|c| !c.is_empty() && !c.contains('$'))
+                .map(str::to_string),
+        );
+    }
+    out
+}
+
+/// The secret part of a URL's user-info (`user:SECRET@` or `TOKEN@`).
+fn url_secret(arg: &str) -> Option<&str> {
+    if !url_with_credentials(arg) {
+        return None;
+    }
+    let authority = arg.split_once("://")?.1.split('/').next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
+    Some(userinfo.split_once(':').map_or(userinfo, |(_, p)| p))
+}
+
+/// A command that writes the whole environment to a file (`env > f`, `printenv >> f`,
+/// bare `set > f`, `export -p > f`, `cat /proc/self/environ > f`): what it writes and
+/// the file. Output to `/dev/null` or piped onwards is not a dump.
+pub fn env_dump_to_file(cmd: &Command) -> Option<String> {
+    if cmd.nested || cmd.piped_to_next || !cmd.stdout_to_file() {
+        return None;
+    }
+    let file = dump_file(cmd)?;
+    Some(format!("{} to the file `{file}`", whole_env_dump(cmd)?))
+}
+
+/// `env`, `printenv`, `export -p`, `declare -p`, bare `set`, a `/proc/*/environ`
+/// read: every variable at once.
+fn whole_env_dump(cmd: &Command) -> Option<&'static str> {
+    let words = cmd.effective();
+    let name = basename(&words.first()?.value);
+    let args: Vec<&str> = words[1..].iter().map(|w| w.value.as_str()).collect();
+    match name {
+        "env" if args.iter().all(|a| a.starts_with('-')) => {
+            Some("`env` writes the whole environment")
+        }
+        "printenv" if args.is_empty() => Some("`printenv` writes the whole environment"),
+        "export" | "declare" | "typeset"
+            if !args.is_empty()
+                && args
+                    .iter()
+                    .all(|a| matches!(*a, "-p" | "-x" | "-px" | "-xp")) =>
+        {
+            Some("the shell writes every exported variable")
+        }
+        "set" if args.is_empty() => Some("bare `set` writes every variable"),
+        "cat" | "tr" | "strings" | "xargs"
+            if args
+                .iter()
+                .any(|a| a.starts_with("/proc/") && a.ends_with("/environ")) =>
+        {
+            Some("a process environment read from /proc is written")
+        }
+        _ => None,
+    }
+}
+
+/// The file a command's standard output is redirected to (not `/dev/null`).
+fn dump_file(cmd: &Command) -> Option<&str> {
+    cmd.redirects
+        .iter()
+        .filter(|r| matches!(r.op.as_str(), ">" | ">>" | ">|" | "&>" | "&>>"))
+        .filter_map(|r| r.target.as_ref())
+        .map(|t| t.value.as_str())
+        .find(|t| *t != "/dev/null")
 }
 
 /// `echo … > ~/.netrc` and the like.

@@ -115,6 +115,8 @@ RUN pip install git+https://ci:plainpassword99@git.example/o/r.git\n";
         ] {
             assert!(!shown.contains(secret), "{secret} shown in {shown}");
         }
+        // User names are not secrets and stay readable.
+        assert!(shown.contains("-u ci"), "{shown}");
     }
 
     #[test]

@@ -258,13 +258,18 @@ pub fn credential_literals(cmd: &Command) -> Vec<String> {
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate().skip(1) {
         let v = w.value.as_str();
-        let after_flag = VALUE_FLAGS.contains(&words[i - 1].value.as_str());
+        let prev = words[i - 1].value.as_str();
+        let after_flag = VALUE_FLAGS.contains(&prev);
+        // `-u NAME` alone is a user name, not a secret (`-u user:password` is).
+        let user_only = matches!(prev, "-u" | "--user") && !v.contains(':');
         let inline = VALUE_FLAGS
             .iter()
             .filter(|f| f.starts_with("--"))
             .find_map(|f| v.strip_prefix(*f).and_then(|r| r.strip_prefix('=')));
         let header = v.strip_prefix("--header=").unwrap_or(v);
-        let candidate = if let Some(val) = inline {
+        let candidate = if user_only {
+            None
+        } else if let Some(val) = inline {
             Some(val)
         } else if after_flag && !v.to_ascii_lowercase().contains(':') {
             Some(v)

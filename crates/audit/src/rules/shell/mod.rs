@@ -204,11 +204,15 @@ pub fn credential_setup(cmd: &Command) -> Option<Hit> {
 }
 
 fn header_auth(args: &[&str]) -> bool {
+    // A credential header with a value; `-H "Authorization:"` only removes the header.
     let auth = |v: &str| {
         let v = v.trim_start().to_ascii_lowercase();
-        v.starts_with("authorization:")
-            || v.starts_with("private-token:")
-            || v.starts_with("x-api-key:")
+        ["authorization:", "private-token:", "x-api-key:"]
+            .iter()
+            .any(|h| {
+                v.strip_prefix(h)
+                    .is_some_and(|rest| !rest.trim().is_empty())
+            })
     };
     args.windows(2)
         .any(|w| matches!(w[0], "-H" | "--header") && auth(w[1]))

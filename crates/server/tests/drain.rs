@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tollgate_scan::testkit::{serve, RawResponse};
 use tollgate_server::guard::Allow;
-use tollgate_server::store::{new_id, now_ms, ScanRow, Store, TargetRow};
+use tollgate_server::store::{ScanRow, Store};
 use tollgate_server::{Database, Running, ServerConfig};
 
 /// A target whose every answer takes `delay`, on a runtime of its own: its blocking
@@ -46,21 +46,10 @@ async fn server(database: Database, drain: Duration) -> Running {
 }
 
 async fn queue_scan(store: &Store, target: SocketAddr) -> String {
-    let t = TargetRow {
-        id: new_id("tgt"),
-        name: "slow".into(),
-        url: format!("http://{target}/"),
-        spec_url: None,
-        profile: "quick".into(),
-        allow_intrusive: false,
-        created_at: now_ms(),
-        schedule: None,
-        next_run_at: None,
-    };
-    store.insert_target(&t).await.expect("target");
-    let scan = new_id("scn");
-    store.insert_scan(&scan, &t.id).await.expect("scan");
-    scan
+    support::queued_scan(store, &format!("http://{target}/"))
+        .await
+        .1
+        .id
 }
 
 async fn wait_running(store: &Store, scan: &str, attempts: i64) -> ScanRow {

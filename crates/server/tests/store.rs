@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 use tollgate_core::{Coverage, Report, Target};
-use tollgate_server::store::{new_id, now_ms, Outcome, Store, TargetRow};
+use tollgate_server::store::{new_id, Outcome, Store};
 
 fn empty_report() -> Report {
     Report::new(
@@ -23,22 +23,7 @@ fn empty_report() -> Report {
 }
 
 async fn lease_takeover(store: Store) {
-    let target = TargetRow {
-        id: new_id("tgt"),
-        name: "t".into(),
-        url: "http://127.0.0.1:9/".into(),
-        spec_url: None,
-        profile: "quick".into(),
-        allow_intrusive: false,
-        created_at: now_ms(),
-        schedule: None,
-        next_run_at: None,
-    };
-    store.insert_target(&target).await.expect("target");
-    let scan = store
-        .insert_scan(&new_id("scn"), &target.id)
-        .await
-        .expect("scan");
+    let (target_id, scan) = support::queued_scan(&store, "http://127.0.0.1:9/").await;
 
     // Worker A takes the scan with a short lease and "dies" (never heartbeats).
     let a = store
@@ -95,7 +80,7 @@ async fn lease_takeover(store: Store) {
 
     // A scan abandoned on every attempt fails instead of running forever.
     let doomed = store
-        .insert_scan(&new_id("scn"), &target.id)
+        .insert_scan(&new_id("scn"), &target_id)
         .await
         .expect("scan");
     for _ in 0..tollgate_server::store::MAX_ATTEMPTS {

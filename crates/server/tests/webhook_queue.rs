@@ -8,27 +8,10 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
-use tollgate_server::store::{
-    new_id, now_ms, AttemptRow, DeliveryStep, Store, TargetRow, WebhookRow,
-};
+use tollgate_server::store::{new_id, now_ms, AttemptRow, DeliveryStep, Store, WebhookRow};
 
 async fn hook(store: &Store) -> (String, String) {
-    let target = TargetRow {
-        id: new_id("tgt"),
-        name: "t".into(),
-        url: "http://127.0.0.1:9/".into(),
-        spec_url: None,
-        profile: "quick".into(),
-        allow_intrusive: false,
-        created_at: now_ms(),
-        schedule: None,
-        next_run_at: None,
-    };
-    store.insert_target(&target).await.expect("target");
-    let scan = store
-        .insert_scan(&new_id("scn"), &target.id)
-        .await
-        .expect("scan");
+    let (target_id, scan) = support::queued_scan(store, "http://127.0.0.1:9/").await;
     let row = WebhookRow {
         id: new_id("whk"),
         name: "h".into(),
@@ -36,7 +19,7 @@ async fn hook(store: &Store) -> (String, String) {
         events: vec!["scan.completed".into()],
         format: "tollgate".into(),
         score_drop: 5,
-        target_id: Some(target.id),
+        target_id: Some(target_id),
         created_at: now_ms(),
     };
     store

@@ -229,3 +229,29 @@ impl Api {
         s
     }
 }
+
+/// A target at `url` (quick profile) with one queued scan, written through the store:
+/// the target's id and the scan.
+pub async fn queued_scan(
+    store: &tollgate_server::store::Store,
+    url: &str,
+) -> (String, tollgate_server::store::ScanRow) {
+    use tollgate_server::store::{new_id, now_ms, TargetRow};
+    let target = TargetRow {
+        id: new_id("tgt"),
+        name: "t".into(),
+        url: url.to_string(),
+        spec_url: None,
+        profile: "quick".into(),
+        allow_intrusive: false,
+        created_at: now_ms(),
+        schedule: None,
+        next_run_at: None,
+    };
+    store.insert_target(&target).await.expect("target");
+    let scan = store
+        .insert_scan(&new_id("scn"), &target.id)
+        .await
+        .expect("scan");
+    (target.id, scan)
+}
